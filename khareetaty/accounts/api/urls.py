@@ -1,0 +1,13 @@
+from django.urls import path
+
+from khareetaty.accounts.api import views
+
+app_name = "auth"
+
+urlpatterns = [
+    path("login", views.LoginView.as_view(), name="login"),
+    path("refresh", views.RefreshView.as_view(), name="refresh"),
+    path("logout", views.LogoutView.as_view(), name="logout"),
+    path("me", views.MeView.as_view(), name="me"),
+    path("users", views.UserCreateView.as_view(), name="user_create"),
+]

@@ -1,0 +1,88 @@
+from django.contrib.auth.signals import user_logged_in
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from khareetaty.accounts.api.serializers import (
+    LogoutInputSerializer,
+    UserCreateInputSerializer,
+    UserOutputSerializer,
+)
+from khareetaty.accounts.lockout import LOCKOUT_STATUS, lockout_message
+from khareetaty.accounts.services import user_create
+from khareetaty.audit.services import audit_record
+from khareetaty.exceptions import ApplicationError
+from khareetaty.permissions import ANY_ROLE, PUBLIC, SUPERADMINS
+
+
+class LoginView(TokenObtainPairView):
+    """Exchange username and password for an access token (8 h) and a refresh token."""
+
+    role_access = {"POST": PUBLIC}
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except AuthenticationFailed:
+            if getattr(request, "axes_locked_out", False):
+                return Response(
+                    {"code": "account_locked", "detail": lockout_message()}, status=LOCKOUT_STATUS
+                )
+            raise
+        user_logged_in.send(sender=type(serializer.user), request=request, user=serializer.user)
+        return Response(serializer.validated_data, status=status.HTTP_200_OK)
+
+
+class RefreshView(TokenRefreshView):
+    """Rotate a refresh token: the old one is blacklisted and a new pair is returned."""
+
+    role_access = {"POST": PUBLIC}
+
+
+class LogoutView(APIView):
+    """Blacklist the given refresh token so it can never be used again."""
+
+    role_access = {"POST": ANY_ROLE}
+
+    @extend_schema(request=LogoutInputSerializer, responses={204: None})
+    def post(self, request):
+        serializer = LogoutInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(serializer.validated_data["refresh"])
+        except TokenError as exc:
+            raise ApplicationError(str(exc)) from exc
+        if str(token.get("user_id")) != str(request.user.pk):
+            raise ApplicationError("This refresh token belongs to another user.")
+        token.blacklist()
+        audit_record(action="logout", actor=request.user, obj=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    """The signed-in user's profile."""
+
+    role_access = {"GET": ANY_ROLE}
+
+    @extend_schema(responses=UserOutputSerializer)
+    def get(self, request):
+        return Response(UserOutputSerializer(request.user).data)
+
+
+class UserCreateView(APIView):
+    """Create a user (superadmins only)."""
+
+    role_access = {"POST": SUPERADMINS}
+
+    @extend_schema(request=UserCreateInputSerializer, responses={201: UserOutputSerializer})
+    def post(self, request):
+        serializer = UserCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_create(**serializer.validated_data, actor=request.user)
+        return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)

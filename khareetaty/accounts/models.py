@@ -1,0 +1,58 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from khareetaty.accounts.choices import Language, NotificationChannelKind, Role
+
+e164_validator = RegexValidator(
+    regex=r"^\+[1-9]\d{6,14}$",
+    message=_("Enter the number in international E.164 form, e.g. +96512345678."),
+    code="invalid_phone",
+)
+
+
+def default_notification_channels() -> list[str]:
+    return [NotificationChannelKind.SMS, NotificationChannelKind.EMAIL]
+
+
+class User(AbstractUser):
+    """A person who signs in: command staff, admins and, later, field supervisors.
+
+    ``role`` is the source of truth for access; the matching auth group is kept in step by
+    ``user_set_role`` so the admin shows the role's permissions.
+    """
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.VIEWER)
+    phone_number = models.CharField(
+        _("phone number"), max_length=16, blank=True, validators=[e164_validator]
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.ARABIC
+    )
+    notification_channels = models.JSONField(
+        _("notification channels"),
+        default=default_notification_channels,
+        blank=True,
+        help_text=_("Channels to try, in order: sms, whatsapp, email."),
+    )
+    quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
+    quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+
+    class Meta:
+        db_table = "system_users"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        allowed = set(NotificationChannelKind.values)
+        channels = self.notification_channels or []
+        if not isinstance(channels, list) or not set(channels) <= allowed:
+            raise ValidationError(
+                {"notification_channels": _("Use a list of: %s.") % ", ".join(sorted(allowed))}
+            )

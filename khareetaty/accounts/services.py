@@ -1,0 +1,93 @@
+"""Writes for accounts: creating users and changing roles, always audited."""
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+from khareetaty.accounts.choices import Language, Role
+from khareetaty.accounts.models import User
+from khareetaty.audit.services import audit_record
+
+# Apps whose rows only superadmins may see, even read-only.
+_PRIVATE_APPS = {"accounts", "audit", "axes", "token_blacklist", "sessions", "admin", "auth"}
+
+
+def role_groups_sync() -> None:
+    """Create one auth group per role and give it the role's model permissions.
+
+    Superadmins get every permission; analysts and viewers get the view permissions of the
+    operational apps. Apps add their own write permissions for analysts when they need them.
+    """
+    everything = Permission.objects.all()
+    viewable = everything.filter(codename__startswith="view_").exclude(
+        content_type__app_label__in=_PRIVATE_APPS
+    )
+    grants = {Role.SUPERADMIN: everything, Role.ANALYST: viewable, Role.VIEWER: viewable}
+    for role, permissions in grants.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.set(permissions)
+
+
+def _apply_role(user: User, role: str) -> None:
+    user.role = role
+    user.is_staff = role == Role.SUPERADMIN
+    user.is_superuser = role == Role.SUPERADMIN
+
+
+def _sync_groups(user: User) -> None:
+    user.groups.set(Group.objects.filter(name=user.role))
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str = Role.VIEWER,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone_number: str = "",
+    preferred_language: str = Language.ARABIC,
+    actor: User | None = None,
+) -> User:
+    """Create a user with a validated password and the groups of its role."""
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        phone_number=phone_number,
+        preferred_language=preferred_language,
+    )
+    _apply_role(user, role)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    _sync_groups(user)
+    audit_record(
+        action="create",
+        actor=actor,
+        obj=user,
+        summary={"username": username, "role": role},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: str, actor: User | None = None) -> User:
+    """Change a user's role, keep staff flags and groups in step, and audit the change."""
+    previous = User.objects.filter(pk=user.pk).values_list("role", flat=True).first()
+    _apply_role(user, role)
+    user.full_clean()
+    user.save(update_fields=["role", "is_staff", "is_superuser"])
+    _sync_groups(user)
+    if previous != role:
+        audit_record(
+            action="role_change",
+            actor=actor,
+            obj=user,
+            summary={"from": previous, "to": role},
+        )
+    return user

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Bring a fresh Debian 12/13 machine (or a half-set-up one) to a working Khareetaty:
+# system packages, .venv, a project-local PostgreSQL+PostGIS and Redis under var/ (unless
+# DATABASE_URL / REDIS_URL point elsewhere), translations and migrations.
+# Every step checks first, so a second run does nothing but start what is stopped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VAR="$ROOT/var"
+mkdir -p "$VAR/log" "$VAR/run"
+
+PG_PORT=${KHAREETATY_PG_PORT:-54329}
+REDIS_PORT=${KHAREETATY_REDIS_PORT:-63799}
+PY=${PYTHON:-python3}
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
+# --- system packages --------------------------------------------------------------------
+pg_major() { ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n 1; }
+missing=()
+[ -n "$(pg_major)" ] || missing+=(postgresql postgresql-contrib)
+command -v ogrinfo >/dev/null || missing+=(gdal-bin)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v msgfmt >/dev/null || missing+=(gettext)
+command -v chromium >/dev/null || missing+=(chromium)
+"$PY" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-dev)
+if [ -n "$(pg_major)" ] && [ ! -f "/usr/share/postgresql/$(pg_major)/extension/postgis.control" ]; then
+  missing+=("postgresql-$(pg_major)-postgis-3")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  say "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ ! -f "/usr/share/postgresql/$(pg_major)/extension/postgis.control" ]; then
+    $SUDO apt-get install -y -qq --no-install-recommends "postgresql-$(pg_major)-postgis-3" >/dev/null
+  fi
+fi
+
+# --- Python environment -----------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  say "Creating .venv"
+  "$PY" -m venv .venv
+fi
+if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ]; then
+  say "Installing Python requirements"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -r requirements.txt
+  touch .venv/.installed
+fi
+
+# --- PostgreSQL + PostGIS (project-local unless DATABASE_URL is set) ----------------------
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ -z "${DATABASE_URL:-}" ]; then
+  PGBIN="/usr/lib/postgresql/$(pg_major)/bin"
+  PGDATA="$VAR/pg"
+  if [ ! -f "$PGDATA/PG_VERSION" ]; then
+    say "Creating a project-local PostgreSQL cluster in var/pg (port $PG_PORT)"
+    mkdir -p "$PGDATA"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$PGDATA" "$VAR/run" "$VAR/log"
+    chmod 700 "$PGDATA"
+    as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    say "Starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$VAR/log/postgresql.log" -w start \
+      -o "-p $PG_PORT -k $VAR/run -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" >/dev/null
+  fi
+  PSQL=(as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
+  if [ -z "$("${PSQL[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname='khareetaty'")" ]; then
+    "${PSQL[@]}" -c "CREATE ROLE khareetaty LOGIN CREATEDB"
+  fi
+  if [ -z "$("${PSQL[@]}" -c "SELECT 1 FROM pg_database WHERE datname='khareetaty'")" ]; then
+    "${PSQL[@]}" -c "CREATE DATABASE khareetaty OWNER khareetaty"
+  fi
+  # PostGIS in template1 so test databases created by the suite have it too.
+  for db in template1 khareetaty; do
+    "${PSQL[@]}" -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis"
+  done
+  export DATABASE_URL="postgis://khareetaty@127.0.0.1:$PG_PORT/khareetaty"
+fi
+
+# --- Redis (project-local unless REDIS_URL is set) ----------------------------------------
+if [ -z "${REDIS_URL:-}" ]; then
+  if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    say "Starting Redis on 127.0.0.1:$REDIS_PORT"
+    mkdir -p "$VAR/redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$VAR/redis" \
+      --pidfile "$VAR/run/redis.pid" --logfile "$VAR/log/redis.log" --save "" --appendonly no >/dev/null
+    for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+fi
+
+# --- Django ---------------------------------------------------------------------------------
+say "Compiling translations and migrating"
+.venv/bin/python manage.py compilemessages --ignore=.venv -v 0
+.venv/bin/python manage.py migrate --noinput -v 0

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Stop what `make run` / `make test` started: the process group of honcho, the project-local
+# PostgreSQL cluster and Redis. Services given through DATABASE_URL / REDIS_URL are left alone.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+VAR="$(pwd)/var"
+if [ -f "$VAR/run/honcho.pid" ]; then
+  kill -- "-$(cat "$VAR/run/honcho.pid")" 2>/dev/null || kill "$(cat "$VAR/run/honcho.pid")" 2>/dev/null
+  rm -f "$VAR/run/honcho.pid"
+fi
+pkill -f "celery -A khareetaty" 2>/dev/null
+pkill -f "uvicorn khareetaty.asgi" 2>/dev/null
+if [ -f "$VAR/run/redis.pid" ]; then
+  redis-cli -p "${KHAREETATY_REDIS_PORT:-63799}" shutdown nosave >/dev/null 2>&1
+  rm -f "$VAR/run/redis.pid"
+fi
+if [ -f "$VAR/pg/PG_VERSION" ]; then
+  PGBIN="/usr/lib/postgresql/$(cat "$VAR/pg/PG_VERSION")/bin"
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast stop >/dev/null 2>&1
+  else
+    "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast stop >/dev/null 2>&1
+  fi
+fi
+echo "Stopped."

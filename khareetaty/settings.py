@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "leaflet",
     "khareetaty.accounts",
     "khareetaty.audit",
+    "incidents",
+    "analytics",
+    "commands",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from khareetaty.accounts.choices import Language, Role
@@ -61,7 +62,10 @@ def user_create(
         preferred_language=preferred_language,
     )
     _apply_role(user, role)
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
     user.full_clean()
     user.save()

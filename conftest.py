@@ -1,0 +1,48 @@
+"""Project-wide pytest fixtures: real PostGIS and Redis, never mocks of them."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from khareetaty.accounts.choices import Role
+from khareetaty.accounts.services import user_create
+
+TEST_PASSWORD = "Correct-Horse-42-Battery"
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis_cache():
+    """Rate-limit counters and cached map layers must not leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = Role.VIEWER, **extra):
+        username = extra.pop("username", f"{role}-{next(counter)}")
+        return user_create(username=username, password=TEST_PASSWORD, role=role, **extra)
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(make_user):
+    """An API client signed in (JWT) as a fresh user of the given role."""
+
+    def make(role: str = Role.VIEWER, **extra) -> APIClient:
+        user = make_user(role, **extra)
+        client = APIClient()
+        client.force_authenticate(user)
+        client.user = user
+        return client
+
+    return make

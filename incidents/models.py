@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from incidents.choices import BatchStatus, IncidentChannel, IncidentStatus
+
+SEVERITY_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Region(models.Model):
+    """An administrative area incidents are counted in (a governorate in Kuwait)."""
+
+    profile = models.CharField(_("profile"), max_length=50, default="kuwait", db_index=True)
+    code = models.CharField(_("code"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=200)
+    name_ar = models.CharField(_("Arabic name"), max_length=200, blank=True)
+    geom = models.MultiPolygonField(_("boundary"), srid=settings.SRID)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["profile", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "code"], name="region_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class Category(models.Model):
+    """An incident category of the deployment, with its default severity (1 low – 5 critical)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_en = models.CharField(_("English name"), max_length=200)
+    name_ar = models.CharField(_("Arabic name"), max_length=200, blank=True)
+    default_severity = models.PositiveSmallIntegerField(
+        _("default severity"), default=3, validators=SEVERITY_VALIDATORS
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class IngestBatch(models.Model):
+    """One ingestion run: a file or an API batch, with the counts that prove nothing was lost
+    (``received = accepted + duplicates + rejected``)."""
+
+    source = models.CharField(_("source profile"), max_length=50)
+    file_name = models.CharField(_("file name"), max_length=500, blank=True)
+    file_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    received = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = _("ingest batches")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.source} {self.file_name or 'api'} ({self.status})"
+
+
+class RawIncident(models.Model):
+    """Every received record exactly as it arrived, good or bad (the seed's incidents_raw)."""
+
+    batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="raw_rows")
+    row_number = models.PositiveIntegerField()
+    record = models.JSONField()
+
+    class Meta:
+        db_table = "incidents_raw"
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="raw_unique_row")
+        ]
+
+
+class Incident(models.Model):
+    """A validated incident (the seed's incidents_clean), traceable to its raw record."""
+
+    source = models.CharField(_("source"), max_length=50)
+    external_id = models.CharField(_("external id"), max_length=100)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="incidents")
+    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    geom = models.PointField(_("location"), srid=settings.SRID, spatial_index=True)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    area = models.CharField(_("area"), max_length=200, blank=True)
+    block = models.CharField(_("block"), max_length=50, blank=True)
+    severity = models.PositiveSmallIntegerField(_("severity"), validators=SEVERITY_VALIDATORS)
+    status = models.CharField(
+        _("status"), max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.REPORTED
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=16,
+        choices=IncidentChannel.choices,
+        default=IncidentChannel.PUBLIC_REPORT,
+    )
+    description = models.TextField(_("description"), blank=True)
+    raw = models.ForeignKey(
+        RawIncident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Derived in the deployment's local time when the incident is ingested.
+    local_hour = models.PositiveSmallIntegerField()
+    weekday = models.PositiveSmallIntegerField(help_text=_("0 = Monday … 6 = Sunday"))
+    is_weekend = models.BooleanField()
+    is_night = models.BooleanField()
+    is_holiday = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "incidents_clean"
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="incident_unique_source_id")
+        ]
+        indexes = [models.Index(fields=["region", "occurred_at"]), models.Index(fields=["category", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} {self.occurred_at:%Y-%m-%d %H:%M} ({self.source}:{self.external_id})"
+
+
+class RejectedRow(models.Model):
+    """A record that failed validation, with every error a person can act on:
+    ``errors = [{"field", "code", "message"}, …]``."""
+
+    batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="rejected_rows")
+    row_number = models.PositiveIntegerField()
+    record = models.JSONField()
+    errors = models.JSONField()
+
+    class Meta:
+        ordering = ["batch", "row_number"]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "leaflet",
     "khareetaty.accounts",
     "khareetaty.audit",
+    "khareetaty",
     "incidents",
     "analytics",
     "commands",

@@ -8,6 +8,9 @@ from khareetaty import views
 api_patterns = [
     path("auth/", include("khareetaty.accounts.api.urls")),
     path("", include("khareetaty.audit.api.urls")),
+    path("", include("incidents.api.urls")),
+    path("analytics/", include("analytics.api.urls")),
+    path("commands/", include("commands.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -9,6 +9,7 @@ api_patterns = [
     path("auth/", include("khareetaty.accounts.api.urls")),
     path("", include("khareetaty.audit.api.urls")),
     path("", include("incidents.api.urls")),
+    path("", include("incidents.api.batch_urls")),
     path("analytics/", include("analytics.api.urls")),
     path("commands/", include("commands.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

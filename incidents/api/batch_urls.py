@@ -1,0 +1,3 @@
+app_name = "incident_batches"
+
+urlpatterns = []

@@ -117,6 +117,12 @@ CACHES = {
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL)]},
+    }
+}
 
 # --- Accounts and authentication ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from khareetaty.accounts.choices import Role
 from khareetaty.accounts.services import user_create
 
-TEST_PASSWORD = "Correct-Horse-42-Battery"
+TEST_PASSWORD = "Correct-Horse-42-Battery"  # noqa: S105 — test users only
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonRe
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from khareetaty.operability import metrics_access_allowed, readiness_report
+from khareetaty.permissions import PUBLIC
 
 
 @never_cache
@@ -15,7 +17,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     ready, checks = readiness_report()
-    return JsonResponse({"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503
+    )
 
 
 @never_cache
@@ -30,3 +34,15 @@ def metrics(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 schema: public, like the documentation partners integrate against."""
+
+    role_access = {"GET": PUBLIC}
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI served from local assets (drf-spectacular-sidecar), no CDN."""
+
+    role_access = {"GET": PUBLIC}

@@ -9,7 +9,15 @@ from khareetaty.audit.admin import AuditedModelAdmin
 
 @admin.register(User)
 class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
-    list_display = ["username", "get_full_name", "role", "phone_number", "preferred_language", "is_active", "last_login"]
+    list_display = [
+        "username",
+        "get_full_name",
+        "role",
+        "phone_number",
+        "preferred_language",
+        "is_active",
+        "last_login",
+    ]
     list_filter = ["role", "is_active", "preferred_language"]
     search_fields = ["username", "first_name", "last_name", "email", "phone_number"]
     fieldsets = (
@@ -18,7 +26,14 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         (_("Role"), {"fields": ("role", "is_active")}),
         (
             _("Notifications"),
-            {"fields": ("preferred_language", "notification_channels", "quiet_hours_start", "quiet_hours_end")},
+            {
+                "fields": (
+                    "preferred_language",
+                    "notification_channels",
+                    "quiet_hours_start",
+                    "quiet_hours_end",
+                )
+            },
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )

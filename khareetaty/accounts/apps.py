@@ -8,6 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from khareetaty.accounts import receivers  # noqa: F401  (connects auth signal receivers)
+        from khareetaty.accounts import receivers
 
         post_migrate.connect(receivers.sync_role_groups_after_migrate, sender=self)

@@ -16,5 +16,8 @@ def lockout_response(request: HttpRequest, credentials: dict | None = None, *arg
             {"code": "account_locked", "detail": lockout_message()}, status=LOCKOUT_STATUS
         )
     return render(
-        request, "registration/locked_out.html", {"message": lockout_message()}, status=LOCKOUT_STATUS
+        request,
+        "registration/locked_out.html",
+        {"message": lockout_message()},
+        status=LOCKOUT_STATUS,
     )

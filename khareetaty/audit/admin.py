@@ -25,7 +25,15 @@ class AuditedModelAdmin(admin.ModelAdmin):
 class ActionLogAdmin(admin.ModelAdmin):
     """Read-only: the trail can be searched, never edited."""
 
-    list_display = ["created_at", "actor_username", "actor_role", "action", "object_type", "object_id", "ip_address"]
+    list_display = [
+        "created_at",
+        "actor_username",
+        "actor_role",
+        "action",
+        "object_type",
+        "object_id",
+        "ip_address",
+    ]
     list_filter = ["action", "actor_role", "object_type"]
     search_fields = ["actor_username", "object_id", "request_id"]
     date_hierarchy = "created_at"

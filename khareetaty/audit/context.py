@@ -12,5 +12,6 @@ class RequestContext:
 
 
 current_request: ContextVar[RequestContext] = ContextVar(
-    "khareetaty_request_context", default=RequestContext()
+    "khareetaty_request_context",
+    default=RequestContext(),  # noqa: B039 — frozen dataclass
 )

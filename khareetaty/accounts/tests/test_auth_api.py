@@ -51,7 +51,12 @@ def test_logout_blacklists_the_refresh_token(api_client, make_user):
     user = make_user()
     tokens = login(api_client, user.username).data
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
-    assert api_client.post(reverse("auth:logout"), {"refresh": tokens["refresh"]}, format="json").status_code == 204
+    assert (
+        api_client.post(
+            reverse("auth:logout"), {"refresh": tokens["refresh"]}, format="json"
+        ).status_code
+        == 204
+    )
     again = api_client.post(reverse("auth:refresh"), {"refresh": tokens["refresh"]}, format="json")
     assert again.status_code == 401
 
@@ -76,7 +81,9 @@ def test_superadmin_creates_a_user_and_it_is_audited(client_for):
         format="json",
     )
     assert response.status_code == 201, response.content
-    entry = ActionLog.objects.get(action="create", object_type="accounts.user", object_id=str(response.data["id"]))
+    entry = ActionLog.objects.get(
+        action="create", object_type="accounts.user", object_id=str(response.data["id"])
+    )
     assert entry.actor_id == admin.user.pk
 
 

@@ -1,0 +1,21 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+MANAGE = Path(settings.BASE_DIR) / "manage.py"
+
+
+def run_manage(*args: str, env: dict[str, str] | None = None, check: bool = True):
+    """Run manage.py in a fresh process, as an operator would, and capture its output."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, str(MANAGE), *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=check,
+    )

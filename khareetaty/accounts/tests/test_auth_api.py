@@ -94,3 +94,12 @@ def test_weak_password_is_refused_with_a_field_error(client_for):
     )
     assert response.status_code == 400
     assert "password" in response.data["errors"]
+
+
+def test_page_sign_in_is_locked_after_repeated_failures(client, make_user, settings):
+    user = make_user()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": user.username, "password": "wrong"})
+    locked = client.post(reverse("login"), {"username": user.username, "password": TEST_PASSWORD})
+    assert locked.status_code == 403
+    assert "_auth_user_id" not in client.session

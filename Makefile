@@ -10,8 +10,9 @@ run: bootstrap
 	@$(VENV)/python manage.py collectstatic --noinput -v 0
 	@$(VENV)/python manage.py setup_demo
 	@$(VENV)/python manage.py setup_periodic_tasks
-	@echo "Khareetaty is starting on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C or 'make stop' to stop)"
-	@$(VENV)/honcho start -f Procfile
+	@echo "Khareetaty is starting on http://127.0.0.1:$${KHAREETATY_PORT:-8000}/ (Ctrl-C or 'make stop' to stop)"
+	@sh -c 'echo $$$$ > var/run/honcho.pid; exec $(VENV)/honcho start -f Procfile'
+
 
 test: bootstrap
 	@$(VENV)/python -m pytest $(PYTEST_ARGS)

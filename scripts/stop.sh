@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 VAR="$(pwd)/var"
 if [ -f "$VAR/run/honcho.pid" ]; then
-  kill -- "-$(cat "$VAR/run/honcho.pid")" 2>/dev/null || kill "$(cat "$VAR/run/honcho.pid")" 2>/dev/null
+  kill "$(cat "$VAR/run/honcho.pid")" 2>/dev/null && sleep 2
   rm -f "$VAR/run/honcho.pid"
 fi
 pkill -f "celery -A khareetaty" 2>/dev/null

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
 
 from khareetaty import views
 
@@ -10,14 +10,16 @@ api_patterns = [
     path("", include("khareetaty.audit.api.urls")),
     path("", include("incidents.api.urls")),
     path("", include("incidents.api.batch_urls")),
-    path("analytics/", include("analytics.api.urls")),
-    path("commands/", include("commands.api.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("analytics/", include("analytics.api.urls", namespace="analytics_api")),
+    path("commands/", include("commands.api.urls", namespace="commands_api")),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("docs/", views.DocsView.as_view(url_name="schema"), name="docs"),
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", RedirectView.as_view(pattern_name="commands:home"), name="home"),
+    path("", include("commands.urls")),
+    path("analytics/", include("analytics.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),

@@ -17,6 +17,11 @@ from khareetaty.env import env_bool, env_int, env_list, env_secret, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KHAREETATY_VAR_DIR", str(BASE_DIR / "var")))
 
+# Ports of the project-local development services chosen by scripts/bootstrap.sh; never
+# overrides a variable that is set, and absent in any real deployment.
+if (VAR_DIR / "local.env").exists():
+    environ.Env.read_env(VAR_DIR / "local.env")
+
 DEBUG = env_bool("DEBUG", True)
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105 — refused when DEBUG is off
@@ -98,7 +103,10 @@ TEMPLATES = [
 
 # --- Data stores -------------------------------------------------------------------------
 _env = environ.Env()
-DATABASE_URL = env_secret("DATABASE_URL", "postgis://khareetaty@127.0.0.1:54329/khareetaty")
+_LOCAL_PG_PORT = env_int("KHAREETATY_PG_PORT", 54329)
+DATABASE_URL = env_secret(
+    "DATABASE_URL", f"postgis://khareetaty@127.0.0.1:{_LOCAL_PG_PORT}/khareetaty"
+)
 DATABASES = {"default": _env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
@@ -107,7 +115,9 @@ DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
 
-REDIS_URL = env_secret("REDIS_URL", "redis://127.0.0.1:63799/0")
+REDIS_URL = env_secret(
+    "REDIS_URL", f"redis://127.0.0.1:{env_int('KHAREETATY_REDIS_PORT', 63799)}/0"
+)
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",

@@ -9,10 +9,27 @@ ROOT=$(pwd)
 VAR="$ROOT/var"
 mkdir -p "$VAR/log" "$VAR/run"
 
-PG_PORT=${KHAREETATY_PG_PORT:-54329}
-REDIS_PORT=${KHAREETATY_REDIS_PORT:-63799}
 PY=${PYTHON:-python3}
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# Ports of the project-local services are chosen once (first free from the default, so two
+# clones on one machine do not collide) and kept in var/local.env, which settings.py reads.
+LOCAL_ENV="$VAR/local.env"
+[ -f "$LOCAL_ENV" ] && . "$LOCAL_ENV"
+free_port() {
+  "$PY" - "$1" <<'PYEOF'
+import socket, sys
+port = int(sys.argv[1])
+while True:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            print(port)
+            break
+        except OSError:
+            port += 1
+PYEOF
+}
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
@@ -56,12 +73,14 @@ if [ -z "${DATABASE_URL:-}" ]; then
   PGBIN="/usr/lib/postgresql/$(pg_major)/bin"
   PGDATA="$VAR/pg"
   if [ ! -f "$PGDATA/PG_VERSION" ]; then
-    say "Creating a project-local PostgreSQL cluster in var/pg (port $PG_PORT)"
+    KHAREETATY_PG_PORT=$(free_port "${KHAREETATY_PG_PORT:-54329}")
+    say "Creating a project-local PostgreSQL cluster in var/pg (port $KHAREETATY_PG_PORT)"
     mkdir -p "$PGDATA"
     [ "$(id -u)" -eq 0 ] && chown postgres "$PGDATA" "$VAR/run" "$VAR/log"
     chmod 700 "$PGDATA"
     as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
+  PG_PORT=${KHAREETATY_PG_PORT:-54329}
   if ! as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     say "Starting PostgreSQL on 127.0.0.1:$PG_PORT"
     as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$VAR/log/postgresql.log" -w start \
@@ -76,13 +95,14 @@ if [ -z "${DATABASE_URL:-}" ]; then
   fi
   # PostGIS in template1 so test databases created by the suite have it too.
   for db in template1 khareetaty; do
-    "${PSQL[@]}" -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis"
+    "${PSQL[@]}" -d "$db" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis"
   done
-  export DATABASE_URL="postgis://khareetaty@127.0.0.1:$PG_PORT/khareetaty"
+  echo "KHAREETATY_PG_PORT=$PG_PORT" > "$LOCAL_ENV.new"
 fi
 
 # --- Redis (project-local unless REDIS_URL is set) ----------------------------------------
 if [ -z "${REDIS_URL:-}" ]; then
+  REDIS_PORT=${KHAREETATY_REDIS_PORT:-$(free_port 63799)}
   if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     say "Starting Redis on 127.0.0.1:$REDIS_PORT"
     mkdir -p "$VAR/redis"
@@ -90,8 +110,9 @@ if [ -z "${REDIS_URL:-}" ]; then
       --pidfile "$VAR/run/redis.pid" --logfile "$VAR/log/redis.log" --save "" --appendonly no >/dev/null
     for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
-  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  echo "KHAREETATY_REDIS_PORT=$REDIS_PORT" >> "$LOCAL_ENV.new"
 fi
+[ -f "$LOCAL_ENV.new" ] && mv "$LOCAL_ENV.new" "$LOCAL_ENV"
 
 # --- Django ---------------------------------------------------------------------------------
 say "Compiling translations and migrating"

@@ -4,6 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 VAR="$(pwd)/var"
+[ -f "$VAR/local.env" ] && . "$VAR/local.env"
 if [ -f "$VAR/run/honcho.pid" ]; then
   kill "$(cat "$VAR/run/honcho.pid")" 2>/dev/null && sleep 2
   rm -f "$VAR/run/honcho.pid"

@@ -16,6 +16,9 @@ class Region(models.Model):
     name_en = models.CharField(_("English name"), max_length=200)
     name_ar = models.CharField(_("Arabic name"), max_length=200, blank=True)
     geom = models.MultiPolygonField(_("boundary"), srid=settings.SRID)
+    # True when the boundary was built by the ETL from incident points (a profile with
+    # ``regions.derive``) rather than loaded from an official file; only those are regrown.
+    derived = models.BooleanField(_("derived from points"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -29,7 +32,7 @@ class Region(models.Model):
 
 
 class Category(models.Model):
-    """An incident category of the deployment, with its default severity (1 low – 5 critical)."""
+    """An incident category of the deployment, with its default severity (1 low to 5 critical)."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name_en = models.CharField(_("English name"), max_length=200)
@@ -53,6 +56,9 @@ class IngestBatch(models.Model):
     source = models.CharField(_("source profile"), max_length=50)
     file_name = models.CharField(_("file name"), max_length=500, blank=True)
     file_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    # Where the file waits to be processed (API uploads, folder intake); empty once moved.
+    file_path = models.CharField(_("stored file"), max_length=1000, blank=True)
+    file_format = models.CharField(_("format"), max_length=16, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -95,12 +101,21 @@ class Incident(models.Model):
 
     source = models.CharField(_("source"), max_length=50)
     external_id = models.CharField(_("external id"), max_length=100)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="incidents")
+    # The (category, occurred_at) and (region, occurred_at) indexes below cover these FKs, so
+    # no single-column index is kept: one index less to maintain per ingested row.
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="incidents", db_index=False
+    )
     occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
     geom = models.PointField(_("location"), srid=settings.SRID, spatial_index=True)
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+        db_index=False,
     )
     area = models.CharField(_("area"), max_length=200, blank=True)
     block = models.CharField(_("block"), max_length=50, blank=True)
@@ -131,9 +146,14 @@ class Incident(models.Model):
         db_table = "incidents_clean"
         ordering = ["-occurred_at"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "external_id"], name="incident_unique_source_id")
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="incident_unique_source_id"
+            )
         ]
-        indexes = [models.Index(fields=["region", "occurred_at"]), models.Index(fields=["category", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["region", "occurred_at"]),
+            models.Index(fields=["category", "occurred_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category_id} {self.occurred_at:%Y-%m-%d %H:%M} ({self.source}:{self.external_id})"

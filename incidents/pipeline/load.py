@@ -1,0 +1,298 @@
+"""The database half of the pipeline: COPY into staging, then set-based SQL.
+
+Per chunk: raw records are COPied straight into ``incidents_raw`` (ids reserved up front so
+clean rows can point at them), rejected rows into ``incidents_rejectedrow``, valid rows into a
+temporary staging table. One ``INSERT … SELECT`` then builds the point, joins the category,
+derives the region (region column, else point-in-polygon, else the nearest region) and the
+time features in the profile's local time, and skips duplicates (an anti-join on the unique
+key first, so a re-ingest costs index probes only, then ``ON CONFLICT DO NOTHING``).
+"""
+
+# ruff: noqa: S608 - SQL is built only from module constants and profile-validated integers;
+# every value travels as a query parameter.
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from incidents.geo import holiday_dates
+from incidents.profiles import Profile
+
+STAGING = "_kh_ingest_staging"
+# Timestamps travel as microseconds since the epoch (exact, and cheap to format in pandas).
+TS = "('epoch'::timestamptz + ({}) * interval '1 microsecond')"
+STAGING_COLUMNS = (
+    "row_number",
+    "raw_id",
+    "external_id",
+    "has_id",
+    "category",
+    "occurred_us",
+    "reported_us",
+    "lon",
+    "lat",
+    "area",
+    "block",
+    "severity",
+    "channel",
+    "description",
+    "region_code",
+)
+
+
+def create_staging() -> None:
+    """A temporary, unindexed, unlogged-by-nature table living for the transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE IF NOT EXISTS {STAGING} (
+                row_number integer, raw_id bigint, external_id text, has_id boolean,
+                category text, occurred_us bigint, reported_us bigint,
+                lon float8, lat float8, area text, block text, severity smallint,
+                channel text, description text, region_code text
+            ) ON COMMIT DROP
+            """
+        )
+        cursor.execute(f"TRUNCATE {STAGING}")
+
+
+def reserve_raw_ids(count: int) -> np.ndarray:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('incidents_raw', 'id')) "
+            "FROM generate_series(1, %s)",
+            [count],
+        )
+        return np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64, count=count)
+
+
+def _copy_text(value: str) -> str:
+    """Escape for COPY's text format (JSON text has no raw tabs or newlines)."""
+    return value.replace("\\", "\\\\")
+
+
+def copy_raw(batch_id: int, raw_ids: np.ndarray, first_row: int, records: list[str]) -> None:
+    lines = "\n".join(
+        f"{rid}\t{batch_id}\t{first_row + pos}\t{_copy_text(text)}"
+        for pos, (rid, text) in enumerate(zip(raw_ids.tolist(), records, strict=True))
+    )
+    _copy("incidents_raw", ("id", "batch_id", "row_number", "record"), lines)
+
+
+def copy_rejected(batch_id: int, rows: list[tuple[int, str, str]]) -> None:
+    """``rows``: (row_number, record JSON, errors JSON)."""
+    if not rows:
+        return
+    lines = "\n".join(
+        f"{batch_id}\t{number}\t{_copy_text(record)}\t{_copy_text(errors)}"
+        for number, record, errors in rows
+    )
+    _copy("incidents_rejectedrow", ("batch_id", "row_number", "record", "errors"), lines)
+
+
+def copy_staging(clean: pd.DataFrame, row_numbers: np.ndarray, raw_ids: np.ndarray) -> None:
+    out = pd.DataFrame(
+        {
+            "row_number": row_numbers,
+            "raw_id": raw_ids,
+            "external_id": clean["external_id"].to_numpy(),
+            "has_id": np.where(clean["has_id"].to_numpy(dtype=bool), "t", "f"),
+            "category": clean["category"].to_numpy(),
+            "occurred_us": _micros(clean["occurred_at"]),
+            "reported_us": _micros(clean["reported_at"]),
+            "lon": clean["lon"].to_numpy(),
+            "lat": clean["lat"].to_numpy(),
+            "area": clean["area"].to_numpy(),
+            "block": clean["block"].to_numpy(),
+            "severity": clean["severity"].to_numpy(),
+            "channel": clean["channel"].to_numpy(),
+            "description": clean["description"].to_numpy(),
+            "region_code": clean["region_code"].to_numpy(),
+        }
+    )
+    payload = out.to_csv(header=False, index=False, float_format="%.8f")
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {STAGING}")
+        with cursor.cursor.copy(
+            f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN (FORMAT csv)"
+        ) as copy:
+            copy.write(payload)
+
+
+def _micros(values: pd.Series) -> pd.array:
+    """Microseconds since the epoch, NA for missing times."""
+    micros = values.dt.tz_convert(None).to_numpy(dtype="datetime64[us]").astype("int64")
+    missing = values.isna().to_numpy()
+    if not missing.any():
+        return micros
+    return pd.arrays.IntegerArray(micros, missing)
+
+
+def _copy(table: str, columns: tuple[str, ...], lines: str) -> None:
+    if not lines:
+        return
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        copy.write(lines)
+        copy.write("\n")
+
+
+def drop_near_duplicates() -> int:
+    """Sources without ids: drop staged rows of the same category within one minute and
+    25 metres of an existing incident or of an earlier row of the same file."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {STAGING} WHERE NOT has_id")
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(
+            f"""
+            DELETE FROM {STAGING} s USING (
+                SELECT s.row_number FROM {STAGING} s
+                JOIN incidents_category c ON c.code = s.category
+                WHERE NOT s.has_id AND (
+                    EXISTS (
+                        SELECT 1 FROM incidents_clean i
+                        WHERE i.category_id = c.id
+                          AND i.occurred_at BETWEEN {TS.format("s.occurred_us")} - interval '1 minute'
+                                                AND {TS.format("s.occurred_us")} + interval '1 minute'
+                          AND ST_DWithin(i.geom::geography,
+                                         ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)::geography, 25)
+                    ) OR EXISTS (
+                        SELECT 1 FROM {STAGING} t
+                        WHERE NOT t.has_id AND t.category = s.category
+                          AND t.row_number < s.row_number
+                          AND abs(t.occurred_us - s.occurred_us) <= 60000000
+                          AND ST_DWithin(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)::geography,
+                                         ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)::geography, 25)
+                    )
+                )
+            ) d WHERE s.row_number = d.row_number
+            """
+        )
+        return cursor.rowcount
+
+
+def derive_regions(profile: Profile) -> None:
+    """Profiles with ``regions.derive: convex_hull``: create a region for every new region code
+    in the staging table, and grow the derived ones by the new points."""
+    rule = profile.regions
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT region_code, count(*) FROM {STAGING} WHERE region_code <> ''
+            GROUP BY region_code
+            """
+        )
+        codes = [row[0] for row in cursor.fetchall()]
+        if not codes:
+            return
+        names = [_region_name(code, rule) for code in codes]
+        cursor.execute(
+            f"""
+            INSERT INTO incidents_region (profile, code, name_en, name_ar, geom, derived, updated_at)
+            SELECT %s, h.code, n.name, '', {hull("h.points")}, true, now()
+            FROM (
+                SELECT region_code AS code, ST_Collect(ST_SetSRID(ST_MakePoint(lon, lat), 4326)) AS points
+                FROM {STAGING} WHERE region_code <> '' GROUP BY region_code
+            ) h JOIN unnest(%s::text[], %s::text[]) AS n(code, name) ON n.code = h.code
+            ON CONFLICT (profile, code) DO UPDATE
+                SET geom = {hull("ST_Collect(incidents_region.geom, EXCLUDED.geom)")},
+                    updated_at = now()
+                WHERE incidents_region.derived
+                  AND NOT ST_Covers(incidents_region.geom, EXCLUDED.geom)
+            """,
+            [rule.profile, codes, names],
+        )
+
+
+def hull(points: str) -> str:
+    """SQL: the convex hull of ``points`` as a MultiPolygon (a point or a line — a district
+    seen in one or two places — is buffered by about 50 m so it is still an area)."""
+    return (
+        f"ST_Multi((SELECT CASE WHEN GeometryType(h) = 'POLYGON' THEN h "
+        f"ELSE ST_Buffer(h, 0.0005, 2) END FROM (SELECT ST_ConvexHull({points}) AS h) x))"
+    )
+
+
+def _region_name(code: str, rule) -> str:
+    prefix, _, suffix = rule.code_format.partition("{}")
+    value = code[len(prefix) : len(code) - len(suffix) if suffix else None]
+    return rule.name_format.format(value)[:200]
+
+
+def insert_incidents(profile: Profile, *, by_code: bool) -> int:
+    """Insert the staged rows as incidents; returns how many were new."""
+    years = range(1970, 2101)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(occurred_us), max(occurred_us) FROM {STAGING}")
+        low, high = cursor.fetchone()
+        if low is None:
+            return 0
+        years = range(pd.Timestamp(low, unit="us").year - 1, pd.Timestamp(high, unit="us").year + 2)
+        region_by_code = (
+            "(SELECT r.id FROM incidents_region r WHERE r.profile = %(rp)s AND r.code = s.region_code),"
+            if by_code
+            else ""
+        )
+        night = _night_sql(profile)
+        cursor.execute(
+            f"""
+            INSERT INTO incidents_clean (
+                source, external_id, category_id, occurred_at, reported_at, geom, region_id,
+                area, block, severity, status, channel, description, raw_id,
+                local_hour, weekday, is_weekend, is_night, is_holiday, created_at, updated_at
+            )
+            SELECT %(source)s, s.external_id, c.id, s.occurred_at, s.reported_at, s.geom,
+                COALESCE(
+                    {region_by_code}
+                    (SELECT r.id FROM incidents_region r
+                      WHERE r.profile = %(rp)s AND ST_Intersects(r.geom, s.geom)
+                      ORDER BY r.code LIMIT 1),
+                    (SELECT r.id FROM incidents_region r WHERE r.profile = %(rp)s
+                      ORDER BY r.geom <-> s.geom, r.code LIMIT 1)
+                ),
+                COALESCE(s.area, ''), COALESCE(s.block, ''),
+                COALESCE(s.severity, c.default_severity), 'reported', s.channel,
+                COALESCE(s.description, ''), s.raw_id,
+                s.hour, s.dow - 1, s.dow = ANY(%(weekend)s), {night},
+                s.local_date = ANY(%(holidays)s::date[]), now(), now()
+            FROM (
+                SELECT t.*, extract(hour FROM t.local_time)::int AS hour,
+                       extract(isodow FROM t.local_time)::int AS dow,
+                       t.local_time::date AS local_date
+                FROM (
+                    SELECT st.*, {TS.format("st.occurred_us")} AS occurred_at,
+                           {TS.format("st.reported_us")} AS reported_at,
+                           {TS.format("st.occurred_us")} AT TIME ZONE %(tz)s AS local_time,
+                           ST_SetSRID(ST_MakePoint(st.lon, st.lat), 4326) AS geom
+                    FROM {STAGING} st
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM incidents_clean i
+                        WHERE i.source = %(source)s AND i.external_id = st.external_id
+                    )
+                ) t
+            ) s
+            JOIN incidents_category c ON c.code = s.category
+            ON CONFLICT (source, external_id) DO NOTHING
+            """,
+            {
+                "source": profile.source,
+                "rp": profile.regions.profile,
+                "tz": profile.timezone,
+                "weekend": list(profile.weekend),
+                "holidays": holiday_dates(profile, years),
+            },
+        )
+        return cursor.rowcount
+
+
+def _night_sql(profile: Profile) -> str:
+    start, end = int(profile.night_start), int(profile.night_end)
+    if start == end:
+        return "false"
+    if start < end:
+        return f"(s.hour >= {start} AND s.hour < {end})"
+    return f"(s.hour >= {start} OR s.hour < {end})"

@@ -1,0 +1,312 @@
+"""Source readers: open a file (or a list of API records), check it can be read at all, and
+yield it in chunks of string cells, so memory stays flat whatever the file size.
+
+CSV is read by pandas' C parser. A row with the wrong number of fields is not an error of the
+file: it lands in spare columns and is rejected as ``malformed_row`` with everything it held.
+JSON arrays and GeoJSON FeatureCollections are streamed with ijson. A file that cannot be read
+at all raises ``UnreadableFile`` with one message for people.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import ijson
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from incidents.profiles import Profile
+from incidents.validation import RowError, stringify
+
+CHUNK_ROWS = 50_000
+SPARE_COLUMNS = 32  # a CSV row may carry this many extra fields before the file is unreadable
+_SPARE = "__extra_"
+GEOMETRY_KEY = "__geometry"
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read: wrong format, missing columns, undecodable."""
+
+
+@dataclass
+class Chunk:
+    """``frame``: string cells by source column, positional index; ``first_row``: the row
+    number (1-based, header excluded) of the frame's first row; ``raw``: each row's record
+    exactly as received, as JSON text; ``errors``: reader errors by position."""
+
+    frame: pd.DataFrame
+    first_row: int
+    raw: list[str]
+    errors: dict[int, list[RowError]] = field(default_factory=dict)
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    format: str  # csv | json | geojson
+    encoding: str
+    gzipped: bool
+    sha256: str
+    size: int
+
+    def open_binary(self):
+        return gzip.open(self.path, "rb") if self.gzipped else open(self.path, "rb")
+
+
+def inspect_file(path: Path, profile: Profile) -> SourceFile:
+    """Hash the file, detect gzip, format and encoding in one pass over its bytes."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+    except OSError as exc:
+        raise UnreadableFile(_("Cannot open the file: %(error)s") % {"error": exc}) from exc
+    digest = hashlib.sha256()
+    with open(path, "rb") as raw:
+        for block in iter(lambda: raw.read(1 << 20), b""):
+            digest.update(block)
+    source = SourceFile(path, "", "", gzipped, digest.hexdigest(), path.stat().st_size)
+    head, utf8_ok = _scan_bytes(source)
+    if not head.strip():
+        raise UnreadableFile(_("The file is empty."))
+    source.encoding = _encoding(head, utf8_ok, profile)
+    source.format = _format(path, head)
+    return source
+
+
+def _scan_bytes(source: SourceFile) -> tuple[bytes, bool]:
+    """The first 64 KiB, and whether the whole file is valid UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head, ok = b"", True
+    try:
+        with source.open_binary() as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                if not head:
+                    head = block[:65536]
+                if ok:
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError:
+                        ok = False
+            if ok:
+                decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        ok = False
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise UnreadableFile(_("Cannot read the file: %(error)s") % {"error": exc}) from exc
+    return head, ok
+
+
+def _encoding(head: bytes, utf8_ok: bool, profile: Profile) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if profile.encoding == "windows-1256":
+        return "cp1256"
+    if utf8_ok:
+        return "utf-8"
+    if profile.encoding == "auto":
+        # Not UTF-8: the Arabic Windows code page is the other encoding sources use here.
+        if b"\x00" in head:
+            raise UnreadableFile(_("The file is binary, not text."))
+        return "cp1256"
+    raise UnreadableFile(
+        _("The file is not valid %(encoding)s text.") % {"encoding": profile.encoding}
+    )
+
+
+def _format(path: Path, head: bytes) -> str:
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    ext = suffixes[-1] if suffixes else ""
+    if ext in (".geojson",):
+        return "geojson"
+    if ext == ".json":
+        return "geojson" if b'"FeatureCollection"' in head else "json"
+    if ext in (".csv", ".txt", ".tsv"):
+        return "csv"
+    start = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1]
+    if start == b"[":
+        return "json"
+    if start == b"{":
+        return "geojson"
+    return "csv"
+
+
+def read_chunks(
+    source: SourceFile, profile: Profile, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[Chunk]:
+    """Yield the file in chunks; raises ``UnreadableFile`` if it turns out unreadable."""
+    if source.format == "csv":
+        yield from _csv_chunks(source, profile, chunk_rows)
+    else:
+        yield from _json_chunks(source, profile, chunk_rows)
+
+
+def required_columns(profile: Profile) -> list[str]:
+    fields = ["category", "occurred_at"] + (["external_id"] if profile.id_required else [])
+    fields += ["wkt"] if "wkt" in profile.columns else ["lon", "lat"]
+    return [profile.columns[f] for f in fields]
+
+
+def _csv_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterator[Chunk]:
+    with source.open_binary() as binary:
+        text = io.TextIOWrapper(binary, encoding=source.encoding, newline="")
+        header_line = text.readline()
+        header = next(iter(pd.read_csv(io.StringIO(header_line), sep=profile.delimiter, header=None, dtype=str, keep_default_na=False).itertuples(index=False, name=None)), ())  # fmt: skip
+        header = [str(h).strip() for h in header]
+        _check_header(header, profile)
+        names = header + [f"{_SPARE}{i}" for i in range(SPARE_COLUMNS)]
+        try:
+            reader = pd.read_csv(
+                text,
+                sep=profile.delimiter,
+                header=None,
+                names=names,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[],
+                chunksize=chunk_rows,
+                engine="c",
+                skip_blank_lines=True,
+            )
+            first = 1
+            for frame in reader:
+                yield _csv_chunk(frame, header, first)
+                first += len(frame)
+        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+            raise UnreadableFile(
+                _("The file is not readable CSV: %(error)s") % {"error": exc}
+            ) from exc
+
+
+def _check_header(header: list[str], profile: Profile) -> None:
+    if not header or all(h == "" for h in header):
+        raise UnreadableFile(_("The CSV file has no header row."))
+    missing = [c for c in required_columns(profile) if c not in header]
+    if missing:
+        raise UnreadableFile(
+            _("Required columns missing for profile %(profile)s: %(columns)s (found: %(found)s).")
+            % {
+                "profile": profile.name,
+                "columns": ", ".join(missing),
+                "found": ", ".join(header[:30]),
+            }
+        )
+
+
+def _csv_chunk(frame: pd.DataFrame, header: list[str], first_row: int) -> Chunk:
+    frame = frame.reset_index(drop=True)
+    spare = [c for c in frame.columns if c.startswith(_SPARE)]
+    extra = frame[spare].fillna("")
+    too_many = (extra != "").any(axis=1).to_numpy()
+    too_few = frame[header[-1]].isna().to_numpy() if len(header) > 1 else too_many & False
+    body = frame[header].fillna("")
+    raw_text = body.to_json(orient="records", lines=True, force_ascii=False)
+    raw = raw_text.split("\n")[: len(body)]
+    errors: dict[int, list[RowError]] = {}
+    for pos in (too_many | too_few).nonzero()[0]:
+        fields = [v for v in extra.iloc[pos].tolist() if v != ""]
+        message = _("The row has %(count)s fields; the header has %(header)d.") % {
+            "count": (len(header) + len(fields)) if too_many[pos] else _("fewer"),
+            "header": len(header),
+        }
+        errors[int(pos)] = [RowError("(row)", "malformed_row", message)]
+        if fields:
+            record = json.loads(raw[pos])
+            record["_extra_fields"] = fields
+            raw[pos] = json.dumps(record, ensure_ascii=False)
+    return Chunk(frame=body, first_row=first_row, raw=raw, errors=errors)
+
+
+def _json_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterator[Chunk]:
+    prefix = "features.item" if source.format == "geojson" else "item"
+    with source.open_binary() as binary:
+        text = io.TextIOWrapper(binary, encoding=source.encoding)
+        try:
+            items = ijson.items(_Utf8Stream(text), prefix, use_float=True)
+            first = 1
+            while batch := list(islice(items, chunk_rows)):
+                yield records_chunk(batch, profile, first, geojson=source.format == "geojson")
+                first += len(batch)
+            if first == 1 and source.format == "geojson":
+                raise UnreadableFile(
+                    _("The file is not a GeoJSON FeatureCollection with features.")
+                )
+        except ijson.JSONError as exc:
+            raise UnreadableFile(
+                _("The file is not valid JSON: %(error)s") % {"error": exc}
+            ) from exc
+
+
+class _Utf8Stream(io.RawIOBase):
+    """Re-encode a decoded text stream as UTF-8 bytes for ijson (sources may be cp1256)."""
+
+    def __init__(self, text) -> None:
+        self.text = text
+        self.buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self.buffer) < size:
+            piece = self.text.read(65536)
+            if not piece:
+                break
+            self.buffer += piece.encode("utf-8")
+        out, self.buffer = (
+            (self.buffer, b"") if size < 0 else (self.buffer[:size], self.buffer[size:])
+        )
+        return out
+
+
+def records_chunk(
+    records: list, profile: Profile, first_row: int, *, geojson: bool = False
+) -> Chunk:
+    """A chunk from JSON records (API batches, JSON arrays) or GeoJSON features."""
+    rows, raw, errors = [], [], {}
+    for pos, item in enumerate(records):
+        raw.append(json.dumps(item, ensure_ascii=False, default=str))
+        cells, problem = _flatten(item, profile, geojson)
+        rows.append(cells)
+        if problem:
+            errors[pos] = [problem]
+    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
+    return Chunk(frame=frame.fillna(""), first_row=first_row, raw=raw, errors=errors)
+
+
+def _flatten(item, profile: Profile, geojson: bool) -> tuple[dict, RowError | None]:
+    if geojson:
+        if not isinstance(item, dict) or item.get("type") != "Feature":
+            return {}, RowError(
+                "(record)", "invalid_record", _("The item is not a GeoJSON Feature.")
+            )
+        props = item.get("properties") or {}
+        cells = {str(k): stringify(v) for k, v in props.items()} if isinstance(props, dict) else {}
+        geometry = item.get("geometry") or {}
+        coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        if geometry and (
+            geometry.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2
+        ):
+            return cells, RowError(
+                "geometry", "invalid_geometry", _("The geometry must be a Point.")
+            )
+        if coords:
+            if "wkt" in profile.columns:
+                cells[profile.columns["wkt"]] = (
+                    f"POINT ({stringify(coords[0])} {stringify(coords[1])})"
+                )
+            else:
+                cells[profile.columns["lon"]] = stringify(coords[0])
+                cells[profile.columns["lat"]] = stringify(coords[1])
+        return cells, None
+    if not isinstance(item, dict):
+        return {}, RowError("(record)", "invalid_record", _("The record is not a JSON object."))
+    return {str(k): stringify(v) for k, v in item.items()}, None

@@ -1,0 +1,252 @@
+"""Ingest batches: create, run, and the all-or-nothing rule.
+
+A batch runs in one transaction: either every received record is stored (as a raw record,
+and as an incident, a duplicate or a rejected row) or, when the file turns out unreadable,
+nothing is and the batch is marked failed with one message. The counts always satisfy
+``received = accepted + duplicates + rejected`` and ``RawIncident`` holds ``received`` rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.choices import BatchStatus
+from incidents.models import IngestBatch
+from incidents.pipeline import load
+from incidents.pipeline.readers import (
+    Chunk,
+    UnreadableFile,
+    inspect_file,
+    read_chunks,
+    records_chunk,
+)
+from incidents.profiles import Profile, load_profile
+from incidents.signals import batch_accepted
+from incidents.validation import known_category_codes, validate_frame
+from khareetaty.audit.services import audit_record
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[int], None]  # called with the number of rows just processed
+
+
+@dataclass
+class ChunkCounts:
+    received: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+    def add(self, other: ChunkCounts) -> None:
+        self.received += other.received
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+
+
+def batch_create(
+    *,
+    profile_name: str = "kuwait",
+    file_name: str = "",
+    file_path: str = "",
+    created_by=None,
+) -> IngestBatch:
+    """A pending batch for a file (or stored API records) to be run by ``batch_run``."""
+    load_profile(profile_name)  # fail early on an unknown profile
+    batch = IngestBatch(
+        source=profile_name,
+        file_name=file_name[:500],
+        file_path=file_path,
+        created_by=created_by,
+        status=BatchStatus.PENDING,
+    )
+    batch.full_clean()
+    batch.save()
+    return batch
+
+
+def batch_run(*, batch_id: int, progress: Progress | None = None) -> IngestBatch:
+    """Run a pending batch from its stored file. Safe to call twice: only the caller that
+    moves the batch from pending to running does the work."""
+    claimed = IngestBatch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
+        status=BatchStatus.RUNNING, started_at=timezone.now()
+    )
+    batch = IngestBatch.objects.get(pk=batch_id)
+    if not claimed:
+        logger.info("batch %s is %s; not run again", batch_id, batch.status)
+        return batch
+    return _run_file(batch, Path(batch.file_path), progress)
+
+
+def batch_ingest_file(
+    *,
+    path: Path,
+    profile_name: str = "kuwait",
+    created_by=None,
+    progress: Progress | None = None,
+) -> IngestBatch:
+    """Ingest one file now (the ``ingest`` command, the folder sweep)."""
+    batch = batch_create(
+        profile_name=profile_name,
+        file_name=Path(path).name,
+        file_path=str(path),
+        created_by=created_by,
+    )
+    IngestBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.RUNNING, started_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    return _run_file(batch, Path(path), progress)
+
+
+def batch_ingest_records(
+    *, records: list, profile_name: str = "kuwait", created_by=None, name: str = "api"
+) -> IngestBatch:
+    """Ingest a list of JSON records now (small API batches)."""
+    batch = batch_create(profile_name=profile_name, file_name=name, created_by=created_by)
+    IngestBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.RUNNING, started_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    profile = load_profile(profile_name)
+    chunks = (
+        records_chunk(records[i : i + 50_000], profile, i + 1)
+        for i in range(0, max(len(records), 1), 50_000)
+    )
+    return _run(batch, profile, chunks, None)
+
+
+def _run_file(batch: IngestBatch, path: Path, progress: Progress | None) -> IngestBatch:
+    profile = load_profile(batch.source)
+    try:
+        source = inspect_file(path, profile)
+    except UnreadableFile as exc:
+        return _fail(batch, str(exc))
+    IngestBatch.objects.filter(pk=batch.pk).update(
+        file_sha256=source.sha256, file_format=source.format
+    )
+    batch.file_sha256, batch.file_format = source.sha256, source.format
+    return _run(batch, profile, read_chunks(source, profile), progress)
+
+
+def _run(
+    batch: IngestBatch, profile: Profile, chunks: Iterable[Chunk], progress: Progress | None
+) -> IngestBatch:
+    started = time.monotonic()
+    totals = ChunkCounts()
+    try:
+        with transaction.atomic():
+            load.create_staging()
+            known = known_category_codes()
+            now = timezone.now()
+            for chunk in chunks:
+                counts = _load_chunk(batch, profile, chunk, known, now)
+                totals.add(counts)
+                if progress:
+                    progress(counts.received)
+            if totals.received == 0:
+                raise UnreadableFile(_("The file holds no records."))
+            _finish(batch, totals, BatchStatus.DONE, "")
+            transaction.on_commit(lambda: _announce(batch))
+    except UnreadableFile as exc:
+        return _fail(batch, str(exc))
+    logger.info("batch %s done in %.1fs: %s", batch.pk, time.monotonic() - started, totals.__dict__)
+    return batch
+
+
+def _load_chunk(batch, profile, chunk: Chunk, known, now) -> ChunkCounts:
+    size = len(chunk.raw)
+    result = validate_frame(chunk.frame, profile, now=now, known_categories=known)
+    errors = result.errors
+    for pos, reader_errors in chunk.errors.items():
+        errors[pos] = reader_errors + errors.get(pos, [])
+    raw_ids = load.reserve_raw_ids(size)
+    load.copy_raw(batch.pk, raw_ids, chunk.first_row, chunk.raw)
+    rejected_positions = sorted(errors)
+    load.copy_rejected(
+        batch.pk,
+        [
+            (
+                chunk.first_row + pos,
+                chunk.raw[pos],
+                json.dumps([e.as_dict() for e in errors[pos]], ensure_ascii=False),
+            )
+            for pos in rejected_positions
+        ],
+    )
+    clean = result.clean.drop(index=[p for p in chunk.errors if p in result.clean.index])
+    positions = clean.index.to_numpy()
+    accepted = 0
+    if len(clean):
+        load.copy_staging(clean, chunk.first_row + positions, raw_ids[positions])
+        load.drop_near_duplicates()
+        if profile.regions.derive != "none":
+            load.derive_regions(profile)
+        accepted = load.insert_incidents(profile, by_code="region" in profile.columns)
+    rejected = len(rejected_positions)
+    return ChunkCounts(
+        received=size,
+        accepted=accepted,
+        duplicates=size - rejected - accepted,
+        rejected=rejected,
+    )
+
+
+def _finish(batch: IngestBatch, totals: ChunkCounts, status: str, error: str) -> None:
+    batch.received = totals.received
+    batch.accepted = totals.accepted
+    batch.duplicates = totals.duplicates
+    batch.rejected = totals.rejected
+    batch.status = status
+    batch.error_message = error
+    batch.finished_at = timezone.now()
+    batch.save(
+        update_fields=[
+            "received", "accepted", "duplicates", "rejected", "status", "error_message",
+            "finished_at",
+        ]
+    )  # fmt: skip
+    audit_record(
+        action="ingest",
+        actor=batch.created_by,
+        obj=batch,
+        summary={
+            "profile": batch.source,
+            "file": batch.file_name,
+            "sha256": batch.file_sha256,
+            "status": status,
+            "received": totals.received,
+            "accepted": totals.accepted,
+            "duplicates": totals.duplicates,
+            "rejected": totals.rejected,
+            "error": error,
+        },
+    )
+
+
+def _fail(batch: IngestBatch, message: str) -> IngestBatch:
+    logger.warning("batch %s failed: %s", batch.pk, message)
+    with transaction.atomic():
+        _finish(batch, ChunkCounts(), BatchStatus.FAILED, message)
+    return batch
+
+
+def _announce(batch: IngestBatch) -> None:
+    if batch.accepted:
+        batch_accepted.send(sender=IngestBatch, batch_id=batch.pk, incident_ids=None)
+
+
+__all__ = [
+    "batch_create",
+    "batch_ingest_file",
+    "batch_ingest_records",
+    "batch_run",
+]

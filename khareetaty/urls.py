@@ -17,7 +17,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="commands:home"), name="home"),
+    path("", RedirectView.as_view(pattern_name="commands_web:home"), name="home"),
     path("", include("commands.urls")),
     path("analytics/", include("analytics.urls")),
     path("healthz", views.healthz, name="healthz"),

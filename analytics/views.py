@@ -1,0 +1,67 @@
+"""The analytics page: evaluation report beside its baselines, run history, and a run button.
+
+The page is a shell; its script reads ``/api/analytics/evaluation`` and ``/api/analytics/runs``
+and, for analysts, starts a run with ``POST /api/analytics/runs``.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from khareetaty.accounts.choices import Role
+
+ACTING_ROLES = frozenset({Role.ANALYST, Role.SUPERADMIN})
+PAGE_STRINGS = {
+    "not_available": _("Not available yet."),
+    "load_failed": _("Could not load. It will retry."),
+    "session_expired": _("Your session has expired."),
+    "sign_in_again": _("Sign in again"),
+    "accuracy": _("Forecast accuracy"),
+    "skill": _("Skill over the best baseline"),
+    "vs_baseline": _("best baseline %(n)s"),
+    "coverage80": _("80% interval coverage"),
+    "coverage95": _("95% interval coverage"),
+    "target": _("target %(n)s"),
+    "forecast_error": _("Forecast error"),
+    "method": _("Method"),
+    "method_model": _("Model"),
+    "method_prophet": _("Prophet"),
+    "method_same_day_last_week": _("Same day last week"),
+    "method_mean_28d": _("Trailing 28-day mean"),
+    "method_counts_28d": _("Cell counts, last 28 days"),
+    "method_counts_365d": _("Cell counts, last 365 days"),
+    "method_kde_90d": _("Kernel density, last 90 days"),
+    "method_risk": _("Risk map"),
+    "method_hotspots": _("Hotspots"),
+    "no_runs": _("No runs yet."),
+    "run": _("Run"),
+    "kind": _("Kind"),
+    "status": _("Status"),
+    "started": _("Started"),
+    "duration": _("Duration"),
+    "error": _("Error"),
+    "run_started": _("Run #%(id)s started."),
+}
+
+
+@login_required
+def analytics_page(request: HttpRequest) -> HttpResponse:
+    """GET /analytics/: model accuracy, hotspot/risk PAI, run history."""
+    translation.activate(request.user.preferred_language)
+    request.LANGUAGE_CODE = request.user.preferred_language
+    config = {
+        "lang": request.user.preferred_language,
+        "rtl": translation.get_language_bidi(),
+        "timeZone": settings.TIME_ZONE,
+        "canAct": request.user.role in ACTING_ROLES,
+        "user": {"id": request.user.pk, "role": request.user.role},
+        "loginUrl": settings.LOGIN_URL,
+    }
+    return render(
+        request,
+        "analytics/page.html",
+        {"config": config, "strings": PAGE_STRINGS, "can_act": request.user.role in ACTING_ROLES},
+    )

@@ -1,0 +1,440 @@
+/* Command dashboard: map layers, the filter bar kept in the URL, panels, live updates. */
+(function () {
+  "use strict";
+  var t = KH.t, h = KH.h, cfg = KH.config, rtl = KH.rtl;
+  var form = document.getElementById("filters");
+  var SEVERITY_COLOURS = ["#9aa5b1", "#5b8def", "#f0b429", "#f07c29", "#d64545", "#8b1a1a"];
+  var TREND_COLOURS = { new: "#d64545", intensifying: "#f07c29", persistent: "#b7791f", diminishing: "#5b8def" };
+  var ALERT_SEVERITY_ORDER = ["critical", "high", "medium", "low"];
+
+  /* --- filters <-> URL ------------------------------------------------------------------- */
+  function filterParams() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) { if (value !== "") params.append(key, value); });
+    return params;
+  }
+  function syncUrl() {
+    var params = filterParams();
+    var view = map.getCenter();
+    params.set("at", [view.lat.toFixed(4), view.lng.toFixed(4), map.getZoom()].join(","));
+    history.replaceState(null, "", location.pathname + "?" + params.toString());
+  }
+  function selected(name) { return filterParams().getAll(name); }
+  function regionName(code) {
+    var option = form.querySelector('input[name="region"][value="' + code + '"]');
+    return option ? option.dataset.label : code;
+  }
+
+  /* --- map ------------------------------------------------------------------------------- */
+  var mapConfig = cfg.map || {};
+  var at = (new URLSearchParams(location.search).get("at") || "").split(",");
+  var map = L.map("map", {
+    zoomControl: false,
+    attributionControl: false,
+    preferCanvas: true,
+    minZoom: mapConfig.minZoom,
+    maxZoom: mapConfig.maxZoom,
+  }).setView(at.length === 3 ? [+at[0], +at[1]] : mapConfig.center, at.length === 3 ? +at[2] : mapConfig.zoom);
+  L.control.zoom({ position: rtl ? "topright" : "topleft", zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(map);
+  var attribution = L.control.attribution({ position: rtl ? "bottomleft" : "bottomright", prefix: false }).addTo(map);
+  attribution.addAttribution(mapConfig.boundaryAttribution);
+  if (mapConfig.tileUrl) {
+    L.tileLayer(mapConfig.tileUrl, { attribution: mapConfig.tileAttribution, maxZoom: mapConfig.maxZoom }).addTo(map);
+  } else {
+    document.getElementById("map").classList.add("no-tiles");
+  }
+  var canvas = L.canvas({ padding: 0.2 });
+
+  var layers = {
+    regions: L.geoJSON(null, {
+      style: { color: "#3b4a5a", weight: 1.5, fillColor: "#dfe6ec", fillOpacity: 0.35 },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties || {};
+        layer.bindTooltip((KH.lang === "ar" && p.name_ar) || p.name_en || p.name || p.code || "", { sticky: true, direction: "auto" });
+      },
+    }),
+    incidents: L.layerGroup(),
+    fresh: L.layerGroup(),
+    hotspots: L.geoJSON(null, {
+      style: function (feature) {
+        var colour = TREND_COLOURS[(feature.properties || {}).trend] || "#b7791f";
+        return { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.25 };
+      },
+      onEachFeature: function (feature, layer) {
+        layer.on("click", function (e) { L.DomEvent.stopPropagation(e); showHotspot(feature); });
+      },
+    }),
+    risk: L.geoJSON(null, {
+      style: function (feature) {
+        var score = +((feature.properties || {}).score || (feature.properties || {}).risk || 0);
+        return { stroke: false, fillColor: "#7b2cbf", fillOpacity: Math.min(0.7, 0.08 + riskScale * score) };
+      },
+    }),
+  };
+  var riskScale = 1;
+  layers.regions.addTo(map);
+  layers.incidents.addTo(map);
+  layers.fresh.addTo(map);
+  layers.hotspots.addTo(map);
+  var overlays = {};
+  overlays[t("layer_regions")] = layers.regions;
+  overlays[t("layer_incidents")] = layers.incidents;
+  overlays[t("layer_hotspots")] = layers.hotspots;
+  overlays[t("layer_risk")] = layers.risk;
+  L.control.layers(null, overlays, { position: rtl ? "topleft" : "topright", collapsed: false }).addTo(map);
+
+  function status(text) { document.getElementById("map-status").textContent = text; }
+
+  function loadRegions() {
+    return KH.api("GET", "/api/regions/?page_size=1000").then(function (data) {
+      layers.regions.clearLayers();
+      layers.regions.addData(KH.featureCollection(data));
+      layers.regions.bringToBack();
+      document.getElementById("map").dataset.regions = layers.regions.getLayers().length;
+    }).catch(function () { document.getElementById("map").dataset.regions = "0"; });
+  }
+
+  function clusterIcon(n) {
+    var size = Math.round(26 + Math.min(30, Math.log10(n) * 10));
+    return L.divIcon({
+      className: "cluster",
+      html: '<span style="width:' + size + "px;height:" + size + "px;line-height:" + size + 'px">' + KH.num(n) + "</span>",
+      iconSize: [size, size],
+    });
+  }
+
+  var layerRequest = 0;
+  function loadIncidents() {
+    var params = filterParams();
+    var b = map.getBounds();
+    params.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(","));
+    params.set("zoom", map.getZoom());
+    var request = ++layerRequest;
+    var started = performance.now();
+    return KH.api("GET", "/map/incidents?" + params.toString()).then(function (layer) {
+      if (request !== layerRequest) return;
+      drawIncidents(layer);
+      var el = document.getElementById("map");
+      el.dataset.incidents = layer.total;
+      el.dataset.layerKind = layer.kind;
+      el.dataset.layerMs = Math.round(performance.now() - started);
+      status(t("incidents_in_view", { n: KH.num(layer.total) }));
+    }).catch(function (error) { status(t("load_failed")); throw error; });
+  }
+
+  function drawIncidents(layer) {
+    var group = layers.incidents;
+    group.clearLayers();
+    if (layer.kind === "points") {
+      layer.points.forEach(function (p) {
+        var marker = L.circleMarker([p[2], p[1]], {
+          renderer: canvas, radius: 5, weight: 1, color: "#fff", fillOpacity: 0.9,
+          fillColor: SEVERITY_COLOURS[p[3]] || SEVERITY_COLOURS[0],
+        });
+        marker.on("click", function (e) { L.DomEvent.stopPropagation(e); showIncident(p[0]); });
+        group.addLayer(marker);
+      });
+    } else if (layer.kind === "clusters") {
+      layer.cells.forEach(function (c) {
+        if (c[0] === 1) {
+          group.addLayer(L.circleMarker([c[2], c[1]], { renderer: canvas, radius: 5, weight: 1, color: "#fff", fillOpacity: 0.9, fillColor: SEVERITY_COLOURS[c[3]] }));
+          return;
+        }
+        var marker = L.marker([c[2], c[1]], { icon: clusterIcon(c[0]), keyboard: false });
+        marker.on("click", function () { map.setView([c[2], c[1]], Math.min(map.getMaxZoom(), map.getZoom() + 2)); });
+        group.addLayer(marker);
+      });
+    } else {
+      var max = Math.max.apply(null, [1].concat(layer.cells.map(function (c) { return c[0]; })));
+      var size = layer.cell;
+      layer.cells.forEach(function (c) {
+        var level = Math.log(1 + c[0]) / Math.log(1 + max);
+        var west = c[4] * size, south = c[5] * size;
+        group.addLayer(L.rectangle([[south, west], [south + size, west + size]], {
+          renderer: canvas, stroke: false, fillOpacity: 0.15 + 0.7 * level,
+          fillColor: level > 0.75 ? "#b30000" : level > 0.5 ? "#e34a33" : level > 0.25 ? "#fc8d59" : "#fdcc8a",
+          interactive: false,
+        }));
+      });
+    }
+  }
+
+  function hotspotParams() {
+    var params = new URLSearchParams();
+    selected("region").forEach(function (r) { params.append("region", r); });
+    return params.toString();
+  }
+  function loadHotspots() {
+    return KH.api("GET", "/api/analytics/hotspots?" + hotspotParams()).then(function (data) {
+      layers.hotspots.clearLayers();
+      layers.hotspots.addData(KH.featureCollection(data));
+      document.getElementById("map").dataset.hotspots = layers.hotspots.getLayers().length;
+    }).catch(function () { document.getElementById("map").dataset.hotspots = "0"; });
+  }
+  function loadRisk() {
+    return KH.api("GET", "/api/analytics/risk?" + hotspotParams()).then(function (data) {
+      var fc = KH.featureCollection(data);
+      var max = Math.max.apply(null, [1e-9].concat(fc.features.map(function (f) { return +((f.properties || {}).score || (f.properties || {}).risk || 0); })));
+      riskScale = 0.7 / max;
+      layers.risk.clearLayers();
+      layers.risk.addData(fc);
+    }).catch(function () {});
+  }
+
+  /* --- detail panel ---------------------------------------------------------------------- */
+  var detail = document.getElementById("detail");
+  function showDetail(title, body) {
+    detail.replaceChildren(
+      h("div", { class: "panel-head" }, h("h2", { text: title }),
+        h("button", { type: "button", class: "close", "aria-label": t("close"), text: "×", onclick: function () { detail.hidden = true; } })),
+      body
+    );
+    detail.hidden = false;
+  }
+  function dl(pairs) {
+    return h("dl", { class: "facts" }, pairs.filter(function (p) { return p[1] !== undefined && p[1] !== null && p[1] !== ""; })
+      .map(function (p) { return [h("dt", { text: p[0] }), h("dd", { text: String(p[1]) })]; }).reduce(function (a, b) { return a.concat(b); }, []));
+  }
+  function named(obj, base) {
+    if (!obj) return "";
+    if (typeof obj !== "object") return String(obj);
+    return (KH.lang === "ar" && (obj[base + "_ar"] || obj.name_ar)) || obj[base + "_en"] || obj.name_en || obj.name || obj.code || "";
+  }
+  function showIncident(id) {
+    KH.api("GET", "/api/incidents/" + id + "/").then(function (data) {
+      var p = data.properties || data;
+      showDetail(t("incident") + " #" + id, h("div", null, dl([
+        [t("category"), named(p.category, "name") || p.category_name || p.category_code],
+        [t("severity"), p.severity],
+        [t("occurred_at"), KH.dateTime(p.occurred_at)],
+        [t("region"), named(p.region, "name") || p.region_name || p.region_code],
+        [t("area"), [p.area, p.block].filter(Boolean).join(" · ")],
+        [t("status"), p.status_display || p.status],
+        [t("source"), p.source],
+        [t("description"), p.description],
+      ])));
+    }).catch(function (error) { showDetail(t("incident") + " #" + id, h("p", { class: "muted", text: error.status === 404 ? t("not_available") : t("load_failed") })); });
+  }
+  function showHotspot(feature) {
+    var p = feature.properties || {};
+    var id = feature.id || p.id;
+    var body = h("div", null, dl([
+      [t("trend"), t("trend_" + p.trend) !== "trend_" + p.trend ? t("trend_" + p.trend) : p.trend],
+      [t("incident_count"), KH.num(p.incident_count)],
+      [t("score"), KH.num(p.score, 1)],
+      [t("region"), named(p.region, "name") || p.region_name || p.region_code],
+      [t("first_incident"), KH.dateTime(p.first_incident_at)],
+      [t("last_incident"), KH.dateTime(p.last_incident_at)],
+    ]));
+    var cats = p.category_breakdown || p.categories;
+    if (cats && typeof cats === "object") {
+      var list = h("ul", { class: "breakdown" });
+      Object.keys(cats).sort(function (a, b) { return cats[b] - cats[a]; }).forEach(function (code) {
+        list.appendChild(h("li", null, h("span", { text: categoryName(code) }), h("b", { text: KH.num(cats[code]) })));
+      });
+      body.appendChild(h("h3", { text: t("categories") }));
+      body.appendChild(list);
+    }
+    var history = h("div", { class: "hotspot-history" });
+    body.appendChild(history);
+    if (cfg.canAct) {
+      body.appendChild(h("button", { type: "button", class: "button", text: t("create_task"), onclick: function () {
+        createTask({ hotspot: id, title: t("patrol_hotspot") + " #" + id });
+      } }));
+    }
+    showDetail(t("hotspot") + " #" + id, body);
+    if (id) {
+      KH.api("GET", "/api/analytics/hotspots/" + id + "/history").then(function (data) {
+        var items = KH.rows(data);
+        if (!items.length) return;
+        history.replaceChildren(h("h3", { text: t("history") }), h("ol", { class: "timeline" }, items.map(function (r) {
+          var q = r.properties || r;
+          return h("li", { text: KH.dateTime(q.run_finished_at || q.detected_at || q.created_at) + " · " + (q.trend || "") + " · " + KH.num(q.incident_count) });
+        })));
+      }).catch(function () {});
+    }
+  }
+  function categoryName(code) {
+    var option = form.querySelector('input[name="category"][value="' + code + '"]');
+    return option ? option.dataset.label : code;
+  }
+
+  /* --- panels ---------------------------------------------------------------------------- */
+  function kpi(label, value, sub, key) {
+    return h("div", { class: "kpi", "data-kpi": key }, h("span", { class: "kpi-label", text: label }),
+      h("strong", { text: value }), sub ? h("small", { text: sub }) : null);
+  }
+  function loadKpis() {
+    var box = document.getElementById("kpis");
+    return KH.api("GET", "/api/commands/dashboard").then(function (d) {
+      d = d || {};
+      var inc = d.incidents_24h || d.incidents_last_24h || {};
+      var alerts = d.open_alerts_by_severity || d.open_alerts || {};
+      var tasks = d.tasks_by_status || d.tasks || {};
+      var run = d.latest_run || {};
+      var accuracy = d.accuracy || run.accuracy || (run.metrics || {}).accuracy;
+      var baseline = d.baseline_accuracy || run.baseline_accuracy || (run.metrics || {}).baseline_accuracy;
+      var openTotal = Object.keys(alerts).reduce(function (n, k) { return n + (+alerts[k] || 0); }, 0);
+      var actual = typeof inc === "object" ? inc.actual !== undefined ? inc.actual : inc.count : inc;
+      var expected = typeof inc === "object" ? inc.forecast !== undefined ? inc.forecast : inc.expected : null;
+      box.replaceChildren(
+        kpi(t("kpi_incidents_24h"), KH.num(actual), expected !== null && expected !== undefined ? t("vs_forecast", { n: KH.num(expected, 0) }) : "", "incidents"),
+        kpi(t("kpi_open_alerts"), KH.num(openTotal), ALERT_SEVERITY_ORDER.filter(function (s) { return alerts[s]; })
+          .map(function (s) { return t("severity_" + s) + " " + KH.num(alerts[s]); }).join(" · "), "alerts"),
+        kpi(t("kpi_tasks"), KH.num(Object.keys(tasks).reduce(function (n, k) { return n + (+tasks[k] || 0); }, 0)),
+          Object.keys(tasks).map(function (s) { return t("task_" + s) + " " + KH.num(tasks[s]); }).join(" · "), "tasks"),
+        kpi(t("kpi_accuracy"), accuracy !== undefined && accuracy !== null ? KH.pct(accuracy) : "—",
+          baseline !== undefined && baseline !== null ? t("vs_baseline", { n: KH.pct(baseline) }) : "", "accuracy")
+      );
+    }).catch(function (error) { KH.unavailable(box, error); });
+  }
+
+  function alertTitle(a) { return (KH.lang === "ar" && a.title_ar) || a.title_en || a.title || ("#" + a.id); }
+  function loadAlerts() {
+    var list = document.getElementById("alerts");
+    var params = new URLSearchParams({ status: "open,acknowledged" });
+    selected("region").forEach(function (r) { params.append("region", r); });
+    return KH.api("GET", "/api/commands/alerts?" + params.toString()).then(function (data) {
+      var items = KH.rows(data).filter(function (a) { return a.status === "open" || a.status === "acknowledged"; });
+      if (!items.length) { list.replaceChildren(h("p", { class: "muted", text: t("no_alerts") })); return; }
+      list.replaceChildren.apply(list, items.map(alertItem));
+    }).catch(function (error) { KH.unavailable(list, error); });
+  }
+  function alertItem(a) {
+    var actions = h("div", { class: "actions" });
+    if (cfg.canAct) {
+      if (a.status === "open") actions.appendChild(h("button", { type: "button", class: "ack", text: t("acknowledge"), onclick: function () { alertAction(a, "acknowledge"); } }));
+      actions.appendChild(h("button", { type: "button", class: "resolve", text: t("resolve"), onclick: function () {
+        var note = prompt(t("resolution_note"), "");
+        if (note !== null) alertAction(a, "resolve", { note: note });
+      } }));
+      if (!a.task) actions.appendChild(h("button", { type: "button", class: "task", text: t("create_task"), onclick: function () {
+        createTask({ alert: a.id, title: alertTitle(a) });
+      } }));
+    }
+    return h("article", { class: "alert sev-" + a.severity + " status-" + a.status, "data-alert-id": a.id, "data-status": a.status },
+      h("header", null, h("span", { class: "badge sev-" + a.severity, text: t("severity_" + a.severity) }),
+        h("strong", { text: alertTitle(a) }), a.count > 1 ? h("span", { class: "count", text: "×" + KH.num(a.count) }) : null),
+      h("p", { class: "meta", text: [t("status_" + a.status), KH.dateTime(a.last_seen_at || a.created_at)].join(" · ") }),
+      actions);
+  }
+  function alertAction(a, action, body) {
+    return KH.api("POST", "/api/commands/alerts/" + a.id + "/" + action, body).then(function () {
+      loadAlerts(); loadKpis();
+    }).catch(function (error) { flash(error.message); });
+  }
+  function createTask(prefill) {
+    var title = prompt(t("task_title"), prefill.title || "");
+    if (title === null) return;
+    var body = { title: title, priority: "normal" };
+    Object.keys(prefill).forEach(function (k) { if (k !== "title") body[k] = prefill[k]; });
+    var url = prefill.alert ? "/api/commands/alerts/" + prefill.alert + "/create_task" : "/api/commands/tasks";
+    KH.api("POST", url, body).catch(function (error) {
+      if (prefill.alert && error.status === 404) return KH.api("POST", "/api/commands/tasks", body);
+      throw error;
+    }).then(function () { loadTasks(); loadAlerts(); flash(t("task_created")); })
+      .catch(function (error) { flash(error.message); });
+  }
+
+  var TASK_COLUMNS = ["assigned", "accepted", "in_progress", "done"];
+  function loadTasks() {
+    var board = document.getElementById("tasks");
+    return KH.api("GET", "/api/commands/tasks?page_size=200").then(function (data) {
+      var items = KH.rows(data);
+      board.replaceChildren.apply(board, TASK_COLUMNS.map(function (column) {
+        var cards = items.filter(function (task) { return task.status === column; });
+        return h("section", { class: "column", "data-status": column }, h("h3", { text: t("task_" + column) + " (" + KH.num(cards.length) + ")" }),
+          cards.slice(0, 30).map(function (task) {
+            return h("div", { class: "task-card prio-" + task.priority, "data-task-id": task.id },
+              h("strong", { text: task.title }),
+              h("small", { text: [t("priority_" + task.priority), task.due_at ? t("due", { when: KH.dateTime(task.due_at) }) : "", task.assignee_name || (task.assignee_user && task.assignee_user.username) || ""].filter(Boolean).join(" · ") }));
+          }));
+      }));
+    }).catch(function (error) { KH.unavailable(board, error); });
+  }
+
+  function loadForecast() {
+    var box = document.getElementById("forecast-chart");
+    var region = selected("region")[0] || "";
+    document.getElementById("forecast-region").textContent = region ? regionName(region) : t("national");
+    var params = new URLSearchParams();
+    if (region) params.set("region", region); else params.set("scope", "national");
+    var historyParams = filterParams();
+    historyParams.set("period", "90d");
+    historyParams.delete("at");
+    return Promise.all([
+      KH.api("GET", "/api/analytics/forecasts?" + params.toString()).catch(function () { return null; }),
+      KH.api("GET", "/map/daily?" + historyParams.toString()).catch(function () { return null; }),
+    ]).then(function (results) {
+      var forecastRows = KH.rows(results[0]).filter(function (r) { return !r.category && (region ? true : !r.region); });
+      var history = results[1] ? results[1].days.map(function (d) { return [new Date(d[0] + "T00:00:00+03:00"), d[1]]; }).slice(-42) : [];
+      var forecast = forecastRows.map(function (r) {
+        return [new Date((r.date || r.ds || r.day) + "T00:00:00+03:00"), +r.yhat, num(r.yhat_lower_80 || r.lower_80), num(r.yhat_upper_80 || r.upper_80), num(r.yhat_lower_95 || r.lower_95), num(r.yhat_upper_95 || r.upper_95)];
+      }).sort(function (a, b) { return a[0] - b[0]; });
+      if (!history.length && !forecast.length) { KH.unavailable(box, { status: 404 }); return; }
+      KHCharts.timeSeries(box, { history: history, forecast: forecast }, { label: t("forecast") });
+      box.dataset.forecastDays = forecast.length;
+    });
+  }
+  function num(v) { return v === undefined || v === null ? null : +v; }
+
+  function flash(text) {
+    var box = document.getElementById("flash");
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(flash.timer);
+    flash.timer = setTimeout(function () { box.hidden = true; }, 5000);
+  }
+
+  /* --- live ------------------------------------------------------------------------------ */
+  var reloadTimer = null;
+  function soon(fn, ms) { clearTimeout(reloadTimer); reloadTimer = setTimeout(fn, ms || 800); }
+  var freshCount = 0;
+  function onLive(event) {
+    if (event.kind === "incidents.created") {
+      var wanted = selected("category"), regions = selected("region"), minSeverity = +(filterParams().get("severity") || 0);
+      event.incidents.forEach(function (i) {
+        if (wanted.length && wanted.indexOf(i.category) < 0) return;
+        if (regions.length && regions.indexOf(i.region) < 0) return;
+        if (i.severity < minSeverity) return;
+        freshCount += 1;
+        var marker = L.circleMarker([i.lat, i.lon], { radius: 9, weight: 3, color: "#111", fillColor: SEVERITY_COLOURS[i.severity], fillOpacity: 1, className: "fresh-incident" });
+        marker.bindTooltip((KH.lang === "ar" && i.category_ar) || i.category_en || i.category);
+        marker.on("click", function () { showIncident(i.id); });
+        layers.fresh.addLayer(marker);
+        setTimeout(function () { layers.fresh.removeLayer(marker); }, 10 * 60 * 1000);
+      });
+      document.getElementById("map").dataset.fresh = freshCount;
+      document.getElementById("live-count").textContent = freshCount ? t("new_incidents", { n: KH.num(freshCount) }) : "";
+      soon(function () { loadIncidents(); loadKpis(); }, 1500);
+    } else if (event.kind === "incidents.batch") {
+      soon(function () { loadIncidents(); loadKpis(); }, 1500);
+    } else if (event.kind === "alert.changed") {
+      loadAlerts(); loadKpis();
+    } else if (event.kind === "task.changed") {
+      loadTasks(); loadKpis();
+    } else if (event.kind === "reconnected") {
+      refreshAll();
+    }
+  }
+
+  function refreshAll() {
+    return Promise.all([loadIncidents().catch(function () {}), loadHotspots(), loadKpis(), loadAlerts(), loadTasks(), loadForecast().catch(function () {})]);
+  }
+
+  form.addEventListener("change", function () {
+    syncUrl();
+    loadIncidents().catch(function () {});
+    loadHotspots();
+    if (map.hasLayer(layers.risk)) loadRisk();
+    loadAlerts();
+    loadForecast().catch(function () {});
+  });
+  form.addEventListener("submit", function (e) { e.preventDefault(); });
+  map.on("moveend", function () { syncUrl(); loadIncidents().catch(function () {}); });
+  map.on("overlayadd", function (e) { if (e.layer === layers.risk) loadRisk(); });
+
+  var ready = loadRegions().then(refreshAll).then(function () { document.body.dataset.ready = "1"; });
+  KH.live(onLive);
+  window.KHDashboard = { map: map, layers: layers, ready: ready, reload: refreshAll };
+})();

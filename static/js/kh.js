@@ -1,0 +1,203 @@
+/* Khareetaty shared page script: config, strings, API calls, formatting, live socket.
+   No dependencies; every page that needs it loads it before its own script. */
+(function () {
+  "use strict";
+
+  function readJSON(id, fallback) {
+    var el = document.getElementById(id);
+    if (!el) return fallback;
+    try { return JSON.parse(el.textContent); } catch (e) { return fallback; }
+  }
+
+  var config = readJSON("kh-config", {});
+  var strings = readJSON("kh-strings", {});
+  var lang = config.lang || document.documentElement.lang || "en";
+  var timeZone = config.timeZone || "Asia/Kuwait";
+  var locale = lang === "ar" ? "ar-KW" : "en-GB";
+
+  function t(key, values) {
+    var text = strings[key] || key;
+    if (values) {
+      Object.keys(values).forEach(function (name) {
+        text = text.split("%(" + name + ")s").join(String(values[name]));
+      });
+    }
+    return text;
+  }
+
+  var numberFormat = new Intl.NumberFormat(locale);
+  var percentFormat = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
+  var dateTimeFormat = new Intl.DateTimeFormat(locale, {
+    timeZone: timeZone, dateStyle: "medium", timeStyle: "short",
+  });
+  var dateFormat = new Intl.DateTimeFormat(locale, { timeZone: timeZone, day: "numeric", month: "short" });
+
+  function num(value, digits) {
+    if (value === null || value === undefined || value === "" || isNaN(Number(value))) return "—";
+    if (digits !== undefined) {
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(Number(value));
+    }
+    return numberFormat.format(Number(value));
+  }
+  function pct(value) {
+    if (value === null || value === undefined || isNaN(Number(value))) return "—";
+    return percentFormat.format(Number(value));
+  }
+  function dateTime(value) {
+    if (!value) return "—";
+    var d = new Date(value);
+    return isNaN(d) ? String(value) : dateTimeFormat.format(d);
+  }
+  function shortDate(value) {
+    var d = new Date(value);
+    return isNaN(d) ? String(value) : dateFormat.format(d);
+  }
+
+  /* Build DOM without innerHTML so API text can never inject markup. */
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (key) {
+        var value = attrs[key];
+        if (value === null || value === undefined || value === false) return;
+        if (key === "text") el.textContent = value;
+        else if (key === "class") el.className = value;
+        else if (key.slice(0, 2) === "on") el.addEventListener(key.slice(2), value);
+        else el.setAttribute(key, value === true ? "" : value);
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      if (Array.isArray(child)) child.forEach(function (c) { if (c) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+      else el.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return el;
+  }
+
+  function cookie(name) {
+    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  /* --- session expiry ------------------------------------------------------------------ */
+  var expiredShown = false;
+  function sessionExpired() {
+    if (expiredShown) return;
+    expiredShown = true;
+    var banner = document.getElementById("session-banner");
+    if (!banner) return;
+    var next = encodeURIComponent(location.pathname + location.search);
+    banner.replaceChildren(
+      h("span", { text: t("session_expired") }), " ",
+      h("a", { href: "/accounts/login/?next=" + next, class: "button", text: t("sign_in_again") })
+    );
+    banner.hidden = false;
+    document.body.classList.add("session-expired");
+  }
+
+  /* --- API -------------------------------------------------------------------------------- */
+  function ApiError(status, body) {
+    this.status = status;
+    this.body = body;
+    this.message = (body && (body.detail || body.message)) || ("HTTP " + status);
+  }
+
+  function api(method, url, body) {
+    var options = {
+      method: method,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    };
+    if (method !== "GET") {
+      options.headers["X-CSRFToken"] = cookie("csrftoken");
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body || {});
+    }
+    return fetch(url, options).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      var parse = type.indexOf("json") >= 0 ? response.json() : Promise.resolve(null);
+      return parse.then(function (data) {
+        if (response.ok) return data;
+        if (response.status === 401 || (response.status === 403 && data && /credentials/i.test(data.detail || ""))) {
+          sessionExpired();
+        }
+        throw new ApiError(response.status, data);
+      });
+    });
+  }
+
+  /* DRF lists may be plain arrays, pages ({results}) or GeoJSON pages ({results: {features}}). */
+  function rows(data) {
+    if (!data) return [];
+    if (Array.isArray(data)) return data;
+    if (Array.isArray(data.results)) return data.results;
+    if (data.results && Array.isArray(data.results.features)) return data.results.features;
+    if (Array.isArray(data.features)) return data.features;
+    return [];
+  }
+  function featureCollection(data) {
+    return { type: "FeatureCollection", features: rows(data).filter(function (f) { return f && f.geometry; }) };
+  }
+
+  function unavailable(container, error) {
+    var text = error && error.status === 404 ? t("not_available") : t("load_failed");
+    container.replaceChildren(h("p", { class: "muted unavailable", text: text }));
+  }
+
+  /* --- live socket with reconnect -------------------------------------------------------- */
+  function live(onEvent) {
+    var indicator = document.getElementById("live-status");
+    var socket = null, attempt = 0, pingTimer = null, stopped = false;
+
+    function status(state) {
+      if (!indicator) return;
+      indicator.dataset.state = state;
+      indicator.textContent = t("live_" + state);
+    }
+    function connect() {
+      if (stopped) return;
+      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      status("connecting");
+      socket = new WebSocket(scheme + location.host + "/ws/live/");
+      socket.onopen = function () {
+        attempt = 0;
+        status("on");
+        clearInterval(pingTimer);
+        pingTimer = setInterval(function () {
+          if (socket.readyState === 1) socket.send(JSON.stringify({ kind: "ping" }));
+        }, 60000);
+      };
+      socket.onmessage = function (message) {
+        var event;
+        try { event = JSON.parse(message.data); } catch (e) { return; }
+        if (event.kind === "session_expired") { stopped = true; sessionExpired(); return; }
+        if (event.kind === "hello" && onEvent) onEvent({ kind: "reconnected" });
+        if (onEvent) onEvent(event);
+      };
+      socket.onclose = function (closeEvent) {
+        clearInterval(pingTimer);
+        if (closeEvent.code === 4401) { stopped = true; status("off"); sessionExpired(); return; }
+        status("off");
+        attempt += 1;
+        var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempt, 5))) * (0.5 + Math.random() / 2);
+        setTimeout(connect, delay);
+      };
+    }
+    window.addEventListener("online", function () {
+      if (socket && socket.readyState > 1) { attempt = 0; connect(); }
+    });
+    connect();
+    return {
+      close: function () { stopped = true; if (socket) socket.close(); },
+      socket: function () { return socket; },
+    };
+  }
+
+  window.KH = {
+    config: config, strings: strings, lang: lang, rtl: !!config.rtl, t: t,
+    num: num, pct: pct, dateTime: dateTime, shortDate: shortDate, h: h,
+    api: api, rows: rows, featureCollection: featureCollection, unavailable: unavailable,
+    live: live, sessionExpired: sessionExpired, cookie: cookie,
+  };
+})();

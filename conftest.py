@@ -1,6 +1,7 @@
 """Project-wide pytest fixtures: real PostGIS and Redis, never mocks of them."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -8,6 +9,16 @@ from khareetaty.accounts.choices import Role
 from khareetaty.accounts.services import user_create
 
 TEST_PASSWORD = "Correct-Horse-42-Battery"  # noqa: S105 — test users only
+
+
+PRODUCTION_PASSWORD_HASHERS = list(django_settings.PASSWORD_HASHERS)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """bcrypt costs ~0.2 s a hash by design; tests create hundreds of users. The production
+    list is checked on its own in test_passwords_are_hashed_with_bcrypt."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

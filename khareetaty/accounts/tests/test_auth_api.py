@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from rest_framework_simplejwt.tokens import AccessToken
 
-from conftest import TEST_PASSWORD
+from conftest import PRODUCTION_PASSWORD_HASHERS, TEST_PASSWORD
 from khareetaty.accounts.choices import Role
 from khareetaty.audit.models import ActionLog
 
@@ -103,3 +103,10 @@ def test_page_sign_in_is_locked_after_repeated_failures(client, make_user, setti
     locked = client.post(reverse("login"), {"username": user.username, "password": TEST_PASSWORD})
     assert locked.status_code == 403
     assert "_auth_user_id" not in client.session
+
+
+def test_passwords_are_hashed_with_bcrypt(make_user, settings):
+    settings.PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
+    user = make_user()
+    assert user.password.startswith("bcrypt_sha256$")
+    assert user.check_password(TEST_PASSWORD)

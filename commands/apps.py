@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommandsConfig(AppConfig):
     name = "commands"
-    verbose_name = "Commands"
+    verbose_name = _("Command and control")
+
+    def ready(self) -> None:
+        from commands import receivers  # apps are ready only now
+        from incidents import signals as incident_signals
+
+        incident_signals.incident_created.connect(
+            receivers.on_incident_created, dispatch_uid="commands.incident_created"
+        )
+        incident_signals.batch_accepted.connect(
+            receivers.on_batch_accepted, dispatch_uid="commands.batch_accepted"
+        )

@@ -1,3 +1,31 @@
-app_name = "commands"
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from commands.api import views
+
+app_name = "commands_api"
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("alerts", views.AlertViewSet, basename="alert")
+router.register("rules", views.AlertRuleViewSet, basename="rule")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("teams", views.TeamViewSet, basename="team")
+
+urlpatterns = [
+    path("dashboard", views.DashboardView.as_view(), name="dashboard"),
+    path("escalation-policy", views.EscalationPolicyView.as_view(), name="escalation-policy"),
+    path(
+        "escalation-policy/validate",
+        views.EscalationPolicyValidateView.as_view(),
+        name="escalation-policy-validate",
+    ),
+    path(
+        "escalation-policy/reload",
+        views.EscalationPolicyReloadView.as_view(),
+        name="escalation-policy-reload",
+    ),
+    path("twilio/status", views.TwilioStatusView.as_view(), name="twilio-status"),
+    path("twilio/inbound", views.TwilioInboundView.as_view(), name="twilio-inbound"),
+    path("ack/<str:token>", views.AlertAckLinkView.as_view(), name="alert-ack-link"),
+    *router.urls,
+]

@@ -6,6 +6,7 @@ class Role(models.TextChoices):
     SUPERADMIN = "superadmin", _("Super administrator")
     ANALYST = "analyst", _("Analyst")
     VIEWER = "viewer", _("Viewer")
+    FIELD_SUPERVISOR = "field_supervisor", _("Field supervisor")
 
 
 class Language(models.TextChoices):

@@ -1,0 +1,441 @@
+"""The command API: dashboard, alerts, rules, tasks, teams, escalation policy, and the
+Twilio webhooks. Views parse input, call a selector or service, and render the result."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from commands import selectors
+from commands.api import serializers as s
+from commands.choices import AckVia
+from commands.filters import AlertFilterSet, AlertRuleFilterSet, TaskFilterSet
+from commands.models import Alert, Task
+from commands.policy import (
+    PolicyInvalid,
+    policy_active,
+    policy_path,
+    policy_reload,
+    policy_validate,
+)
+from commands.services import alerts as alert_services
+from commands.services import field_tasks
+from commands.services.deliveries import delivery_provider_status
+from commands.services.replies import ack_link_delivery, alert_acknowledge_by_link, alert_reply
+from khareetaty.accounts.choices import Role
+from khareetaty.exceptions import ApplicationError
+from khareetaty.permissions import ANALYSTS, ANY_ROLE, PUBLIC, READ_ANY_WRITE_ANALYSTS, SUPERADMINS
+
+ANALYSTS_AND_FIELD = ANALYSTS | {Role.FIELD_SUPERVISOR}
+COMMAND_READERS = ANALYSTS | {Role.VIEWER}
+
+
+class DashboardView(APIView):
+    """``GET /api/commands/dashboard``: the command centre's summary numbers."""
+
+    role_access = {"read": ANY_ROLE}
+
+    def get(self, request):
+        return Response(selectors.dashboard_summary())
+
+
+def _until(data: dict):
+    return data.get("until") or timezone.now() + timedelta(minutes=data["minutes"])
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Alerts: list, detail with timeline and deliveries, manual create, and the actions."""
+
+    filterset_class = AlertFilterSet
+    role_access = {
+        "list": ANY_ROLE,
+        "retrieve": ANY_ROLE,
+        "create": ANALYSTS,
+        "acknowledge": ANALYSTS_AND_FIELD,
+        "resolve": ANALYSTS,
+        "suppress": ANALYSTS,
+        "escalate": ANALYSTS,
+    }
+
+    def get_queryset(self):
+        return selectors.alert_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        return s.AlertSerializer if self.action == "list" else s.AlertDetailSerializer
+
+    def get_object(self):
+        try:
+            return selectors.alert_detail(user=self.request.user, alert_id=int(self.kwargs["pk"]))
+        except (Alert.DoesNotExist, ValueError) as exc:
+            raise Http404 from exc
+
+    def _detail(self, alert: Alert, code=status.HTTP_200_OK) -> Response:
+        fresh = selectors.alert_detail(user=self.request.user, alert_id=alert.pk)
+        return Response(s.AlertDetailSerializer(fresh).data, status=code)
+
+    def create(self, request):
+        data = s.AlertManualInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        alert = alert_services.alert_create_manual(
+            actor=request.user,
+            severity=v["severity"],
+            title_en=v["title_en"],
+            title_ar=v.get("title_ar", ""),
+            message_en=v.get("message_en", ""),
+            message_ar=v.get("message_ar", ""),
+            region_id=getattr(v.get("region"), "pk", None),
+            category_id=getattr(v.get("category"), "pk", None),
+            incident_ids=[i.pk for i in v.get("incidents", [])],
+        )
+        return self._detail(alert, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = alert_services.alert_acknowledge(
+            alert=self.get_object(), actor=request.user, via=AckVia.API
+        )
+        return self._detail(alert)
+
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        alert = self.get_object()
+        data = s.AlertResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = alert_services.alert_resolve(
+            alert=alert, actor=request.user, note=data.validated_data["note"]
+        )
+        return self._detail(alert)
+
+    @action(detail=True, methods=["post"])
+    def suppress(self, request, pk=None):
+        alert = self.get_object()
+        data = s.SuppressInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = alert_services.alert_suppress(
+            alert=alert,
+            actor=request.user,
+            reason=data.validated_data["reason"],
+            until=_until(data.validated_data),
+        )
+        return self._detail(alert)
+
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        alert = alert_services.alert_escalate(alert=self.get_object(), actor=request.user)
+        return self._detail(alert)
+
+
+class AlertRuleViewSet(viewsets.ModelViewSet):
+    """Alert rules: everyone reads, analysts write and suppress."""
+
+    serializer_class = s.AlertRuleSerializer
+    filterset_class = AlertRuleFilterSet
+    role_access = {
+        **READ_ANY_WRITE_ANALYSTS,
+        "suppress": ANALYSTS,
+        "unsuppress": ANALYSTS,
+    }
+
+    def get_queryset(self):
+        return selectors.rule_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = alert_services.rule_save(
+            actor=self.request.user, **self._fields(serializer)
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = alert_services.rule_save(
+            actor=self.request.user, rule=serializer.instance, **self._fields(serializer)
+        )
+
+    def perform_destroy(self, instance):
+        alert_services.rule_delete(rule=instance, actor=self.request.user)
+
+    @staticmethod
+    def _fields(serializer) -> dict:
+        return dict(serializer.validated_data)
+
+    @action(detail=True, methods=["post"])
+    def suppress(self, request, pk=None):
+        data = s.SuppressInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = alert_services.rule_suppress(
+            rule=self.get_object(),
+            actor=request.user,
+            reason=data.validated_data["reason"],
+            until=_until(data.validated_data),
+        )
+        return Response(s.AlertRuleSerializer(rule).data)
+
+    @action(detail=True, methods=["post"])
+    def unsuppress(self, request, pk=None):
+        rule = alert_services.rule_unsuppress(rule=self.get_object(), actor=request.user)
+        return Response(s.AlertRuleSerializer(rule).data)
+
+
+class TaskViewSet(viewsets.ModelViewSet):
+    """Tasks. Field supervisors see and report on only their own or their team's tasks."""
+
+    filterset_class = TaskFilterSet
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    role_access = {
+        "list": ANY_ROLE,
+        "retrieve": ANY_ROLE,
+        "create": ANALYSTS,
+        "partial_update": ANALYSTS,
+        "destroy": ANALYSTS,
+        "assign": ANALYSTS,
+        "status": ANALYSTS_AND_FIELD,
+        "updates": ANALYSTS_AND_FIELD,
+    }
+
+    def get_queryset(self):
+        return selectors.task_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        return s.TaskSerializer if self.action == "list" else s.TaskDetailSerializer
+
+    def get_object(self):
+        try:
+            return selectors.task_detail(user=self.request.user, task_id=int(self.kwargs["pk"]))
+        except (Task.DoesNotExist, ValueError) as exc:
+            raise Http404 from exc
+
+    def _detail(self, task: Task, code=status.HTTP_200_OK) -> Response:
+        fresh = selectors.task_detail(user=self.request.user, task_id=task.pk)
+        return Response(s.TaskDetailSerializer(fresh).data, status=code)
+
+    def create(self, request):
+        data = s.TaskCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        hotspot = selectors.hotspot_for_task(hotspot_id=v.pop("hotspot", None))
+        task = field_tasks.task_create(
+            actor=request.user,
+            title=v.get("title", ""),
+            description=v.get("description", ""),
+            priority=v.get("priority"),
+            geom=v.get("geom"),
+            due_at=v.get("due_at"),
+            alert=v.get("alert"),
+            hotspot=hotspot,
+            incident_id=getattr(v.get("incident"), "pk", None),
+            region_id=getattr(v.get("region"), "pk", None),
+            assignee_user=v.get("assignee_user"),
+            assignee_team=v.get("assignee_team"),
+        )
+        return self._detail(task, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        task = self.get_object()
+        data = s.TaskEditInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if "region" in changes:
+            changes["region_id"] = getattr(changes.pop("region"), "pk", None)
+        task = field_tasks.task_update(task=task, actor=request.user, **changes)
+        return self._detail(task)
+
+    def destroy(self, request, pk=None):
+        task = self.get_object()
+        field_tasks.task_add_update(
+            task=task, actor=request.user, status="cancelled", note="Cancelled."
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        task = self.get_object()
+        data = s.TaskAssignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = field_tasks.task_assign(task=task, actor=request.user, **data.validated_data)
+        return self._detail(task)
+
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        task = self.get_object()
+        data = s.TaskStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        field_tasks.task_add_update(task=task, actor=request.user, **data.validated_data)
+        return self._detail(task)
+
+    @action(detail=True, methods=["get", "post"])
+    def updates(self, request, pk=None):
+        task = self.get_object()
+        if request.method == "GET":
+            return Response(s.TaskUpdateSerializer(task.updates.all(), many=True).data)
+        data = s.TaskNoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        update = field_tasks.task_add_update(task=task, actor=request.user, **data.validated_data)
+        return Response(s.TaskUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
+
+
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    """Teams (managed in the admin)."""
+
+    serializer_class = s.TeamSerializer
+    role_access = {"read": ANY_ROLE}
+
+    def get_queryset(self):
+        return selectors.team_list()
+
+
+def _policy_errors(exc: PolicyInvalid) -> Response:
+    return Response(
+        {"code": exc.code, "detail": exc.message, "valid": False, **exc.extra},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+class EscalationPolicyView(APIView):
+    """``GET``: the active policy (parsed and as YAML) and whether the file differs."""
+
+    role_access = {"read": COMMAND_READERS}
+
+    def get(self, request):
+        version = policy_active()
+        path = policy_path()
+        file_text = path.read_text(encoding="utf-8") if path.exists() else ""
+        return Response(
+            {
+                "version": version.pk,
+                "sha256": version.sha256,
+                "loaded_at": version.loaded_at,
+                "loaded_by": getattr(version.loaded_by, "username", None),
+                "policy": version.parsed,
+                "content": version.content,
+                "file_changed": file_text != version.content,
+            }
+        )
+
+
+class EscalationPolicyValidateView(APIView):
+    """``POST``: check YAML (``content``) or the policy file; errors name line and field."""
+
+    role_access = {"write": ANALYSTS}
+
+    def post(self, request):
+        data = s.PolicyValidateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            parsed = policy_validate(text=data.validated_data.get("content"))
+        except PolicyInvalid as exc:
+            return _policy_errors(exc)
+        return Response({"valid": True, "policy": parsed})
+
+
+class EscalationPolicyReloadView(APIView):
+    """``POST``: validate the file and make it the active policy (new alerts use it)."""
+
+    role_access = {"write": SUPERADMINS}
+
+    def post(self, request):
+        try:
+            version = policy_reload(actor=request.user)
+        except PolicyInvalid as exc:
+            return _policy_errors(exc)
+        return Response({"valid": True, "version": version.pk, "sha256": version.sha256})
+
+
+class _TwilioWebhook(APIView):
+    """Base for Twilio webhooks: public, form-encoded, signature-checked, not throttled
+    (Twilio's shared addresses would hit the anonymous rate limit). 404 until Twilio is
+    configured."""
+
+    role_access = {"write": PUBLIC}
+    authentication_classes = []
+    throttle_classes = []
+    parser_classes = [FormParser, MultiPartParser]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not settings.TWILIO_AUTH_TOKEN:
+            raise Http404
+
+    def signature_ok(self, request) -> bool:
+        site = getattr(settings, "SITE_URL", "").rstrip("/")
+        url = f"{site}{request.get_full_path()}" if site else request.build_absolute_uri()
+        params = {key: request.POST.get(key) for key in request.POST}
+        signature = request.headers.get("X-Twilio-Signature", "")
+        return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, params, signature)
+
+
+class TwilioStatusView(_TwilioWebhook):
+    """``POST /api/commands/twilio/status?delivery=<uuid>``: message status callbacks.
+    Bad signature → 403; otherwise always 200 (an unknown delivery is ignored)."""
+
+    def post(self, request):
+        if not self.signature_ok(request):
+            return HttpResponse("invalid signature", status=403, content_type="text/plain")
+        delivery_provider_status(
+            delivery_uuid=request.query_params.get("delivery", ""),
+            provider_status=request.POST.get("MessageStatus", ""),
+            error_code=request.POST.get("ErrorCode", ""),
+            message_sid=request.POST.get("MessageSid", ""),
+        )
+        return HttpResponse("", status=200, content_type="text/plain")
+
+
+class TwilioInboundView(_TwilioWebhook):
+    """``POST /api/commands/twilio/inbound``: SMS/WhatsApp replies such as ``3a``.
+    Answers with TwiML; bad signature → 403."""
+
+    def post(self, request):
+        if not self.signature_ok(request):
+            return HttpResponse("invalid signature", status=403, content_type="text/plain")
+        result = alert_reply(
+            from_number=request.POST.get("From", ""), body=request.POST.get("Body", "")
+        )
+        twiml = MessagingResponse()
+        twiml.message(result.text)
+        return HttpResponse(str(twiml), content_type="application/xml")
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class AlertAckLinkView(APIView):
+    """The signed one-time link in messages. ``GET`` shows a confirmation page (so link
+    scanners cannot acknowledge), ``POST`` acknowledges as the message's recipient."""
+
+    role_access = {"read": PUBLIC, "write": PUBLIC}
+    authentication_classes = []
+    parser_classes = [FormParser, MultiPartParser]
+
+    def get(self, request, token: str):
+        try:
+            delivery = ack_link_delivery(token=token)
+        except ApplicationError as exc:
+            return render(
+                request, "commands/notifications/ack_link.html", {"error": exc.message}, status=404
+            )
+        return render(
+            request,
+            "commands/notifications/ack_link.html",
+            {"alert": delivery.alert, "delivery": delivery},
+        )
+
+    def post(self, request, token: str):
+        try:
+            alert = alert_acknowledge_by_link(token=token)
+        except ApplicationError as exc:
+            return render(
+                request,
+                "commands/notifications/ack_link.html",
+                {"error": exc.message},
+                status=exc.status_code,
+            )
+        return render(
+            request, "commands/notifications/ack_link.html", {"alert": alert, "done": True}
+        )

@@ -1,0 +1,17 @@
+"""Command-and-control models: rules and alerts, deliveries, tasks and teams, policy."""
+
+from commands.models.alerts import Alert, AlertEvent, Delivery
+from commands.models.policy import EscalationPolicyVersion
+from commands.models.rules import AlertRule
+from commands.models.tasks import Task, TaskUpdate, Team
+
+__all__ = [
+    "Alert",
+    "AlertEvent",
+    "AlertRule",
+    "Delivery",
+    "EscalationPolicyVersion",
+    "Task",
+    "TaskUpdate",
+    "Team",
+]

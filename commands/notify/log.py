@@ -1,0 +1,19 @@
+import logging
+
+from commands.notify.base import Channel, OutgoingMessage
+
+logger = logging.getLogger("commands.notify")
+
+
+class LogChannel(Channel):
+    """Development channel: writes the message to the log and always succeeds."""
+
+    kind = "log"
+    address_field = "username"
+
+    def is_configured(self) -> bool:
+        return True
+
+    def send(self, message: OutgoingMessage) -> str:
+        logger.info("notification", extra={"to": message.to, "text": message.text})
+        return f"log-{message.reference}"

@@ -1,0 +1,18 @@
+from khareetaty.schedules import PeriodicTaskSpec
+
+PERIODIC_TASKS = [
+    PeriodicTaskSpec(
+        name="Escalation tick",
+        task="commands.escalation_tick",
+        every_seconds=60,
+        queue="alerts",
+        description="Moves open alerts along their escalation policy (each step once).",
+    ),
+    PeriodicTaskSpec(
+        name="Overdue tasks",
+        task="commands.tasks_raise_overdue",
+        every_seconds=60,
+        queue="alerts",
+        description="Raises an alert for each unfinished task past its due time.",
+    ),
+]

@@ -1,0 +1,114 @@
+"""Reads for pages, the API and tasks, including who may see what.
+
+Field supervisors see only tasks assigned to them or to one of their teams, and only the
+alerts they were notified of or that are linked to those tasks. Everyone else with access
+sees everything.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from commands.choices import ACTIVE_ALERT_STATUSES, AlertStatus, Severity, TaskStatus
+from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, TaskUpdate, Team
+from incidents.models import Incident
+from khareetaty.accounts.choices import Role
+
+
+def is_field_supervisor(user) -> bool:
+    return getattr(user, "role", None) == Role.FIELD_SUPERVISOR
+
+
+def task_list(*, user) -> QuerySet[Task]:
+    """Tasks ``user`` may see, newest first, with assignees loaded."""
+    tasks = Task.objects.select_related("assignee_user", "assignee_team", "alert", "region")
+    if is_field_supervisor(user):
+        team_ids = Team.objects.filter(members=user).values("pk")
+        tasks = tasks.filter(Q(assignee_user=user) | Q(assignee_team__in=team_ids))
+    return tasks.order_by("-created_at")
+
+
+def task_detail(*, user, task_id: int) -> Task:
+    """One visible task with its updates (``Task.DoesNotExist`` when hidden or missing)."""
+    updates = Prefetch("updates", TaskUpdate.objects.select_related("author"))
+    return task_list(user=user).prefetch_related(updates).get(pk=task_id)
+
+
+def alert_list(*, user) -> QuerySet[Alert]:
+    """Alerts ``user`` may see, most recently seen first."""
+    alerts = Alert.objects.select_related(
+        "rule", "region", "category", "acknowledged_by", "resolved_by", "suppressed_by"
+    )
+    if is_field_supervisor(user):
+        notified = Delivery.objects.filter(recipient=user).values("alert_id")
+        tasked = task_list(user=user).exclude(alert=None).values("alert_id")
+        alerts = alerts.filter(Q(pk__in=notified) | Q(pk__in=tasked))
+    return alerts.order_by("-last_seen_at", "-pk")
+
+
+def alert_detail(*, user, alert_id: int) -> Alert:
+    """One visible alert with its timeline, deliveries and incident ids."""
+    return (
+        alert_list(user=user)
+        .prefetch_related(
+            Prefetch("events", AlertEvent.objects.select_related("actor").order_by("at", "pk")),
+            Prefetch("deliveries", Delivery.objects.select_related("recipient").order_by("pk")),
+            "incidents",
+        )
+        .get(pk=alert_id)
+    )
+
+
+def rule_list() -> QuerySet[AlertRule]:
+    return AlertRule.objects.prefetch_related("regions", "categories").order_by("name")
+
+
+def team_list() -> QuerySet[Team]:
+    return Team.objects.prefetch_related("members").filter(is_active=True).order_by("slug")
+
+
+def dashboard_summary(*, now: datetime | None = None) -> dict:
+    """The command dashboard's numbers: open alerts by severity, tasks by status, incidents
+    in the last 24 hours (per region) and, when analytics has run, the forecast."""
+    now = now or timezone.now()
+    open_alerts = dict.fromkeys(Severity.values, 0)
+    for row in (
+        Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES)
+        .values("severity")
+        .annotate(n=Count("pk"))
+    ):
+        open_alerts[row["severity"]] = row["n"]
+    tasks = dict.fromkeys(TaskStatus.values, 0)
+    for row in Task.objects.values("status").annotate(n=Count("pk")):
+        tasks[row["status"]] = row["n"]
+    since = now - timedelta(hours=24)
+    incidents = list(
+        Incident.objects.filter(occurred_at__gte=since, occurred_at__lte=now)
+        .values("region_id", "region__name_en", "region__name_ar")
+        .annotate(count=Count("pk"))
+        .order_by("region__name_en")
+    )
+    return {
+        "generated_at": now,
+        "open_alerts_by_severity": open_alerts,
+        "unacknowledged_alerts": Alert.objects.filter(status=AlertStatus.OPEN).count(),
+        "tasks_by_status": tasks,
+        "overdue_tasks": Task.objects.filter(
+            status__in=[TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS],
+            due_at__lt=now,
+        ).count(),
+        "incidents_last_24h": {
+            "total": sum(row["count"] for row in incidents),
+            "by_region": incidents,
+        },
+    }
+
+
+def hotspot_for_task(*, hotspot_id: int | None):
+    """The analytics hotspot a task is created from (pre-fills the task)."""
+    if hotspot_id is None:
+        return None
+    from khareetaty.exceptions import ApplicationError  # placeholder until analytics lands
+
+    raise ApplicationError("Hotspots are not available yet.")

@@ -1,0 +1,288 @@
+"""Deliveries: who gets which message on which channel, sending at most once, provider
+status callbacks, and falling back to the recipient's next channel after a failure.
+
+The flow follows HC's ``Channel.notify``: write the ``Delivery`` row first, send outside
+any transaction, then record the outcome with a conditional UPDATE.
+"""
+
+import logging
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from commands.choices import AlertEventKind, DeliveryStatus
+from commands.dispatch import announce_alert, enqueue
+from commands.models import Alert, Delivery
+from commands.notify.base import ChannelError, OutgoingMessage
+from commands.notify.registry import CHANNELS, channel_for
+from commands.services.timeline import alert_event
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+ACK_LINK_SALT = "commands.alert-ack"
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # another run already claimed it: the at-most-once guard
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+def _address(user, kind: str) -> str:
+    """The user's address on channel ``kind``, or "" when unusable (not configured, no
+    phone number…)."""
+    if kind not in CHANNELS:
+        return ""
+    channel = channel_for(kind)
+    if not channel.is_configured():
+        return ""
+    return str(getattr(user, channel.address_field, "") or "")
+
+
+def step_recipients(step: dict) -> list:
+    """Active users named by a step's ``notify`` targets (roles, team codes, usernames)."""
+    wanted = {"role": [], "team": [], "user": []}
+    for target in step["notify"]:
+        wanted[target["type"]].append(target["value"])
+    match = (
+        Q(role__in=wanted["role"])
+        | Q(teams__slug__in=wanted["team"], teams__is_active=True)
+        | Q(username__in=wanted["user"])
+    )
+    ids = User.objects.filter(match, is_active=True).values_list("pk", flat=True).distinct()
+    return list(User.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def recipient_channels(user, wanted: list[str]) -> list[tuple[str, str]]:
+    """``(channel, address)`` pairs for one recipient: the step's channels (or the user's
+    first preference), each replaced by the user's next usable preference when the user
+    cannot be reached on it."""
+    preferences = [c for c in (user.notification_channels or []) if c in CHANNELS]
+    chosen: list[tuple[str, str]] = []
+    for kind in wanted or preferences[:1]:
+        candidates = [kind] + [c for c in preferences if c not in wanted]
+        for candidate in candidates:
+            address = _address(user, candidate)
+            if address and candidate not in {c for c, _a in chosen}:
+                chosen.append((candidate, address))
+                break
+    return chosen
+
+
+def deliveries_create_for_step(*, alert: Alert, step: dict, step_key: str) -> list[Delivery]:
+    """Queue one delivery per recipient per channel for an escalation step; the send
+    tasks are enqueued when the transaction commits."""
+    created = []
+    for user in step_recipients(step):
+        for kind, address in recipient_channels(user, step.get("channels") or []):
+            delivery = Delivery.objects.create(
+                alert=alert,
+                recipient=user,
+                channel=kind,
+                address=address,
+                language=user.preferred_language or settings.LANGUAGE_CODE,
+                step_key=step_key,
+            )
+            enqueue("delivery_send", delivery.pk)
+            created.append(delivery)
+    return created
+
+
+def ack_link_token(delivery: Delivery) -> str:
+    """A signed token naming the delivery; it acknowledges the alert once."""
+    return signing.dumps(str(delivery.uuid), salt=ACK_LINK_SALT, compress=False)
+
+
+def _absolute(path: str) -> str:
+    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    return f"{site}{path}" if site else ""
+
+
+def delivery_message(delivery: Delivery) -> OutgoingMessage:
+    """Render the delivery's message from templates, in the recipient's language."""
+    alert = delivery.alert
+    language = delivery.language if delivery.language in ("ar", "en") else "en"
+    template = "sms" if delivery.channel == "log" else delivery.channel
+    with translation.override(language):
+        context = {
+            "alert": alert,
+            "title": alert.title_for(language),
+            "message": alert.message_for(language),
+            "severity": alert.get_severity_display(),
+            "code": alert.short_code,
+            "count": alert.count,
+            "ack_url": _absolute(
+                reverse("commands_api:alert-ack-link", args=[ack_link_token(delivery)])
+            ),
+        }
+        text = render_to_string(
+            f"commands/notifications/{template}_{language}.txt", context
+        ).strip()
+        html = ""
+        subject = ""
+        if delivery.channel == "email":
+            html = render_to_string(f"commands/notifications/email_{language}.html", context)
+            subject = f"[{context['severity']}] {context['title']}"
+    callback = ""
+    if delivery.channel in ("sms", "whatsapp"):
+        path = reverse("commands_api:twilio-status")
+        callback = _absolute(f"{path}?delivery={delivery.uuid}")
+    return OutgoingMessage(
+        to=delivery.address,
+        text=text,
+        subject=subject,
+        html=html,
+        status_callback=callback,
+        reference=str(delivery.uuid),
+        variables={
+            "1": context["title"],
+            "2": str(alert.short_code or ""),
+            "3": context["ack_url"],
+        },
+    )
+
+
+def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:
+    """Send one delivery, at most once.
+
+    The worker first claims the row (``queued`` → ``sending``, conditional UPDATE); a second
+    run of the same task finds nothing to claim and returns ``SKIPPED``, whether the first
+    run is still sending, finished, or was killed after the provider accepted the message.
+    A transient error puts the row back to ``queued`` and returns ``RETRY``; a permanent one,
+    or the last attempt, marks it failed and falls back to the next channel.
+    """
+    now = timezone.now()
+    claimed = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now
+    )
+    if not claimed:
+        return SendOutcome.SKIPPED
+    delivery = Delivery.objects.select_related("alert", "recipient").get(pk=delivery_id)
+    try:
+        message = delivery_message(delivery)
+        provider_id = channel_for(delivery.channel).send(message)
+    except ChannelError as exc:
+        if not exc.permanent and not final_attempt:
+            Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING).update(
+                status=DeliveryStatus.QUEUED, last_error=exc.message, updated_at=timezone.now()
+            )
+            return SendOutcome.RETRY
+        delivery_fail(delivery_id=delivery_id, error=exc.message)
+        return SendOutcome.FAILED
+    Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.SENT,
+        provider_id=provider_id or "",
+        sent_at=timezone.now(),
+        last_error="",
+    )
+    return SendOutcome.SENT
+
+
+@transaction.atomic
+def delivery_fail(*, delivery_id: int, error: str, now: datetime | None = None) -> Delivery | None:
+    """Mark a delivery failed (once) and try the recipient's next preferred channel."""
+    now = now or timezone.now()
+    updated = Delivery.objects.filter(
+        pk=delivery_id, status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT]
+    ).update(status=DeliveryStatus.FAILED, failed_at=now, last_error=error[:2000], updated_at=now)
+    if not updated:
+        return None
+    delivery = Delivery.objects.select_related("alert", "recipient").get(pk=delivery_id)
+    alert_event(
+        alert=delivery.alert,
+        kind=AlertEventKind.DELIVERY_FAILED,
+        now=now,
+        delivery=str(delivery.uuid),
+        channel=delivery.channel,
+        recipient=delivery.recipient.get_username(),
+        error=error[:500],
+    )
+    fallback = _fallback(delivery, now)
+    announce_alert(delivery.alert_id)
+    return fallback
+
+
+def _fallback(delivery: Delivery, now: datetime) -> Delivery | None:
+    user = delivery.recipient
+    preferences = [c for c in (user.notification_channels or []) if c in CHANNELS]
+    start = preferences.index(delivery.channel) + 1 if delivery.channel in preferences else 0
+    tried = set(
+        Delivery.objects.filter(
+            alert=delivery.alert, recipient=user, step_key=delivery.step_key
+        ).values_list("channel", flat=True)
+    )
+    for kind in preferences[start:]:
+        address = _address(user, kind)
+        if kind in tried or not address:
+            continue
+        fallback = Delivery.objects.create(
+            alert=delivery.alert,
+            recipient=user,
+            channel=kind,
+            address=address,
+            language=delivery.language,
+            step_key=delivery.step_key,
+            fallback_from=delivery,
+        )
+        alert_event(
+            alert=delivery.alert,
+            kind=AlertEventKind.DELIVERY_FALLBACK,
+            now=now,
+            recipient=user.get_username(),
+            **{"from": delivery.channel, "to": kind},
+        )
+        enqueue("delivery_send", fallback.pk)
+        return fallback
+    return None
+
+
+_TWILIO_STATUSES = {
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.DELIVERED,
+    "sent": DeliveryStatus.SENT,
+    "failed": DeliveryStatus.FAILED,
+    "undelivered": DeliveryStatus.FAILED,
+}
+
+
+def delivery_provider_status(
+    *, delivery_uuid: str, provider_status: str, error_code: str = "", message_sid: str = ""
+) -> Delivery | None:
+    """Apply a Twilio status callback. Statuses only move forward; ``failed`` and
+    ``undelivered`` fail the delivery and fall back to the next channel."""
+    try:
+        delivery = Delivery.objects.filter(uuid=uuid.UUID(str(delivery_uuid))).first()
+    except ValueError:
+        delivery = None
+    if delivery is None:
+        return None
+    now = timezone.now()
+    status = _TWILIO_STATUSES.get(provider_status)
+    rows = Delivery.objects.filter(pk=delivery.pk)
+    rows.update(provider_status=provider_status[:32], updated_at=now)
+    if message_sid and not delivery.provider_id:
+        rows.filter(provider_id="").update(provider_id=message_sid[:100])
+    if status == DeliveryStatus.DELIVERED:
+        rows.filter(status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT]).update(
+            status=DeliveryStatus.DELIVERED, delivered_at=now
+        )
+    elif status == DeliveryStatus.SENT:
+        rows.filter(status=DeliveryStatus.SENDING).update(status=DeliveryStatus.SENT, sent_at=now)
+    elif status == DeliveryStatus.FAILED:
+        error = f"Twilio reported {provider_status}" + (
+            f" (error {error_code})" if error_code else ""
+        )
+        delivery_fail(delivery_id=delivery.pk, error=error, now=now)
+    delivery.refresh_from_db()
+    return delivery

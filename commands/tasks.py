@@ -1,0 +1,67 @@
+"""Celery tasks of the commands app: thin, id-only, safe to run twice. All on ``alerts``."""
+
+import logging
+import random
+
+from celery import shared_task
+from django.conf import settings
+
+from commands.models import Delivery
+from commands.services.deliveries import SendOutcome, delivery_send
+from commands.services.escalation import escalation_advance, escalation_tick
+from commands.services.field_tasks import tasks_raise_overdue
+from commands.services.rules import rules_evaluate_batch, rules_evaluate_incidents
+
+logger = logging.getLogger(__name__)
+MAX_SEND_RETRIES = 5
+
+
+def retry_countdown(retries: int) -> float:
+    """Exponential backoff with full jitter: base·2^n scaled by 0.5 to 1.5, capped."""
+    base = float(getattr(settings, "COMMANDS_RETRY_BASE_SECONDS", 2.0))
+    cap = float(getattr(settings, "COMMANDS_RETRY_MAX_SECONDS", 300.0))
+    return min(cap, base * (2**retries)) * random.uniform(0.5, 1.5)
+
+
+@shared_task(name="commands.rules_evaluate_incidents", queue="alerts", acks_late=True)
+def rules_evaluate_incidents_task(incident_ids: list[int]) -> int:
+    return len(rules_evaluate_incidents(incident_ids=incident_ids))
+
+
+@shared_task(name="commands.rules_evaluate_batch", queue="alerts", acks_late=True)
+def rules_evaluate_batch_task(batch_id: int) -> int:
+    return len(rules_evaluate_batch(batch_id=batch_id))
+
+
+@shared_task(
+    name="commands.delivery_send",
+    bind=True,
+    queue="alerts",
+    acks_late=True,
+    max_retries=MAX_SEND_RETRIES,
+)
+def delivery_send_task(self, delivery_id: int) -> str:
+    if not Delivery.objects.filter(pk=delivery_id).exists():
+        logger.warning("delivery %s is gone; nothing to send", delivery_id)
+        return SendOutcome.SKIPPED
+    outcome = delivery_send(
+        delivery_id=delivery_id, final_attempt=self.request.retries >= self.max_retries
+    )
+    if outcome == SendOutcome.RETRY:
+        raise self.retry(countdown=retry_countdown(self.request.retries))
+    return outcome
+
+
+@shared_task(name="commands.escalation_advance", queue="alerts", acks_late=True)
+def escalation_advance_task(alert_id: int) -> int:
+    return escalation_advance(alert_id=alert_id)
+
+
+@shared_task(name="commands.escalation_tick", queue="alerts", acks_late=True)
+def escalation_tick_task() -> int:
+    return escalation_tick()
+
+
+@shared_task(name="commands.tasks_raise_overdue", queue="alerts", acks_late=True)
+def tasks_raise_overdue_task() -> int:
+    return len(tasks_raise_overdue())

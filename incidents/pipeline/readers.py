@@ -245,15 +245,12 @@ def _json_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Itera
             ) from exc
 
 
-class _Utf8Stream(io.RawIOBase):
+class _Utf8Stream:
     """Re-encode a decoded text stream as UTF-8 bytes for ijson (sources may be cp1256)."""
 
     def __init__(self, text) -> None:
         self.text = text
         self.buffer = b""
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self.buffer) < size:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from incidents.choices import BatchStatus
 from incidents.models import IngestBatch
 from incidents.pipeline import load
+from incidents.pipeline.files import file_move_after, intake_folders
 from incidents.pipeline.readers import (
     Chunk,
     UnreadableFile,
@@ -83,7 +84,11 @@ def batch_run(*, batch_id: int, progress: Progress | None = None) -> IngestBatch
     if not claimed:
         logger.info("batch %s is %s; not run again", batch_id, batch.status)
         return batch
-    return _run_file(batch, Path(batch.file_path), progress)
+    path = Path(batch.file_path)
+    batch = _run_file(batch, path, progress)
+    if path.is_file() and path.parent == intake_folders()["uploads"]:
+        file_move_after(batch=batch, path=path)
+    return batch
 
 
 def batch_ingest_file(

@@ -47,6 +47,7 @@ FIELDS = (
     "description",
     "region",
 )
+DEFAULT_PROFILE = "kuwait"
 CHANNELS = ("public_report", "patrol", "sensor", "partner")
 
 
@@ -134,7 +135,7 @@ def available_profiles() -> list[str]:
 
 
 @lru_cache(maxsize=32)
-def load_profile(name: str = "kuwait") -> Profile:
+def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
     """Load and validate the profile ``name``; raises ``ProfileError`` naming file and field."""
     if not re.fullmatch(r"[a-z0-9_-]{1,50}", name or ""):
         raise ProfileError(_("Profile name %(name)r is not valid.") % {"name": name})

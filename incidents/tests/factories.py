@@ -71,3 +71,24 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     is_weekend = False
     is_night = False
     is_holiday = False
+
+
+NINE_CATEGORIES = (
+    "theft",
+    "burglary",
+    "robbery",
+    "assault",
+    "vandalism",
+    "drug_offence",
+    "fraud",
+    "traffic_accident",
+    "public_disorder",
+)
+
+
+def nine_categories() -> list[Category]:
+    """The demo profile's nine categories (default severity 3, robbery and assault 4)."""
+    return [
+        CategoryFactory(code=code, default_severity=4 if code in ("robbery", "assault") else 3)
+        for code in NINE_CATEGORIES
+    ]

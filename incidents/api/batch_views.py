@@ -1,0 +1,70 @@
+"""The ingest-batch API: upload a file or records, poll the batch, download rejected rows."""
+
+import csv
+import json
+
+from django.http import StreamingHttpResponse
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from incidents.api.batch_serializers import BatchCreateInputSerializer, BatchOutputSerializer
+from incidents.models import IngestBatch, RejectedRow
+from incidents.pipeline.uploads import batch_upload
+from khareetaty.permissions import ANALYSTS, ANY_ROLE
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+class IngestBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """``POST`` a file (multipart ``file``) or ``{"records": [...]}`` with an optional
+    ``profile``; the answer (202) holds the batch id to poll."""
+
+    queryset = IngestBatch.objects.select_related("created_by").order_by("-id")
+    serializer_class = BatchOutputSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_fields = ["status", "source"]
+    role_access = {
+        "list": ANY_ROLE,
+        "retrieve": ANY_ROLE,
+        "create": ANALYSTS,
+        "rejected": ANALYSTS,
+    }
+
+    def create(self, request, *args, **kwargs) -> Response:
+        data = BatchCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = batch_upload(
+            profile_name=data.validated_data["profile"],
+            created_by=request.user,
+            upload=data.validated_data.get("file"),
+            records=data.validated_data.get("records"),
+        )
+        batch.refresh_from_db()
+        body = BatchOutputSerializer(batch, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["get"], url_path="rejected.csv", url_name="rejected")
+    def rejected(self, request, pk=None) -> StreamingHttpResponse:
+        """Every rejected row: row number, its errors, and the record as received."""
+        batch = self.get_object()
+        rows = RejectedRow.objects.filter(batch=batch).order_by("row_number")
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield "\ufeff"  # BOM: spreadsheet programs then read the Arabic text correctly
+            yield writer.writerow(["row_number", "field", "code", "message", "record"])
+            for row in rows.iterator(chunk_size=2000):
+                record = json.dumps(row.record, ensure_ascii=False)
+                for error in row.errors:
+                    yield writer.writerow(
+                        [row.row_number, error["field"], error["code"], error["message"], record]
+                    )
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-rejected.csv"'
+        return response

@@ -1,0 +1,14 @@
+"""Periodic jobs of the incidents app (upserted by ``manage.py setup_periodic_tasks``)."""
+
+from khareetaty.schedules import PeriodicTaskSpec
+
+PERIODIC_TASKS = [
+    PeriodicTaskSpec(
+        name="ETL folder sweep",
+        task="incidents.intake_sweep",
+        every_seconds=5 * 60,
+        queue="long",
+        description="Ingests files dropped into the intake staging folder; moves them to "
+        "archive/ or failed/.",
+    ),
+]

@@ -1,0 +1,27 @@
+"""Celery tasks of the ETL: thin, idempotent wrappers around the pipeline services."""
+
+import logging
+
+from celery import shared_task
+
+from incidents.models import IngestBatch
+from incidents.pipeline.intake import intake_sweep
+from incidents.pipeline.services import batch_run
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="incidents.batch_run", acks_late=True)
+def batch_run_task(batch_id: int) -> str | None:
+    """Run a pending batch (API uploads). Running it twice is harmless: the service only
+    starts a batch that is still pending."""
+    if not IngestBatch.objects.filter(pk=batch_id).exists():
+        logger.warning("batch %s does not exist", batch_id)
+        return None
+    return batch_run(batch_id=batch_id).status
+
+
+@shared_task(name="incidents.intake_sweep", acks_late=True)
+def intake_sweep_task() -> list[int]:
+    """Ingest the files waiting in the intake staging folder (scheduled by Beat)."""
+    return [batch.pk for batch in intake_sweep()]

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from incidents.profiles import load_profile
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CONFIG_FILE = DATA_DIR / "kuwait_generator.yaml"
 CATEGORIES_FILE = DATA_DIR / "kuwait_categories.yaml"
@@ -123,6 +125,17 @@ class LandMask:
         np.add.at(crossings, (row, col), 1)
         return (np.cumsum(crossings, axis=1)[:, :-1] % 2).astype(bool)
 
+    def clip(self, bbox: tuple[float, float, float, float]) -> None:
+        """Drop cells not wholly inside ``bbox`` (the profile's service area), so every good
+        point passes the ingest's service-area check."""
+        min_lon, min_lat, max_lon, max_lat = bbox
+        lons = self.x0 + np.arange(self.ncols) * self.step
+        lats = self.y0 + np.arange(self.nrows) * self.step
+        keep_cols = (lons >= min_lon) & (lons + self.step <= max_lon)
+        keep_rows = (lats >= min_lat) & (lats + self.step <= max_lat)
+        self.labels[~keep_rows, :] = 0
+        self.labels[:, ~keep_cols] = 0
+
     def region_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         col = np.floor((lon - self.x0) / self.step).astype(int)
         row = np.floor((lat - self.y0) / self.step).astype(int)
@@ -157,7 +170,11 @@ def land_mask() -> LandMask:
         rings.append(
             [np.asarray(ring, dtype=float)[:, :2] for polygon in polygons for ring in polygon]
         )
-    return LandMask(rings, codes, float(config["raster_degrees"]))
+    mask = LandMask(rings, codes, float(config["raster_degrees"]))
+    bbox = load_profile(config["profile"]).service_area_bbox
+    if bbox is not None:
+        mask.clip(bbox)
+    return mask
 
 
 class _Generator:
@@ -171,6 +188,9 @@ class _Generator:
         self.dates = np.arange(np.datetime64(self.first_day), np.datetime64(end))
         self.categories = [c["code"] for c in self.config["category_table"]]
         self.centres = self.config["centres"]
+        years = range(self.first_day.year, end.year + 1)
+        calendar = holidays.country_holidays(self.config["country"], years=years)
+        self.holidays = np.isin(self.dates, np.array(sorted(calendar), dtype="datetime64[D]"))
 
     # -- time ------------------------------------------------------------------------------
     def _day_weights(self, code: str) -> np.ndarray:
@@ -182,11 +202,7 @@ class _Generator:
             * np.asarray(spec["week"])[weekday]
         )
         weights *= (1 + config["yearly_trend"]) ** (np.arange(self.days) / 365.25)
-        years = range(self.first_day.year, self.first_day.year + self.days // 365 + 2)
-        holiday_dates = np.array(
-            sorted(holidays.country_holidays(config["country"], years=years)), dtype="datetime64[D]"
-        )
-        weights[np.isin(self.dates, holiday_dates)] *= config["holiday_factor"].get(code, 1.0)
+        weights[self.holidays] *= config["holiday_factor"].get(code, 1.0)
         month_day = pd.DatetimeIndex(self.dates).strftime("%m-%d")
         for day, factors in config["special_days"].items():
             weights[month_day == day] *= factors.get(code, 1.0)

@@ -1,3 +1,12 @@
+from rest_framework.routers import SimpleRouter
+
+from incidents.api.views import CategoryViewSet, IncidentViewSet, RegionViewSet
+
 app_name = "incidents"
 
-urlpatterns = []
+router = SimpleRouter(trailing_slash="/?")
+router.register("incidents", IncidentViewSet, basename="incident")
+router.register("regions", RegionViewSet, basename="region")
+router.register("categories", CategoryViewSet, basename="category")
+
+urlpatterns = router.urls

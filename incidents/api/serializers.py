@@ -1,0 +1,161 @@
+import contextlib
+import json
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from incidents.choices import IncidentStatus
+from incidents.models import Category, Incident, IngestBatch, Region
+
+
+class GeoJSONTextField(GeometryField):
+    """GeoJSON produced by the database (``AsGeoJSON``), passed through as is."""
+
+    def to_representation(self, value):
+        return json.loads(value) if isinstance(value, str) else super().to_representation(value)
+
+
+class IncidentSerializer(GeoFeatureModelSerializer):
+    """An incident as a GeoJSON Feature (times in the deployment's time zone)."""
+
+    geometry = GeoJSONTextField(source="geometry_json", read_only=True)
+    category = serializers.CharField(source="category.code")
+    category_name_en = serializers.CharField(source="category.name_en")
+    category_name_ar = serializers.CharField(source="category.name_ar")
+    region = serializers.CharField(source="region.code", default=None)
+    region_name_en = serializers.CharField(source="region.name_en", default=None)
+    region_name_ar = serializers.CharField(source="region.name_ar", default=None)
+
+    class Meta:
+        model = Incident
+        geo_field = "geometry"
+        fields = [
+            "id",
+            "source",
+            "external_id",
+            "category",
+            "category_name_en",
+            "category_name_ar",
+            "occurred_at",
+            "reported_at",
+            "region",
+            "region_name_en",
+            "region_name_ar",
+            "area",
+            "block",
+            "severity",
+            "status",
+            "channel",
+            "description",
+            "local_hour",
+            "weekday",
+            "is_weekend",
+            "is_night",
+            "is_holiday",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class _IncidentFieldsInput(serializers.Serializer):
+    """Documents the fields; the ingest rules (``validate_record``) judge the values, so the
+    API gives exactly the errors a file would, every one at once, keyed by field."""
+
+    category = serializers.CharField(
+        required=False, help_text=_("Required. A category code or a label the profile maps.")
+    )
+    occurred_at = serializers.CharField(
+        required=False, help_text=_("Required. ISO 8601; the profile's local time when no offset.")
+    )
+    reported_at = serializers.CharField(required=False, allow_blank=True)
+    lon = serializers.CharField(required=False, help_text=_("Required. Longitude (WGS 84)."))
+    lat = serializers.CharField(required=False, help_text=_("Required. Latitude (WGS 84)."))
+    area = serializers.CharField(required=False, allow_blank=True)
+    block = serializers.CharField(required=False, allow_blank=True)
+    severity = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("1 to 5; the category's default when empty.")
+    )
+    channel = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("public_report, patrol, sensor, partner (or a label the profile maps)."),
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class IncidentCreateSerializer(_IncidentFieldsInput):
+    external_id = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("The source's id; derived when empty.")
+    )
+
+
+class IncidentUpdateSerializer(_IncidentFieldsInput):
+    status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
+
+
+class RegionSerializer(GeoFeatureModelSerializer):
+    geometry = GeoJSONTextField(source="geometry_json", read_only=True)
+
+    class Meta:
+        model = Region
+        geo_field = "geometry"
+        fields = ["id", "profile", "code", "name_en", "name_ar", "updated_at"]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name_en", "name_ar", "default_severity"]
+        read_only_fields = fields
+
+
+class BatchTraceSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None)
+
+    class Meta:
+        model = IngestBatch
+        fields = [
+            "id",
+            "source",
+            "file_name",
+            "file_sha256",
+            "status",
+            "created_by",
+            "created_at",
+            "finished_at",
+            "received",
+            "accepted",
+            "duplicates",
+            "rejected",
+        ]
+        read_only_fields = fields
+
+
+class IncidentTraceSerializer(serializers.Serializer):
+    """Where a dot on the map came from: its raw record, row, batch and file."""
+
+    incident = serializers.SerializerMethodField()
+    raw = serializers.SerializerMethodField()
+    batch = serializers.SerializerMethodField()
+
+    def get_incident(self, incident: Incident) -> dict:
+        return {"id": incident.pk, "source": incident.source, "external_id": incident.external_id}
+
+    def get_raw(self, incident: Incident) -> dict | None:
+        raw = incident.raw
+        if raw is None:
+            return None
+        record = raw.record
+        if isinstance(record, str):  # the pipeline stores the row as JSON text
+            with contextlib.suppress(ValueError):
+                record = json.loads(record)
+        return {"id": raw.pk, "row_number": raw.row_number, "record": record}
+
+    def get_batch(self, incident: Incident) -> dict | None:
+        if incident.raw is None:
+            return None
+        return BatchTraceSerializer(incident.raw.batch).data

@@ -1,0 +1,168 @@
+"""Incidents, regions and categories over REST, as GeoJSON where there is geometry.
+
+Reads use selectors; every write goes through a service (validated with the ingest rules,
+audited). Everyone signed in reads; analysts and superadmins write.
+"""
+
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from incidents.api.serializers import (
+    CategorySerializer,
+    IncidentCreateSerializer,
+    IncidentSerializer,
+    IncidentTraceSerializer,
+    IncidentUpdateSerializer,
+    RegionSerializer,
+)
+from incidents.filters import IncidentFilterSet
+from incidents.selectors import (
+    DEFAULT_SIMPLIFY_DEGREES,
+    category_list,
+    incident_get,
+    incident_list,
+    incident_trace,
+    region_list,
+    region_version,
+)
+from incidents.services import incident_create, incident_delete, incident_update
+from khareetaty.permissions import ANY_ROLE, READ_ANY_WRITE_ANALYSTS
+
+REGIONS_CACHE_SECONDS = 24 * 3600
+
+
+class IncidentCursorPagination(CursorPagination):
+    """Stable pages over millions of rows (keyset on occurred_at), as a FeatureCollection."""
+
+    ordering = ("-occurred_at", "-id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(
+            {
+                "type": "FeatureCollection",
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "features": data["features"],
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        body = super().get_paginated_response_schema(schema)
+        body["properties"]["features"] = body["properties"].pop("results")
+        body["properties"]["type"] = {"type": "string", "enum": ["FeatureCollection"]}
+        return body
+
+
+def _record(data) -> dict:
+    """The request body as a plain dict (JSON object or form fields)."""
+    if isinstance(data, dict) and not hasattr(data, "dict"):
+        return data
+    if hasattr(data, "dict"):
+        return data.dict()
+    raise ValidationError({"detail": _("Send one JSON object.")})
+
+
+class IncidentViewSet(viewsets.ModelViewSet):
+    """Incidents as GeoJSON Features, newest first, cursor-paginated and filtered
+    (see ``IncidentFilterSet``). ``PUT`` and ``PATCH`` both change only the fields sent."""
+
+    role_access = {**READ_ANY_WRITE_ANALYSTS, "trace": ANY_ROLE}
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilterSet
+    pagination_class = IncidentCursorPagination
+    lookup_value_regex = r"\d+"  # leaves /incidents/batches to the batch API
+
+    def get_queryset(self):
+        return incident_list()
+
+    def get_serializer_class(self):
+        return {
+            "create": IncidentCreateSerializer,
+            "update": IncidentUpdateSerializer,
+            "partial_update": IncidentUpdateSerializer,
+            "trace": IncidentTraceSerializer,
+        }.get(self.action, IncidentSerializer)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        record = _record(request.data)
+        IncidentCreateSerializer(data=record).is_valid(raise_exception=True)
+        incident = incident_create(record=record, actor=request.user)
+        body = IncidentSerializer(incident_get(pk=incident.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        data = _record(request.data)
+        IncidentUpdateSerializer(data=data, partial=True).is_valid(raise_exception=True)
+        incident = incident_update(incident=self.get_object(), data=data, actor=request.user)
+        return Response(IncidentSerializer(incident_get(pk=incident.pk)).data)
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        return self.update(request, *args, **kwargs)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        incident_delete(incident=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"])
+    def trace(self, request: Request, pk: str) -> Response:
+        """The incident's raw record, row number, batch and file, in one call."""
+        self.get_object()  # 404 as for retrieve
+        return Response(IncidentTraceSerializer(incident_trace(incident_id=int(pk))).data)
+
+
+def _simplify(value: str | None) -> float:
+    if value in (None, ""):
+        return DEFAULT_SIMPLIFY_DEGREES
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 0.1:
+        raise ValidationError({"simplify": [_("A tolerance in degrees from 0 to 0.1.")]})
+    return number
+
+
+class RegionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Region outlines as one GeoJSON FeatureCollection (``?profile=``; ``?simplify=`` in
+    degrees, 0 for full detail), cached until a region changes."""
+
+    role_access = {"list": ANY_ROLE}
+    serializer_class = RegionSerializer
+    pagination_class = None
+    filter_backends = []
+
+    def get_queryset(self):
+        return region_list()
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        profile = request.query_params.get("profile") or None
+        simplify = _simplify(request.query_params.get("simplify"))
+        key = f"incidents:regions:{profile}:{simplify}:{region_version(profile=profile)}"
+        body = cache.get(key)
+        if body is None:
+            queryset = region_list(profile=profile, simplify=simplify)
+            body = RegionSerializer(queryset, many=True).data
+            cache.set(key, body, REGIONS_CACHE_SECONDS)
+        return Response(body)
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The deployment's incident categories, by code."""
+
+    role_access = {"list": ANY_ROLE, "retrieve": ANY_ROLE}
+    serializer_class = CategorySerializer
+    pagination_class = None
+    filter_backends = []
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return category_list()

@@ -1,0 +1,115 @@
+"""Fixtures for the commands tests: the escalation policy, the fake Twilio server, a real
+SMTP server, and a real Celery worker on the ``alerts`` queue."""
+
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from commands.tests.fakes import start_fake_twilio, start_smtp
+from khareetaty.celery import app as celery_app
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+ACCOUNT_SID = "AC" + "1" * 32
+
+POLICY = """\
+version: 1
+stop_on: [acknowledged, resolved]
+severities:
+  critical:
+    steps:
+      - after: 0m
+        notify: [role:analyst]
+        channels: [sms]
+      - after: 10m
+        notify: [role:superadmin]
+        channels: [sms]
+    repeat: {every: 30m, times: 1}
+  high:
+    steps:
+      - after: 0m
+        notify: [role:analyst]
+        channels: [sms]
+  medium:
+    steps:
+      - after: 5m
+        notify: [role:analyst]
+        channels: [email]
+  low:
+    steps: []
+"""
+
+
+def write_policy(settings, tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "escalation.yaml"
+    path.write_text(text, encoding="utf-8")
+    settings.ESCALATION_POLICY_FILE = str(path)
+    return path
+
+
+@pytest.fixture
+def policy_file(settings, tmp_path):
+    """A known policy file (independent of config/escalation.yaml)."""
+    return write_policy(settings, tmp_path, POLICY)
+
+
+@pytest.fixture
+def fake_twilio(settings):
+    """The fake Twilio API; settings point the real SDK at it."""
+    fake = start_fake_twilio()
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    settings.TWILIO_FROM_NUMBER = "+15005550006"
+    settings.TWILIO_WHATSAPP_FROM = "whatsapp:+14155238886"
+    settings.TWILIO_BASE_URL = fake.base_url
+    settings.TWILIO_TIMEOUT_SECONDS = 1
+    settings.SITE_URL = "https://khareetaty.test"
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+@pytest.fixture
+def smtp(settings):
+    controller, collector = start_smtp()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 2
+    yield collector
+    controller.stop()
+
+
+@pytest.fixture
+def fast_retries(settings):
+    settings.COMMANDS_RETRY_BASE_SECONDS = 0.05
+    settings.COMMANDS_RETRY_MAX_SECONDS = 0.2
+
+
+def purge_alerts_queue() -> None:
+    with celery_app.connection_for_write() as connection:
+        try:
+            connection.default_channel.queue_purge("alerts")
+        except Exception:  # noqa: BLE001 - the queue does not exist yet
+            pass
+
+
+@pytest.fixture
+def alerts_worker(transactional_db):
+    """A real Celery worker thread consuming the ``alerts`` queue from Redis."""
+    purge_alerts_queue()
+    with start_worker(
+        celery_app,
+        queues=["alerts"],
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        shutdown_timeout=20,
+        loglevel="WARNING",
+    ) as worker:
+        yield worker
+    purge_alerts_queue()

@@ -92,10 +92,7 @@ def fast_retries(settings):
 
 def purge_alerts_queue() -> None:
     with celery_app.connection_for_write() as connection:
-        try:
-            connection.default_channel.queue_purge("alerts")
-        except Exception:  # noqa: BLE001 - the queue does not exist yet
-            pass
+        connection.default_channel.queue_purge("alerts")
 
 
 @pytest.fixture

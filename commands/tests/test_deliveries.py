@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from commands.choices import AlertEventKind, AlertSource, DeliveryStatus, Severity
 from commands.models import Delivery
+from commands.policy import policy_reload
 from commands.services.alerts import AlertSpec, alert_raise
 from commands.services.deliveries import ACK_LINK_SALT, SendOutcome, delivery_send
 from commands.tests.conftest import ACCOUNT_SID, POLICY, write_policy
 from commands.texts import Bilingual
-from commands.policy import policy_reload
 
 pytestmark = pytest.mark.django_db
 

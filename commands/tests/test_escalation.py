@@ -216,7 +216,7 @@ def test_a_severity_without_steps_does_not_escalate(staff):
 
 def test_a_step_reaches_team_members_and_named_users(settings, tmp_path, make_user, fake_twilio):
     member = make_user("field_supervisor", phone_number="+96550000001")
-    named = make_user("viewer", phone_number="+96550000002", username="duty-viewer")
+    make_user("viewer", phone_number="+96550000002", username="duty-viewer")
     make_user("field_supervisor", phone_number="+96550000003")  # not in the team
     TeamFactory(slug="patrol-1", members=[member])
     write_policy(

@@ -56,7 +56,7 @@ def intake_sweep(*, limit: int | None = None) -> list[IngestBatch]:
             path.rename(claimed)
         except FileNotFoundError:
             continue  # another sweep took it
-        batch = batch_ingest_file(path=claimed, profile_name=profile)
+        batch = batch_ingest_file(path=claimed, profile_name=profile, file_name=path.name)
         file_move_after(batch=batch, path=claimed, name=path.name)
         batches.append(batch)
     return batches

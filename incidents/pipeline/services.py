@@ -97,11 +97,12 @@ def batch_ingest_file(
     profile_name: str = "kuwait",
     created_by=None,
     progress: Progress | None = None,
+    file_name: str = "",
 ) -> IngestBatch:
     """Ingest one file now (the ``ingest`` command, the folder sweep)."""
     batch = batch_create(
         profile_name=profile_name,
-        file_name=Path(path).name,
+        file_name=file_name or Path(path).name,
         file_path=str(path),
         created_by=created_by,
     )

@@ -146,6 +146,7 @@ def test_excluded_category_has_its_own_code():
         now=NOW,
         known_categories=KNOWN,
     )
+    assert record is None
     assert codes(errors) == [("category", "category_excluded")]
 
 
@@ -172,4 +173,5 @@ def test_service_area_can_be_the_union_of_regions():
         {**GOOD, "latitude": "29.0", "longitude": "48.0"}, profile, now=NOW, known_categories=KNOWN
     )
     assert inside is not None
+    assert outside is None
     assert codes(errors) == [("latitude", "outside_service_area")]

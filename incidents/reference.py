@@ -238,7 +238,8 @@ def _feature_geometry(
     ogr = feature.geom
     if ogr is None or ogr.empty:
         return None
-    ogr.coord_dim = 2
+    ogr.set_3d(False)
+    ogr.set_measured(False)
     ogr.srs = srs
     if srs.srid != target.srid:
         ogr.transform(target)

@@ -12,12 +12,12 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from commands.choices import AlertEventKind, DeliveryStatus
 from commands.dispatch import announce_alert, enqueue
@@ -100,8 +100,13 @@ def deliveries_create_for_step(*, alert: Alert, step: dict, step_key: str) -> li
 
 
 def ack_link_token(delivery: Delivery) -> str:
-    """A signed token naming the delivery; it acknowledges the alert once."""
-    return signing.dumps(str(delivery.uuid), salt=ACK_LINK_SALT, compress=False)
+    """A short signed token naming the delivery (``<id>-<80-bit HMAC of its UUID>``), short
+    enough to keep an SMS in one segment; it acknowledges the alert once."""
+    return f"{delivery.pk}-{ack_link_signature(delivery)}"
+
+
+def ack_link_signature(delivery: Delivery) -> str:
+    return salted_hmac(ACK_LINK_SALT, str(delivery.uuid), algorithm="sha256").hexdigest()[:20]
 
 
 def _absolute(path: str) -> str:

@@ -11,14 +11,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from commands import texts
 from commands.choices import ACTIVE_ALERT_STATUSES, AckVia, AlertStatus
 from commands.models import Alert, Delivery
 from commands.services.alerts import alert_acknowledge, alert_escalate, alert_resolve
-from commands.services.deliveries import ACK_LINK_SALT
+from commands.services.deliveries import ack_link_signature
 from khareetaty.exceptions import ApplicationError
 
 User = get_user_model()
@@ -87,17 +87,21 @@ class AckLinkInvalid(ApplicationError):
     code = "ack_link_invalid"
 
 
-def ack_link_delivery(*, token: str) -> Delivery:
+def ack_link_delivery(*, token: str, now: datetime | None = None) -> Delivery:
     """The delivery a signed acknowledgement link names (bad, expired → ``AckLinkInvalid``)."""
+    now = now or timezone.now()
     max_age = timedelta(hours=getattr(settings, "ALERT_ACK_LINK_MAX_AGE_HOURS", 72))
-    try:
-        delivery_uuid = signing.loads(token, salt=ACK_LINK_SALT, max_age=max_age)
-    except signing.BadSignature as exc:
-        raise AckLinkInvalid("This acknowledgement link is invalid or has expired.") from exc
+    delivery_id, _sep, signature = token.partition("-")
     delivery = (
-        Delivery.objects.select_related("alert", "recipient").filter(uuid=delivery_uuid).first()
+        Delivery.objects.select_related("alert", "recipient").filter(pk=int(delivery_id)).first()
+        if delivery_id.isdigit()
+        else None
     )
-    if delivery is None:
+    if (
+        delivery is None
+        or not constant_time_compare(signature, ack_link_signature(delivery))
+        or delivery.queued_at < now - max_age
+    ):
         raise AckLinkInvalid("This acknowledgement link is invalid or has expired.")
     return delivery
 
@@ -106,7 +110,7 @@ def alert_acknowledge_by_link(*, token: str, now: datetime | None = None) -> Ale
     """Acknowledge the alert behind a signed link as the delivery's recipient. Each link
     works once (conditional UPDATE on ``ack_link_used_at``)."""
     now = now or timezone.now()
-    delivery = ack_link_delivery(token=token)
+    delivery = ack_link_delivery(token=token, now=now)
     used = Delivery.objects.filter(pk=delivery.pk, ack_link_used_at__isnull=True).update(
         ack_link_used_at=now
     )

@@ -1,0 +1,103 @@
+"""With a real Celery worker on the ``alerts`` queue (Redis broker): at most once under
+duplicate task runs, retries then fallback, and incident → SMS end to end."""
+
+import time
+from itertools import pairwise
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from commands.choices import AlertSource, DeliveryStatus, Severity
+from commands.models import Alert, Delivery
+from commands.services.alerts import AlertSpec, alert_raise
+from commands.tasks import MAX_SEND_RETRIES, delivery_send_task
+from commands.tests.factories import AlertRuleFactory
+from commands.texts import Bilingual
+from incidents import signals as incident_signals
+from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def wait_until(predicate, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+@pytest.fixture
+def analyst(make_user, policy_file):
+    user = make_user("analyst", phone_number="+96550001234", email="duty@example.kw")
+    user.notification_channels = ["sms", "email"]
+    user.save()
+    return user
+
+
+def raise_critical() -> Alert:
+    spec = AlertSpec(
+        severity=Severity.CRITICAL,
+        title=Bilingual("Robbery in Hawalli", "سطو في حولي"),
+        message=Bilingual("Severity 5.", "خطورة 5."),
+        dedup_key="worker-test",
+        source=AlertSource.MANUAL,
+    )
+    alert, _ = alert_raise(spec=spec, cooldown_minutes=0)
+    return alert
+
+
+def test_a_send_task_delivered_three_times_sends_one_sms(analyst, fake_twilio, alerts_worker):
+    fake_twilio.script = [("hang", 0.3)]  # keep the first send in flight while duplicates arrive
+    alert = raise_critical()  # commits, enqueues the send task once
+    delivery = alert.deliveries.get()
+    delivery_send_task.apply_async(args=[delivery.pk], queue="alerts")
+    delivery_send_task.apply_async(args=[delivery.pk], queue="alerts")
+
+    wait_until(lambda: Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENT)
+    time.sleep(0.5)  # give the duplicates time to (not) send
+
+    assert len(fake_twilio.messages()) == 1
+    assert Delivery.objects.get(pk=delivery.pk).attempts == 1
+
+
+def test_the_worker_retries_with_backoff_then_falls_back_to_email(
+    analyst, fake_twilio, smtp, fast_retries, alerts_worker
+):
+    fake_twilio.default = ("error", 503, 20503)
+    alert = raise_critical()
+    delivery = alert.deliveries.get()
+
+    fallback = wait_until(lambda: Delivery.objects.filter(fallback_from=delivery).first())
+    wait_until(lambda: smtp.messages)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == 1 + MAX_SEND_RETRIES
+    assert len(fake_twilio.messages()) == 1 + MAX_SEND_RETRIES
+    gaps = [b.received_at - a.received_at for a, b in pairwise(fake_twilio.messages())]
+    assert gaps[-1] > gaps[0]  # exponential backoff (jitter stays within 0.5x to 1.5x)
+    wait_until(lambda: Delivery.objects.get(pk=fallback.pk).status == DeliveryStatus.SENT)
+    assert smtp.messages[0]["to"] == ["duty@example.kw"]
+
+
+def test_an_api_style_incident_reaches_the_phone_within_a_second(
+    analyst, fake_twilio, alerts_worker
+):
+    region = RegionFactory(code="hawalli", name_en="Hawalli", name_ar="حولي")
+    AlertRuleFactory(params={"min_severity": 5}, regions=[region])
+    robbery = CategoryFactory(code="robbery", name_en="Robbery", name_ar="سطو")
+
+    with transaction.atomic():
+        incident = IncidentFactory(
+            region=region, category=robbery, severity=5, occurred_at=timezone.now()
+        )
+        incident_signals.incident_created.send(sender=None, incident_id=incident.pk)
+        committed = time.monotonic()
+
+    [sms] = fake_twilio.wait_for(1, timeout=10)
+    assert "سطو في حولي" in sms.params["Body"]  # the analyst's language: Arabic
+    assert sms.received_at - committed < 1.0

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,14 @@ PAGE_STRINGS = {
 }
 
 
+def _routed(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
 @login_required
 def analytics_page(request: HttpRequest) -> HttpResponse:
     """GET /analytics/: model accuracy, hotspot/risk PAI, run history."""
@@ -59,6 +68,10 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         "canAct": request.user.role in ACTING_ROLES,
         "user": {"id": request.user.pk, "role": request.user.role},
         "loginUrl": settings.LOGIN_URL,
+        "sources": {
+            "evaluation": _routed("/api/analytics/evaluation"),
+            "runs": _routed("/api/analytics/runs"),
+        },
     }
     return render(
         request,

@@ -8,18 +8,23 @@ incident change.
 """
 
 import hashlib
+import json
 from datetime import timedelta
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.gis.db.models import MultiPolygonField
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
 from django.core.cache import cache
-from django.db.models import Avg, Count, FloatField, Func, Max, QuerySet
+from django.db.models import Avg, Count, FloatField, Func, Max, QuerySet, Value
 from django.db.models.functions import Floor, TruncDate
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +50,8 @@ POINT_LIMIT = 2000
 CLUSTER_CELL_PX = 64
 HEAT_CELL_PX = 12
 LAYER_CACHE_SECONDS = 60
+# About 50 m: outlines stay recognisable at city zoom and the layer stays small.
+REGION_SIMPLIFY_DEGREES = 0.0005
 
 
 # Text the page scripts show, translated with the rest of the catalogue.
@@ -294,6 +301,39 @@ def map_daily(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"days": [[row["day"].isoformat(), row["n"]] for row in days]})
 
 
+@login_required
+@require_GET
+def map_regions(request: HttpRequest) -> HttpResponse:
+    """GET /map/regions: region outlines, simplified for display, cached by the latest edit."""
+    version = Region.objects.aggregate(changed=Max("updated_at"), n=Count("pk"))
+    key = f"map-regions:{version['changed']}:{version['n']}"
+    body = cache.get(key)
+    if body is None:
+        rows = Region.objects.annotate(
+            outline=AsGeoJSON(
+                Func(
+                    "geom",
+                    Value(REGION_SIMPLIFY_DEGREES),
+                    function="ST_SimplifyPreserveTopology",
+                    output_field=MultiPolygonField(srid=settings.SRID),
+                ),
+                precision=5,
+            )
+        ).values_list("pk", "code", "name_en", "name_ar", "outline")
+        features = [
+            {
+                "type": "Feature",
+                "id": pk,
+                "properties": {"id": pk, "code": code, "name_en": name_en, "name_ar": name_ar},
+                "geometry": json.loads(outline),
+            }
+            for pk, code, name_en, name_ar, outline in rows
+        ]
+        body = json.dumps({"type": "FeatureCollection", "features": features})
+        cache.set(key, body, 24 * 3600)
+    return HttpResponse(body, content_type="application/json")
+
+
 def _use_user_language(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Remember the user's language in the cookie LocaleMiddleware reads on the next request."""
     language = request.user.preferred_language
@@ -308,12 +348,51 @@ def _use_user_language(request: HttpRequest, response: HttpResponse) -> HttpResp
     return response
 
 
+def user_language(view):
+    """Run a signed-in page in the user's remembered language, whatever the cookie says."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        translation.activate(request.user.preferred_language)
+        request.LANGUAGE_CODE = request.user.preferred_language
+        return _use_user_language(request, view(request, *args, **kwargs))
+
+    return wrapper
+
+
 def user_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """Render a signed-in page in the user's remembered language."""
-    translation.activate(request.user.preferred_language)
-    request.LANGUAGE_CODE = request.user.preferred_language
     context = {"can_act": request.user.role in ACTING_ROLES, **context}
-    return _use_user_language(request, render(request, template, context))
+    return render(request, template, context)
+
+
+# Data sources of the panels. A page skips (and labels "not available") any that this
+# deployment does not serve, instead of calling a missing endpoint.
+DATA_SOURCES = {
+    "hotspots": "/api/analytics/hotspots",
+    "forecasts": "/api/analytics/forecasts",
+    "risk": "/api/analytics/risk",
+    "evaluation": "/api/analytics/evaluation",
+    "runs": "/api/analytics/runs",
+    "incident": "/api/incidents/1",
+    "incidents": "/api/incidents/",
+    "dashboard": "/api/commands/dashboard",
+    "alerts": "/api/commands/alerts",
+    "tasks": "/api/commands/tasks",
+    "teams": "/api/commands/teams",
+}
+
+
+def available_sources() -> dict[str, bool]:
+    """Which panel data sources are routed in this deployment."""
+    found = {}
+    for name, path in DATA_SOURCES.items():
+        try:
+            resolve(path)
+        except Resolver404:
+            found[name] = False
+        else:
+            found[name] = True
+    return found
 
 
 def page_config(request: HttpRequest) -> dict[str, Any]:
@@ -341,6 +420,7 @@ def page_config(request: HttpRequest) -> dict[str, Any]:
             ),
         },
         "loginUrl": settings.LOGIN_URL,
+        "sources": available_sources(),
     }
 
 
@@ -357,6 +437,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@user_language
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The command dashboard: map, filter bar and panels."""
     filters = MapFilterForm(request.GET)
@@ -386,12 +467,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@user_language
 def field_home(request: HttpRequest) -> HttpResponse:
     """The mobile field view: my tasks and my team's, nearby hotspots."""
     return user_page(request, "field/home.html", page_context(request))
 
 
 @login_required
+@user_language
 def field_task(request: HttpRequest, task_id: int) -> HttpResponse:
     """One task on the phone: detail, small map, status buttons and updates."""
     return user_page(request, "field/task.html", page_context(request, task_id=task_id))

@@ -17,7 +17,7 @@
 
   function loadEvaluation() {
     var summary = document.getElementById("evaluation-summary");
-    return KH.api("GET", "/api/analytics/evaluation").then(function (report) {
+    return (KH.has("evaluation") ? KH.api("GET", "/api/analytics/evaluation") : KH.missing()).then(function (report) {
       report = report || {};
       var fc = report.forecast || report.forecasts || report;
       var accuracy = metric(fc, ["accuracy", "model.accuracy"]);
@@ -68,7 +68,7 @@
 
   function loadRuns() {
     var box = document.getElementById("runs");
-    return KH.api("GET", "/api/analytics/runs").then(function (data) {
+    return (KH.has("runs") ? KH.api("GET", "/api/analytics/runs") : KH.missing()).then(function (data) {
       var runs = KH.rows(data);
       if (!runs.length) { box.replaceChildren(h("p", { class: "muted", text: t("no_runs") })); return; }
       box.replaceChildren(h("table", { class: "data" },
@@ -100,5 +100,5 @@
   }
   loadEvaluation();
   loadRuns();
-  setInterval(loadRuns, 15000);
+  if (KH.has("runs")) setInterval(loadRuns, 15000);
 })();

@@ -20,6 +20,10 @@
     history.replaceState(null, "", location.pathname + "?" + params.toString());
   }
   function selected(name) { return filterParams().getAll(name); }
+  function regionId(code) {
+    var option = form.querySelector('input[name="region"][value="' + code + '"]');
+    return option ? option.dataset.id : "";
+  }
   function regionName(code) {
     var option = form.querySelector('input[name="region"][value="' + code + '"]');
     return option ? option.dataset.label : code;
@@ -86,7 +90,7 @@
   function status(text) { document.getElementById("map-status").textContent = text; }
 
   function loadRegions() {
-    return KH.api("GET", "/api/regions/?page_size=1000").then(function (data) {
+    return KH.api("GET", "/map/regions").then(function (data) {
       layers.regions.clearLayers();
       layers.regions.addData(KH.featureCollection(data));
       layers.regions.bringToBack();
@@ -165,14 +169,14 @@
     return params.toString();
   }
   function loadHotspots() {
-    return KH.api("GET", "/api/analytics/hotspots?" + hotspotParams()).then(function (data) {
+    return (KH.has("hotspots") ? KH.api("GET", "/api/analytics/hotspots?" + hotspotParams()) : KH.missing()).then(function (data) {
       layers.hotspots.clearLayers();
       layers.hotspots.addData(KH.featureCollection(data));
       document.getElementById("map").dataset.hotspots = layers.hotspots.getLayers().length;
     }).catch(function () { document.getElementById("map").dataset.hotspots = "0"; });
   }
   function loadRisk() {
-    return KH.api("GET", "/api/analytics/risk?" + hotspotParams()).then(function (data) {
+    return (KH.has("risk") ? KH.api("GET", "/api/analytics/risk?" + hotspotParams()) : KH.missing()).then(function (data) {
       var fc = KH.featureCollection(data);
       var max = Math.max.apply(null, [1e-9].concat(fc.features.map(function (f) { return +((f.properties || {}).score || (f.properties || {}).risk || 0); })));
       riskScale = 0.7 / max;
@@ -201,7 +205,7 @@
     return (KH.lang === "ar" && (obj[base + "_ar"] || obj.name_ar)) || obj[base + "_en"] || obj.name_en || obj.name || obj.code || "";
   }
   function showIncident(id) {
-    KH.api("GET", "/api/incidents/" + id + "/").then(function (data) {
+    (KH.has("incident") ? KH.api("GET", "/api/incidents/" + id + "/") : KH.missing()).then(function (data) {
       var p = data.properties || data;
       showDetail(t("incident") + " #" + id, h("div", null, dl([
         [t("category"), named(p.category, "name") || p.category_name || p.category_code],
@@ -243,7 +247,7 @@
       } }));
     }
     showDetail(t("hotspot") + " #" + id, body);
-    if (id) {
+    if (id && KH.has("hotspots")) {
       KH.api("GET", "/api/analytics/hotspots/" + id + "/history").then(function (data) {
         var items = KH.rows(data);
         if (!items.length) return;
@@ -268,15 +272,18 @@
     var box = document.getElementById("kpis");
     return KH.api("GET", "/api/commands/dashboard").then(function (d) {
       d = d || {};
-      var inc = d.incidents_24h || d.incidents_last_24h || {};
+      var inc = d.incidents_last_24h || d.incidents_24h || {};
       var alerts = d.open_alerts_by_severity || d.open_alerts || {};
       var tasks = d.tasks_by_status || d.tasks || {};
       var run = d.latest_run || {};
       var accuracy = d.accuracy || run.accuracy || (run.metrics || {}).accuracy;
       var baseline = d.baseline_accuracy || run.baseline_accuracy || (run.metrics || {}).baseline_accuracy;
       var openTotal = Object.keys(alerts).reduce(function (n, k) { return n + (+alerts[k] || 0); }, 0);
-      var actual = typeof inc === "object" ? inc.actual !== undefined ? inc.actual : inc.count : inc;
-      var expected = typeof inc === "object" ? inc.forecast !== undefined ? inc.forecast : inc.expected : null;
+      var actual = typeof inc === "object" ? (inc.total !== undefined ? inc.total : inc.count) : inc;
+      var expected = typeof inc === "object" ? (inc.forecast !== undefined ? inc.forecast : inc.expected) : null;
+      var openTasks = {};
+      ["assigned", "accepted", "in_progress"].forEach(function (k) { if (tasks[k] !== undefined) openTasks[k] = tasks[k]; });
+      tasks = openTasks;
       box.replaceChildren(
         kpi(t("kpi_incidents_24h"), KH.num(actual), expected !== null && expected !== undefined ? t("vs_forecast", { n: KH.num(expected, 0) }) : "", "incidents"),
         kpi(t("kpi_open_alerts"), KH.num(openTotal), ALERT_SEVERITY_ORDER.filter(function (s) { return alerts[s]; })
@@ -292,8 +299,9 @@
   function alertTitle(a) { return (KH.lang === "ar" && a.title_ar) || a.title_en || a.title || ("#" + a.id); }
   function loadAlerts() {
     var list = document.getElementById("alerts");
-    var params = new URLSearchParams({ status: "open,acknowledged" });
-    selected("region").forEach(function (r) { params.append("region", r); });
+    var params = new URLSearchParams({ active: "true" });
+    var ids = selected("region").map(regionId).filter(Boolean);
+    if (ids.length === 1) params.set("region", ids[0]);
     return KH.api("GET", "/api/commands/alerts?" + params.toString()).then(function (data) {
       var items = KH.rows(data).filter(function (a) { return a.status === "open" || a.status === "acknowledged"; });
       if (!items.length) { list.replaceChildren(h("p", { class: "muted", text: t("no_alerts") })); return; }
@@ -321,25 +329,47 @@
   function alertAction(a, action, body) {
     return KH.api("POST", "/api/commands/alerts/" + a.id + "/" + action, body).then(function () {
       loadAlerts(); loadKpis();
-    }).catch(function (error) { flash(error.message); });
+    }).catch(function (error) { flash(errorText(error)); });
   }
+  var teams = null;
   function createTask(prefill) {
-    var title = prompt(t("task_title"), prefill.title || "");
-    if (title === null) return;
-    var body = { title: title, priority: "normal" };
-    Object.keys(prefill).forEach(function (k) { if (k !== "title") body[k] = prefill[k]; });
-    var url = prefill.alert ? "/api/commands/alerts/" + prefill.alert + "/create_task" : "/api/commands/tasks";
-    KH.api("POST", url, body).catch(function (error) {
-      if (prefill.alert && error.status === 404) return KH.api("POST", "/api/commands/tasks", body);
-      throw error;
-    }).then(function () { loadTasks(); loadAlerts(); flash(t("task_created")); })
-      .catch(function (error) { flash(error.message); });
+    var dialog = document.getElementById("task-dialog");
+    var dform = dialog.querySelector("form");
+    dform.reset();
+    dform.elements.title.value = prefill.title || "";
+    var load = teams ? Promise.resolve(teams) : KH.api("GET", "/api/commands/teams").then(function (data) { teams = KH.rows(data); return teams; }).catch(function () { return []; });
+    load.then(function (list) {
+      var select = dform.elements.assignee_team;
+      select.replaceChildren(h("option", { value: "", text: "—" }), list.map(function (team) {
+        return h("option", { value: team.slug, text: (KH.lang === "ar" && team.name_ar) || team.name_en });
+      }));
+      dialog.showModal();
+    });
+    dform.onsubmit = function (e) {
+      e.preventDefault();
+      if (e.submitter && e.submitter.value === "cancel") { dialog.close(); return; }
+      var body = { title: dform.elements.title.value, priority: dform.elements.priority.value };
+      if (dform.elements.assignee_team.value) body.assignee_team = dform.elements.assignee_team.value;
+      if (dform.elements.assignee_user.value) body.assignee_user = dform.elements.assignee_user.value.trim();
+      if (dform.elements.due_at.value) body.due_at = new Date(dform.elements.due_at.value).toISOString();
+      Object.keys(prefill).forEach(function (k) { if (k !== "title") body[k] = prefill[k]; });
+      KH.api("POST", "/api/commands/tasks", body).then(function () {
+        dialog.close(); loadTasks(); loadAlerts(); loadKpis(); flash(t("task_created"));
+      }).catch(function (error) { dialog.querySelector(".error").textContent = errorText(error); });
+    };
+  }
+  function errorText(error) {
+    var body = error.body;
+    if (body && typeof body === "object" && !body.detail) {
+      return Object.keys(body).map(function (k) { return k + ": " + [].concat(body[k]).join(" "); }).join(" · ");
+    }
+    return error.message;
   }
 
   var TASK_COLUMNS = ["assigned", "accepted", "in_progress", "done"];
   function loadTasks() {
     var board = document.getElementById("tasks");
-    return KH.api("GET", "/api/commands/tasks?page_size=200").then(function (data) {
+    return KH.api("GET", "/api/commands/tasks?status=assigned&status=accepted&status=in_progress&status=done").then(function (data) {
       var items = KH.rows(data);
       board.replaceChildren.apply(board, TASK_COLUMNS.map(function (column) {
         var cards = items.filter(function (task) { return task.status === column; });
@@ -347,7 +377,7 @@
           cards.slice(0, 30).map(function (task) {
             return h("div", { class: "task-card prio-" + task.priority, "data-task-id": task.id },
               h("strong", { text: task.title }),
-              h("small", { text: [t("priority_" + task.priority), task.due_at ? t("due", { when: KH.dateTime(task.due_at) }) : "", task.assignee_name || (task.assignee_user && task.assignee_user.username) || ""].filter(Boolean).join(" · ") }));
+              h("small", { text: [t("priority_" + task.priority), task.due_at ? t("due", { when: KH.dateTime(task.due_at) }) : "", task.assignee_user || task.assignee_team || ""].filter(Boolean).join(" · ") }));
           }));
       }));
     }).catch(function (error) { KH.unavailable(board, error); });
@@ -363,7 +393,7 @@
     historyParams.set("period", "90d");
     historyParams.delete("at");
     return Promise.all([
-      KH.api("GET", "/api/analytics/forecasts?" + params.toString()).catch(function () { return null; }),
+      (KH.has("forecasts") ? KH.api("GET", "/api/analytics/forecasts?" + params.toString()) : KH.missing()).catch(function () { return null; }),
       KH.api("GET", "/map/daily?" + historyParams.toString()).catch(function () { return null; }),
     ]).then(function (results) {
       var forecastRows = KH.rows(results[0]).filter(function (r) { return !r.category && (region ? true : !r.region); });

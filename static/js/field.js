@@ -106,7 +106,7 @@
   /* --- my tasks -------------------------------------------------------------------------- */
   function renderList() {
     var list = document.getElementById("task-list");
-    return KH.api("GET", "/api/commands/tasks?mine=1&page_size=200").then(function (data) {
+    return KH.api("GET", "/api/commands/tasks?status=assigned&status=accepted&status=in_progress").then(function (data) {
       var tasks = sortTasks(KH.rows(data).map(unwrap).filter(function (task) { return OPEN.indexOf(task.status) >= 0; }));
       if (!tasks.length) { list.replaceChildren(h("li", { class: "muted", text: t("no_tasks") })); return; }
       var now = Date.now();
@@ -123,7 +123,7 @@
 
   function renderNearby(listId, map) {
     var list = document.getElementById(listId);
-    return Promise.all([KH.api("GET", "/api/analytics/hotspots").catch(function () { return null; }), locate(6000)]).then(function (r) {
+    return Promise.all([KH.has("hotspots") ? KH.api("GET", "/api/analytics/hotspots").catch(function () { return null; }) : null, locate(6000)]).then(function (r) {
       if (!list) return;
       var features = KH.featureCollection(r[0]).features;
       if (!r[0]) { KH.unavailable(list, { status: 404 }); return; }
@@ -154,7 +154,7 @@
     L.control.attribution({ position: KH.rtl ? "bottomleft" : "bottomright", prefix: false }).addTo(map).addAttribution(KH.config.map.boundaryAttribution);
     if (KH.config.map.tileUrl) L.tileLayer(KH.config.map.tileUrl, { attribution: KH.config.map.tileAttribution }).addTo(map);
     else mapEl.classList.add("no-tiles");
-    KH.api("GET", "/api/regions/?page_size=100").then(function (data) {
+    KH.api("GET", "/map/regions").then(function (data) {
       L.geoJSON(KH.featureCollection(data), { style: { color: "#3b4a5a", weight: 1, fillColor: "#dfe6ec", fillOpacity: 0.3 }, interactive: false }).addTo(map);
     }).catch(function () {});
     var manual = null, manualMarker = null, meMarker = null;
@@ -178,7 +178,7 @@
         renderButtons();
         var updates = current.updates || [];
         document.getElementById("task-updates").replaceChildren.apply(document.getElementById("task-updates"), updates.slice().reverse().map(function (u) {
-          return h("li", { text: [KH.dateTime(u.created_at || u.at), u.status ? t("task_" + u.status) : "", u.note || "", u.author_name || u.author || ""].filter(Boolean).join(" · ") });
+          return h("li", { text: [KH.dateTime(u.created_at), u.status ? t("task_" + u.status) : "", u.note || "", u.author || "", u.geom ? "📍" : ""].filter(Boolean).join(" · ") });
         }));
       }).catch(function (error) { KH.unavailable(document.getElementById("task-meta"), error); });
     }
@@ -198,7 +198,7 @@
       return located.then(function (loc) {
         var status = document.getElementById("location-status");
         if (loc) {
-          body.location = { type: "Point", coordinates: [loc.lon, loc.lat] };
+          body.geom = { type: "Point", coordinates: [loc.lon, loc.lat] };
           if (loc.accuracy !== undefined) status.textContent = t("location_found", { m: KH.num(Math.round(loc.accuracy)) });
           if (meMarker) meMarker.setLatLng([loc.lat, loc.lon]); else meMarker = L.circleMarker([loc.lat, loc.lon], { radius: 7, color: "#1d4ed8", fillOpacity: 0.8 }).addTo(map);
         } else if (withLocation) {

@@ -103,6 +103,10 @@
     this.message = (body && (body.detail || body.message)) || ("HTTP " + status);
   }
 
+  /* A panel source this deployment does not route: answer like a 404 without asking. */
+  function has(source) { return !config.sources || config.sources[source] !== false; }
+  function missing() { return Promise.reject(new ApiError(404, { detail: t("not_available") })); }
+
   function api(method, url, body) {
     var options = {
       method: method,
@@ -197,7 +201,7 @@
   window.KH = {
     config: config, strings: strings, lang: lang, rtl: !!config.rtl, t: t,
     num: num, pct: pct, dateTime: dateTime, shortDate: shortDate, h: h,
-    api: api, rows: rows, featureCollection: featureCollection, unavailable: unavailable,
+    api: api, has: has, missing: missing, rows: rows, featureCollection: featureCollection, unavailable: unavailable,
     live: live, sessionExpired: sessionExpired, cookie: cookie,
   };
 })();

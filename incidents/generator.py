@@ -336,7 +336,8 @@ class _Generator:
             "category": np.full(n, category, dtype=np.int16),
             "centre": centre,
             "block": rng.integers(1, 13, n),
-            "severity": severity,
+            # 0: left empty by the source (the category's default severity applies)
+            "severity": np.where(rng.random(n) < self.config["blank_severity_share"], 0, severity),
             "channel": rng.choice(len(CHANNELS), n, p=channel_p / channel_p.sum()),
             "pick": rng.integers(0, 1 << 30, n),  # chooses among labels and descriptions
             "arabic": rng.random(n) < self.config["arabic_share"],
@@ -469,7 +470,7 @@ def _format(
         _coordinates(rows["lon"], rows["fault"]),
         tables.areas[centre, arabic],
         np.where(rows["centre"] < 0, "", rows["block"].astype("U2")),
-        rows["severity"].astype("U1"),
+        np.where(rows["severity"] == 0, "", rows["severity"].astype("U1")),
         tables.channels[channel],
         tables.descriptions[description],
     ]

@@ -23,6 +23,12 @@ class SimplifyPreserveTopology(GeomOutputGeoFunc):
     geom_param_pos = (0,)
 
 
+class Multi(GeomOutputGeoFunc):
+    """PostGIS ``ST_Multi``: keeps outlines MultiPolygons after simplification."""
+
+    function = "ST_Multi"
+
+
 def incident_list(*, filters: dict | None = None) -> QuerySet[Incident]:
     """Incidents newest first, with category and region joined and GeoJSON geometry; ``filters``
     are ``IncidentFilterSet`` parameters (bbox, occurred_after, category …)."""
@@ -60,7 +66,7 @@ def region_list(
 ) -> QuerySet[Region]:
     """Regions with simplified GeoJSON outlines (``geometry_json``); ``simplify`` in degrees,
     0 for the full boundary."""
-    geometry = "geom" if simplify <= 0 else SimplifyPreserveTopology("geom", simplify)
+    geometry = "geom" if simplify <= 0 else Multi(SimplifyPreserveTopology("geom", simplify))
     queryset = Region.objects.annotate(
         geometry_json=AsGeoJSON(
             Transform(geometry, settings.API_SRID), precision=COORDINATE_DECIMALS

@@ -65,14 +65,22 @@ class _IncidentFieldsInput(serializers.Serializer):
     API gives exactly the errors a file would, every one at once, keyed by field."""
 
     category = serializers.CharField(
-        required=False, help_text=_("Required. A category code or a label the profile maps.")
+        required=False,
+        allow_blank=True,
+        help_text=_("Required. A category code or a label the profile maps."),
     )
     occurred_at = serializers.CharField(
-        required=False, help_text=_("Required. ISO 8601; the profile's local time when no offset.")
+        required=False,
+        allow_blank=True,
+        help_text=_("Required. ISO 8601; the profile's local time when no offset."),
     )
     reported_at = serializers.CharField(required=False, allow_blank=True)
-    lon = serializers.CharField(required=False, help_text=_("Required. Longitude (WGS 84)."))
-    lat = serializers.CharField(required=False, help_text=_("Required. Latitude (WGS 84)."))
+    lon = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("Required. Longitude (WGS 84).")
+    )
+    lat = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("Required. Latitude (WGS 84).")
+    )
     area = serializers.CharField(required=False, allow_blank=True)
     block = serializers.CharField(required=False, allow_blank=True)
     severity = serializers.CharField(

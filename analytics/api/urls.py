@@ -1,3 +1,17 @@
-app_name = "analytics"
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from analytics.api import views
+
+app_name = "analytics_api"
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("runs", views.ModelRunViewSet, basename="run")
+router.register("hotspots", views.HotspotViewSet, basename="hotspot")
+router.register("forecasts", views.ForecastViewSet, basename="forecast")
+
+urlpatterns = [
+    path("risk", views.RiskMapView.as_view(), name="risk"),
+    path("evaluation", views.EvaluationView.as_view(), name="evaluation"),
+    *router.urls,
+]

@@ -1,0 +1,128 @@
+"""The analytics API: runs, hotspots, forecasts, the risk grid and the evaluation report."""
+
+from django.core.cache import cache
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.api.serializers import (
+    ForecastSerializer,
+    HotspotSerializer,
+    ModelRunSerializer,
+    RiskCellSerializer,
+    RunRequestSerializer,
+)
+from analytics.choices import RunTrigger
+from analytics.filters import ForecastFilterSet, HotspotFilterSet, RiskCellFilterSet
+from analytics.selectors import (
+    evaluation_latest,
+    forecast_list,
+    hotspot_list,
+    model_run_list,
+    risk_cell_list,
+)
+from analytics.services.runs import analytics_run_request
+from khareetaty.permissions import ANALYSTS, ANY_ROLE
+
+RISK_CACHE_SECONDS = 600
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    return int(value) if value and value.isdigit() else None
+
+
+class ModelRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """``POST runs`` queues the analytics chain (analysts and up); when a chain is already
+    running the answer is that run, with ``already_running: true``."""
+
+    role_access = {"list": ANY_ROLE, "retrieve": ANY_ROLE, "create": ANALYSTS}
+    serializer_class = ModelRunSerializer
+
+    def get_queryset(self):
+        return model_run_list(profile=self.request.query_params.get("profile")).filter(
+            parent__isnull=True
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = RunRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run, created = analytics_run_request(
+            profile=data.validated_data["profile"],
+            parameters=data.validated_data["parameters"],
+            trigger=RunTrigger.API,
+            requested_by=request.user,
+            enqueue=True,
+        )
+        body = {**ModelRunSerializer(run).data, "already_running": not created}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class HotspotViewSet(viewsets.ReadOnlyModelViewSet):
+    """GeoJSON hotspots of one run (``run``; default the latest), filtered by region, trend
+    and minimum score."""
+
+    role_access = {"read": ANY_ROLE}
+    serializer_class = HotspotSerializer
+    filterset_class = HotspotFilterSet
+    pagination_class = None
+
+    def get_queryset(self):
+        return hotspot_list(
+            run_id=_int_param(self.request, "run"), profile=self.request.query_params.get("profile")
+        )
+
+
+class ForecastViewSet(viewsets.ReadOnlyModelViewSet):
+    """Forecast rows of one run (default the latest), filtered by region and category."""
+
+    role_access = {"read": ANY_ROLE}
+    serializer_class = ForecastSerializer
+    filterset_class = ForecastFilterSet
+
+    def get_queryset(self):
+        return forecast_list(
+            run_id=_int_param(self.request, "run"), profile=self.request.query_params.get("profile")
+        )
+
+
+class RiskMapView(APIView):
+    """The risk grid of one run as a GeoJSON FeatureCollection, cached per run and filter."""
+
+    role_access = {"read": ANY_ROLE}
+
+    def get(self, request):
+        cells = risk_cell_list(
+            run_id=_int_param(request, "run"), profile=request.query_params.get("profile")
+        )
+        filtered = RiskCellFilterSet(request.query_params, queryset=cells)
+        filtered.is_valid()
+        run_id = cells.values_list("run_id", flat=True).first()
+        key = f"analytics:risk:{run_id}:{request.query_params.urlencode()}"
+        body = cache.get(key)
+        if body is None:
+            body = RiskCellSerializer(filtered.qs, many=True).data
+            cache.set(key, body, RISK_CACHE_SECONDS)
+        return Response(body)
+
+
+class EvaluationView(APIView):
+    """The latest evaluation report (accuracy beside the baselines, PAI/PEI of the risk map
+    and hotspots), with the run it came from."""
+
+    role_access = {"read": ANY_ROLE}
+
+    def get(self, request):
+        run = evaluation_latest(profile=request.query_params.get("profile"))
+        if run is None:
+            return Response(
+                {"code": "not_found", "detail": "No evaluation has run yet."}, status=404
+            )
+        return Response(
+            {
+                "run": run.pk,
+                "profile": run.profile,
+                "finished_at": run.finished_at,
+                "report": run.metrics,
+            }
+        )

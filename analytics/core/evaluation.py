@@ -1,0 +1,150 @@
+"""The evaluation report: one function from an incident frame to every figure, and one that
+prints it as a table. The database path and the CSV path both end here."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics.core.backtest import (
+    BASELINES,
+    MODEL,
+    SpatialData,
+    daily_matrix,
+    fold_origins,
+    forecast_backtest,
+    score_backtest,
+    spatial_backtest,
+)
+from analytics.core.clustering import AdaptiveParams
+from analytics.core.forecasting import ForecastParams, first_of_month_excess
+from analytics.core.grid import Grid
+from analytics.core.projection import Utm
+from analytics.core.risk import RiskParams
+
+
+@dataclass(frozen=True)
+class EvaluationParams:
+    weeks: int = 8
+    history_days: int = 3 * 365  # training history read before the first origin
+    regions: tuple[str, ...] = ()  # limit the counts backtest to these regions (all if empty)
+    spatial: bool = True
+    workers: int | None = None
+    forecast: ForecastParams = field(default_factory=ForecastParams)
+    risk: RiskParams = field(default_factory=RiskParams)
+    hotspots: AdaptiveParams = field(default_factory=AdaptiveParams)
+
+
+def evaluate_frame(
+    frame: pd.DataFrame, *, projection: Utm, end: pd.Timestamp, params: EvaluationParams
+) -> dict:
+    """Backtest the region-level daily forecasts and the risk map / hotspots on ``frame``
+    (the incident frame, see ``frames``) over the ``weeks`` weeks before ``end``."""
+    started = time.monotonic()
+    origins = fold_origins(end, params.weeks)
+    start = origins[0] - pd.Timedelta(days=params.history_days)
+    national = daily_matrix(frame["occurred_at"], None, start=start, end=end)["total"]
+    artefact = first_of_month_excess(national[national.index < origins[0]])
+    forecast_params = params.forecast
+    if artefact["flagged"]:
+        firsts = tuple(d.date() for d in national.index if d.day == 1)
+        forecast_params = ForecastParams(**{**forecast_params.__dict__, "masked_dates": firsts})
+    regional = frame if not params.regions else frame[frame["region"].isin(params.regions)]
+    matrix = daily_matrix(regional["occurred_at"], regional["region"], start=start, end=end)
+    rows = forecast_backtest(matrix, origins, forecast_params, workers=params.workers)
+    counts = score_backtest(rows)
+    counts["series"] = len(matrix.columns)
+    counts["mean_daily_count"] = float(matrix.loc[matrix.index >= origins[0]].to_numpy().mean())
+    counts["errors"] = rows.attrs.get("errors", [])
+    counts["seconds"] = round(time.monotonic() - started, 2)
+    report = {
+        "window": {"start": str(origins[0].date()), "end": str(end.date()), "folds": len(origins)},
+        "first_of_month": artefact,
+        "counts": counts,
+    }
+    if params.spatial:
+        spatial_started = time.monotonic()
+        x, y = projection.forward(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+        grid = Grid.covering(x, y, params.risk.cell_m)
+        data = SpatialData(
+            grid=grid,
+            idx=grid.index(x, y),
+            t=frame["occurred_at"].to_numpy(dtype="datetime64[ns]"),
+            categories=frame["category"].to_numpy() if params.risk.category_weights else None,
+        )
+        report["spatial"] = spatial_backtest(
+            data, origins, risk_params=params.risk, hotspot_params=params.hotspots
+        )
+        report["spatial"]["inhabited_area"] = (
+            "250 m cells (of the profile's metric projection) with at least one incident in the "
+            "365 days before each origin, inside the profile's regions"
+        )
+        report["spatial"]["seconds"] = round(time.monotonic() - spatial_started, 2)
+    return report
+
+
+def _f(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def format_report(report: dict) -> str:
+    """The report as plain-text tables (what ``manage.py evaluate`` prints)."""
+    lines = [
+        f"Evaluation {report['window']['start']} → {report['window']['end']} ({report['window']['folds']} weekly folds)"
+    ]
+    counts = report["counts"]
+    lines += [
+        "",
+        f"Daily counts per region ({counts['series']} series, mean {counts['mean_daily_count']:.1f}/day)",
+        f"{'method':24} {'MAE':>7} {'WAPE':>7} {'WAPE 7d':>8} {'cov80':>6} {'cov95':>6} {'1-WAPE':>7}",
+    ]
+    for method in (MODEL, *BASELINES):
+        m = counts["methods"].get(method)
+        if m:
+            lines.append(
+                f"{method:24} {_f(m['mae'], 2):>7} {_f(m['wape_daily']):>7} {_f(m['wape_weekly']):>8} "
+                f"{_f(m['coverage_80'], 2):>6} {_f(m['coverage_95'], 2):>6} {_f(m['accuracy']):>7}"
+            )
+    lines.append(
+        f"prediction accuracy (1 - WAPE) {_f(counts.get('accuracy'))}; best baseline "
+        f"{counts.get('best_baseline')} {_f(counts.get('best_baseline_accuracy'))}; skill {_f(counts.get('skill'))}"
+    )
+    artefact = report["first_of_month"]
+    lines.append(
+        f"1st-of-month excess: ratio {artefact['ratio']}, z {artefact['z']}, masked in training: {artefact['flagged']}"
+    )
+    if counts["errors"]:
+        lines.append(f"failed series: {len(counts['errors'])} (first: {counts['errors'][0]})")
+    spatial = report.get("spatial")
+    if spatial:
+        lines += [
+            "",
+            "Risk map and baselines (share of inhabited area flagged: hit rate / PAI / PEI)",
+        ]
+        shares = list(next(iter(spatial["rankings"].values())).keys())
+        lines.append(f"{'method':14} " + " ".join(f"{s:>22}" for s in shares))
+        for name, by_share in spatial["rankings"].items():
+            cells = [
+                f"{_f(v['hit_rate'])} / {_f(v['pai'], 2)} / {_f(v['pei'], 2)}"
+                for v in by_share.values()
+            ]
+            lines.append(f"{name:14} " + " ".join(f"{c:>22}" for c in cells))
+        lines += ["", "Adaptive hotspots by area budget"]
+        lines.append(
+            f"{'budget':7} {'n':>5} {'area':>6} {'window':>7} {'max':>6} {'hit':>6} {'PAI':>6} {'PEI':>6} {'PAI 365d same area':>19}"
+        )
+        for budget, h in sorted(
+            spatial["hotspots"].items(), key=lambda kv: float(kv[0].rstrip("%"))
+        ):
+            lines.append(
+                f"{budget:7} {h['hotspots']:>5.0f} {_f(h['area_share']):>6} {_f(h['window_share']):>7} "
+                f"{_f(h['max_hotspot_share']):>6} {_f(h['hit_rate']):>6} {_f(h['pai'], 2):>6} {_f(h['pei'], 2):>6} "
+                f"{_f(h['baseline_365d_pai_same_area'], 2):>19}"
+            )
+        lines.append(f"inhabited area: {spatial['inhabited_area']}")
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Forecasts for one run: per region, national, and per region x category, stored as rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+from django.db import transaction
+
+from analytics.core.backtest import daily_matrix
+from analytics.core.forecasting import (
+    PROPHET,
+    SIMPLE,
+    ForecastParams,
+    first_of_month_excess,
+    forecast_many,
+)
+from analytics.models import Forecast, ModelRun
+from analytics.profiles import AnalyticsProfile
+from analytics.services.steps import aware
+
+NATIONAL = "__all__"
+
+
+def forecast_params_for(
+    context: AnalyticsProfile, daily_total: pd.Series, base: ForecastParams
+) -> tuple[ForecastParams, dict]:
+    """The profile's holidays, plus the 1st-of-month days masked when the artefact is found."""
+    start, end = daily_total.index[0].date(), daily_total.index[-1].date() + pd.Timedelta(days=30)
+    artefact = first_of_month_excess(daily_total)
+    masked = tuple(d.date() for d in daily_total.index if d.day == 1) if artefact["flagged"] else ()
+    params = ForecastParams(
+        **{**base.__dict__, "holidays": context.holidays(start, end), "masked_dates": masked}
+    )
+    return params, artefact
+
+
+def forecasts_generate(
+    *,
+    run: ModelRun,
+    context: AnalyticsProfile,
+    frame: pd.DataFrame,
+    end: pd.Timestamp,
+    history_days: int = 3 * 365,
+    base: ForecastParams | None = None,
+    workers: int | None = None,
+) -> dict:
+    """Fit every series on the ``history_days`` before ``end`` and store the ``horizon`` days
+    from ``end``. A failing series is reported in the metrics and the others are stored."""
+    base = base or ForecastParams()
+    start = end - pd.Timedelta(days=history_days)
+    frame = frame[(frame["occurred_at"] >= start) & (frame["occurred_at"] < end)]
+    first_day = (
+        max(start, frame["occurred_at"].min().floor("D"))
+        if len(frame)
+        else end - pd.Timedelta(days=28)
+    )
+    national = daily_matrix(frame["occurred_at"], None, start=first_day, end=end)["total"]
+    params, artefact = forecast_params_for(context, national, base)
+    series: dict = {(NATIONAL, None): national}
+    regional = daily_matrix(frame["occurred_at"], frame["region"], start=first_day, end=end)
+    for code in regional.columns:
+        series[(code, None)] = regional[code]
+    pairs = daily_matrix(
+        frame["occurred_at"], frame["region"] + "\x1f" + frame["category"], start=first_day, end=end
+    )
+    methods = {}
+    for column in pairs.columns:
+        code, category = column.split("\x1f")
+        series[(code, category)] = pairs[column]
+        methods[(code, category)] = None  # chosen from the history's length and volume
+    results = forecast_many(series, params, methods=methods, workers=workers)
+    regions, categories = context.regions(), context.categories()
+    rows, errors, used = [], [], {PROPHET: 0, SIMPLE: 0}
+    for result in results:
+        code, category = result.key
+        if result.frame is None:
+            errors.append({"region": code, "category": category, "error": result.error})
+            continue
+        used[result.method] = used.get(result.method, 0) + 1
+        for day in result.frame.itertuples(index=False):
+            rows.append(
+                Forecast(
+                    run=run,
+                    region=None if code == NATIONAL else regions.get(code),
+                    category=categories.get(category) if category else None,
+                    date=day.date,
+                    method=result.method,
+                    yhat=round(float(day.yhat), 3),
+                    lower_80=round(float(day.lower_80), 3),
+                    upper_80=round(float(day.upper_80), 3),
+                    lower_95=round(float(day.lower_95), 3),
+                    upper_95=round(float(day.upper_95), 3),
+                )
+            )
+    with transaction.atomic():
+        Forecast.objects.bulk_create(rows, batch_size=1000)
+    run.window_start, run.window_end = (
+        aware(first_day.to_pydatetime(), context.tz),
+        aware(end.to_pydatetime(), context.tz),
+    )
+    run.save(update_fields=["window_start", "window_end"])
+    return {
+        "series": len(series),
+        "methods": used,
+        "rows": len(rows),
+        "failed": errors,
+        "first_of_month": artefact,
+        "horizon_days": params.horizon,
+    }

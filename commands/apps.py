@@ -7,6 +7,7 @@ class CommandsConfig(AppConfig):
     verbose_name = _("Command and control")
 
     def ready(self) -> None:
+        from analytics import signals as analytics_signals
         from commands import receivers  # apps are ready only now
         from incidents import signals as incident_signals
 
@@ -15,4 +16,7 @@ class CommandsConfig(AppConfig):
         )
         incident_signals.batch_accepted.connect(
             receivers.on_batch_accepted, dispatch_uid="commands.batch_accepted"
+        )
+        analytics_signals.run_finished.connect(
+            receivers.on_analytics_run_finished, dispatch_uid="commands.run_finished"
         )

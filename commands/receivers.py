@@ -17,3 +17,7 @@ def on_batch_accepted(
         enqueue("rules_evaluate_incidents", list(incident_ids))
     else:
         enqueue("rules_evaluate_batch", batch_id)
+
+
+def on_analytics_run_finished(sender, run_id: int, **kwargs) -> None:
+    enqueue("rules_evaluate_analytics", run_id)

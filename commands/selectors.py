@@ -7,9 +7,11 @@ sees everything.
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from analytics.models import Hotspot
 from commands.choices import ACTIVE_ALERT_STATUSES, AlertStatus, Severity, TaskStatus
 from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, TaskUpdate, Team
 from incidents.models import Incident
@@ -105,10 +107,11 @@ def dashboard_summary(*, now: datetime | None = None) -> dict:
     }
 
 
-def hotspot_for_task(*, hotspot_id: int | None):
+def hotspot_for_task(*, hotspot_id: int | None) -> Hotspot | None:
     """The analytics hotspot a task is created from (pre-fills the task)."""
     if hotspot_id is None:
         return None
-    from khareetaty.exceptions import ApplicationError  # placeholder until analytics lands
-
-    raise ApplicationError("Hotspots are not available yet.")
+    hotspot = Hotspot.objects.select_related("region").filter(pk=hotspot_id).first()
+    if hotspot is None:
+        raise ValidationError({"hotspot": f"Hotspot {hotspot_id} does not exist."})
+    return hotspot

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from commands.models import Delivery
+from commands.services.analytics_rules import rules_evaluate_analytics
 from commands.services.deliveries import SendOutcome, delivery_send
 from commands.services.escalation import escalation_advance, escalation_tick
 from commands.services.field_tasks import tasks_raise_overdue
@@ -65,3 +66,8 @@ def escalation_tick_task() -> int:
 @shared_task(name="commands.tasks_raise_overdue", queue="alerts", acks_late=True)
 def tasks_raise_overdue_task() -> int:
     return len(tasks_raise_overdue())
+
+
+@shared_task(name="commands.rules_evaluate_analytics", queue="alerts", acks_late=True)
+def rules_evaluate_analytics_task(run_id: int) -> int:
+    return len(rules_evaluate_analytics(run_id=run_id))

@@ -5,7 +5,9 @@ from commands.api import views
 
 app_name = "commands_api"
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+# DRF turns a truthy ``trailing_slash`` argument into "/": set the optional slash directly.
+router.trailing_slash = "/?"
 router.register("alerts", views.AlertViewSet, basename="alert")
 router.register("rules", views.AlertRuleViewSet, basename="rule")
 router.register("tasks", views.TaskViewSet, basename="task")

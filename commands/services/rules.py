@@ -21,6 +21,7 @@ from commands.texts import named
 from incidents.models import Incident
 
 logger = logging.getLogger(__name__)
+ANY_CATEGORY = object()
 
 
 def rules_active(*, kinds, now: datetime) -> QuerySet[AlertRule]:
@@ -33,12 +34,15 @@ def rules_active(*, kinds, now: datetime) -> QuerySet[AlertRule]:
     )
 
 
-def rule_in_scope(rule: AlertRule, *, region_id: int | None, category_id: int | None) -> bool:
-    """Empty scope lists mean "all"; a rule scoped to regions never matches unplaced rows."""
+def rule_in_scope(rule: AlertRule, *, region_id: int | None, category_id: object = None) -> bool:
+    """Empty scope lists mean "all"; a rule scoped to regions never matches unplaced rows.
+    Pass ``category_id=ANY_CATEGORY`` to check the region only."""
     region_ids = {r.pk for r in rule.regions.all()}
     category_ids = {c.pk for c in rule.categories.all()}
     if region_ids and region_id not in region_ids:
         return False
+    if category_id is ANY_CATEGORY:
+        return True
     return not (category_ids and category_id not in category_ids)
 
 

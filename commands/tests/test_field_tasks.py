@@ -1,0 +1,200 @@
+"""Tasks: pre-fill from alerts, assignment, status flow with updates, field-supervisor
+visibility, overdue alerts."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.utils import timezone
+
+from commands.choices import AlertSource, TaskPriority, TaskStatus
+from commands.models import Alert, Task
+from commands.services.field_tasks import tasks_raise_overdue
+from commands.services.rules import rules_evaluate_incidents
+from commands.tests.factories import AlertRuleFactory, TaskFactory, TeamFactory
+from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
+from khareetaty.audit.models import ActionLog
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _policy(policy_file):
+    return policy_file
+
+
+@pytest.fixture
+def people(client_for):
+    analyst = client_for("analyst")
+    mine = client_for("field_supervisor")
+    teammate = client_for("field_supervisor")
+    other = client_for("field_supervisor")
+    team = TeamFactory(slug="patrol-7", members=[mine.user, teammate.user])
+    return {"analyst": analyst, "mine": mine, "teammate": teammate, "other": other, "team": team}
+
+
+@pytest.fixture
+def tasks(people):
+    return {
+        "own": TaskFactory(assignee_user=people["mine"].user, title="Own"),
+        "team": TaskFactory(assignee_team=people["team"], title="Team"),
+        "foreign": TaskFactory(assignee_user=people["other"].user, title="Foreign"),
+    }
+
+
+def test_a_field_supervisor_sees_only_own_and_team_tasks(people, tasks):
+    titles = {t["title"] for t in people["mine"].get("/api/commands/tasks").json()["results"]}
+    assert titles == {"Own", "Team"}
+    assert people["mine"].get(f"/api/commands/tasks/{tasks['foreign'].pk}").status_code == 404
+    analyst_titles = {
+        t["title"] for t in people["analyst"].get("/api/commands/tasks").json()["results"]
+    }
+    assert analyst_titles == {"Own", "Team", "Foreign"}
+
+
+def test_a_field_supervisor_updates_own_tasks_with_location_but_not_others(people, tasks):
+    client = people["mine"]
+    accepted = client.post(
+        f"/api/commands/tasks/{tasks['team'].pk}/status",
+        {
+            "status": "accepted",
+            "note": "On my way",
+            "geom": {"type": "Point", "coordinates": [47.98, 29.37]},
+        },
+        format="json",
+    )
+    assert accepted.status_code == 200
+    body = accepted.json()
+    assert body["status"] == TaskStatus.ACCEPTED
+    assert body["updates"][-1]["note"] == "On my way"
+    assert body["updates"][-1]["geom"]["coordinates"] == [47.98, 29.37]
+    assert body["updates"][-1]["author"] == client.user.username
+
+    note = client.post(
+        f"/api/commands/tasks/{tasks['own'].pk}/updates", {"note": "Area quiet"}, format="json"
+    )
+    assert note.status_code == 201
+
+    foreign = tasks["foreign"]
+    assert (
+        client.post(
+            f"/api/commands/tasks/{foreign.pk}/status", {"status": "accepted"}, format="json"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/commands/tasks/{foreign.pk}/updates", {"note": "x"}, format="json"
+        ).status_code
+        == 404
+    )
+    foreign.refresh_from_db()
+    assert foreign.status == TaskStatus.ASSIGNED
+
+
+def test_field_supervisors_cannot_create_assign_edit_or_delete(people, tasks):
+    client = people["mine"]
+    own = tasks["own"]
+    assert client.post("/api/commands/tasks", {"title": "x"}, format="json").status_code == 403
+    assert client.post(f"/api/commands/tasks/{own.pk}/assign", {}, format="json").status_code == 403
+    assert (
+        client.patch(f"/api/commands/tasks/{own.pk}", {"title": "y"}, format="json").status_code
+        == 403
+    )
+    assert client.delete(f"/api/commands/tasks/{own.pk}").status_code == 403
+
+
+def test_the_status_flow_refuses_impossible_moves(people, tasks):
+    client = people["mine"]
+    own = tasks["own"]
+    for status in ("accepted", "in_progress", "done"):
+        assert (
+            client.post(
+                f"/api/commands/tasks/{own.pk}/status", {"status": status}, format="json"
+            ).status_code
+            == 200
+        )
+    back = client.post(
+        f"/api/commands/tasks/{own.pk}/status", {"status": "in_progress"}, format="json"
+    )
+    assert back.status_code == 400
+    assert "done to in_progress" in back.json()["detail"]
+    own.refresh_from_db()
+    assert own.completed_at is not None
+    assert ActionLog.objects.filter(action="task_status", object_id=str(own.pk)).count() == 3
+
+
+def test_a_task_created_from_an_alert_is_pre_filled(people, fake_twilio):
+    region = RegionFactory(code="farwaniya", name_en="Farwaniya", name_ar="الفروانية")
+    category = CategoryFactory(code="assault", name_en="Assault", name_ar="اعتداء")
+    AlertRuleFactory(params={"min_severity": 5})
+    incident = IncidentFactory(
+        region=region,
+        category=category,
+        severity=5,
+        occurred_at=timezone.now(),
+        geom=Point(47.93, 29.28, srid=4326),
+    )
+    [alert] = rules_evaluate_incidents(incident_ids=[incident.pk])
+
+    response = people["analyst"].post(
+        "/api/commands/tasks", {"alert": alert.pk, "assignee_team": "patrol-7"}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["title"] == "Assault in Farwaniya"
+    assert body["priority"] == TaskPriority.URGENT
+    assert body["incident"] == incident.pk
+    assert body["region"] == region.pk
+    assert body["geom"]["coordinates"] == [47.93, 29.28]
+    assert body["assignee_team"] == "patrol-7"
+    assert ActionLog.objects.filter(action="task_create").count() == 1
+
+
+def test_a_task_needs_an_assignee(people):
+    response = people["analyst"].post(
+        "/api/commands/tasks", {"title": "Check the mall"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "assignee" in response.json()["errors"]
+
+
+def test_reassigning_sends_the_task_back_to_assigned(people, tasks):
+    own = tasks["own"]
+    people["mine"].post(
+        f"/api/commands/tasks/{own.pk}/status", {"status": "accepted"}, format="json"
+    )
+    response = people["analyst"].post(
+        f"/api/commands/tasks/{own.pk}/assign",
+        {"assignee_user": people["other"].user.username},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == TaskStatus.ASSIGNED
+    assert people["other"].get(f"/api/commands/tasks/{own.pk}").status_code == 200
+    assert people["mine"].get(f"/api/commands/tasks/{own.pk}").status_code == 404
+
+
+def test_an_overdue_task_raises_one_alert_through_escalation(people, tasks, fake_twilio):
+    now = timezone.now()
+    late = tasks["team"]
+    late.due_at = now - dt.timedelta(minutes=5)
+    late.priority = TaskPriority.URGENT
+    late.save()
+    done = tasks["own"]
+    done.due_at = now - dt.timedelta(minutes=5)
+    done.status = TaskStatus.DONE
+    done.save()
+
+    assert tasks_raise_overdue(now=now) == [late.pk]
+    assert tasks_raise_overdue(now=now + dt.timedelta(minutes=1)) == []
+
+    alert = Alert.objects.get()
+    assert alert.source == AlertSource.TASK_OVERDUE
+    assert alert.severity == "critical"
+    assert alert.title_en == f"Task overdue: {late.title}"
+    assert alert.escalation_snapshot["steps"]  # escalates like any other critical alert
+    late.refresh_from_db()
+    assert late.overdue_alert == alert
+    assert Task.objects.get(pk=late.pk).overdue_alert_id == alert.pk

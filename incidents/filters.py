@@ -59,7 +59,7 @@ class BBoxFilter(django_filters.Filter):
 
 
 class IncidentFilterSet(django_filters.FilterSet):
-    bbox = BBoxFilter(label=_("Bounding box: min_lon,min_lat,max_lon,max_lat"))
+    bbox = BBoxFilter(field_name="geom", label=_("Bounding box: min_lon,min_lat,max_lon,max_lat"))
     occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     category = CharInFilter(field_name="category__code", lookup_expr="in")

@@ -2,6 +2,7 @@ import contextlib
 import json
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -10,6 +11,13 @@ from incidents.choices import IncidentStatus
 from incidents.models import Category, Incident, IngestBatch, Region
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "GeoJSON geometry (WGS 84 lon/lat)",
+        "properties": {"type": {"type": "string"}, "coordinates": {"type": "array", "items": {}}},
+    }
+)
 class GeoJSONTextField(GeometryField):
     """GeoJSON produced by the database (``AsGeoJSON``), passed through as is."""
 

@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from analytics.models import Hotspot
+from analytics.choices import RunKind
+from analytics.models import Forecast, Hotspot
+from analytics.selectors import evaluation_latest, model_run_latest
 from commands.choices import ACTIVE_ALERT_STATUSES, AlertStatus, Severity, TaskStatus
 from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, TaskUpdate, Team
 from incidents.models import Incident
@@ -93,6 +95,7 @@ def dashboard_summary(*, now: datetime | None = None) -> dict:
     )
     return {
         "generated_at": now,
+        **_forecast_summary(now=now, incidents_by_region=incidents),
         "open_alerts_by_severity": open_alerts,
         "unacknowledged_alerts": Alert.objects.filter(status=AlertStatus.OPEN).count(),
         "tasks_by_status": tasks,
@@ -115,3 +118,52 @@ def hotspot_for_task(*, hotspot_id: int | None) -> Hotspot | None:
     if hotspot is None:
         raise ValidationError({"hotspot": f"Hotspot {hotspot_id} does not exist."})
     return hotspot
+
+
+def _run_brief(run) -> dict | None:
+    if run is None:
+        return None
+    return {
+        "id": run.pk,
+        "kind": run.kind,
+        "status": run.status,
+        "finished_at": run.finished_at,
+        "metrics": run.metrics,
+    }
+
+
+def _forecast_summary(*, now: datetime, incidents_by_region: list[dict]) -> dict:
+    """Today's forecast per region next to the last 24 hours' incidents, tomorrow's
+    forecast, and the latest analytics run and evaluation (accuracy)."""
+    forecasts_run = model_run_latest(kind=RunKind.FORECASTS)
+    today = timezone.localdate(now)
+    by_day: dict = {today: {}, today + timedelta(days=1): {}}
+    if forecasts_run is not None:
+        rows = Forecast.objects.filter(
+            run=forecasts_run, category__isnull=True, region__isnull=False, date__in=list(by_day)
+        ).values("region_id", "date", "yhat", "lower_80", "upper_80")
+        for row in rows:
+            by_day[row["date"]][row["region_id"]] = row
+    actual = {row["region_id"]: row["count"] for row in incidents_by_region}
+    today_rows = by_day[today]
+    return {
+        "incidents_vs_forecast": [
+            {
+                "region_id": region_id,
+                "actual_last_24h": actual.get(region_id, 0),
+                "forecast_today": round(row["yhat"], 2),
+                "forecast_range_80": [round(row["lower_80"], 2), round(row["upper_80"], 2)],
+            }
+            for region_id, row in sorted(today_rows.items())
+        ],
+        "forecast_next_24h": {
+            "date": today + timedelta(days=1),
+            "total": round(sum(r["yhat"] for r in by_day[today + timedelta(days=1)].values()), 2),
+            "by_region": [
+                {"region_id": region_id, "yhat": round(row["yhat"], 2)}
+                for region_id, row in sorted(by_day[today + timedelta(days=1)].items())
+            ],
+        },
+        "latest_run": _run_brief(model_run_latest(kind=RunKind.PIPELINE)),
+        "latest_evaluation": _run_brief(evaluation_latest()),
+    }

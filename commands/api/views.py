@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -46,6 +48,7 @@ class DashboardView(APIView):
 
     role_access = {"read": ANY_ROLE}
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(selectors.dashboard_summary())
 
@@ -305,6 +308,7 @@ class EscalationPolicyView(APIView):
 
     role_access = {"read": COMMAND_READERS}
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         version = policy_active()
         path = policy_path()
@@ -327,6 +331,7 @@ class EscalationPolicyValidateView(APIView):
 
     role_access = {"write": ANALYSTS}
 
+    @extend_schema(request=s.PolicyValidateInput, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         data = s.PolicyValidateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -342,6 +347,7 @@ class EscalationPolicyReloadView(APIView):
 
     role_access = {"write": SUPERADMINS}
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         try:
             version = policy_reload(actor=request.user)
@@ -377,6 +383,7 @@ class TwilioStatusView(_TwilioWebhook):
     """``POST /api/commands/twilio/status?delivery=<uuid>``: message status callbacks.
     Bad signature → 403; otherwise always 200 (an unknown delivery is ignored)."""
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: None, 403: None})
     def post(self, request):
         if not self.signature_ok(request):
             return HttpResponse("invalid signature", status=403, content_type="text/plain")
@@ -393,6 +400,7 @@ class TwilioInboundView(_TwilioWebhook):
     """``POST /api/commands/twilio/inbound``: SMS/WhatsApp replies such as ``3a``.
     Answers with TwiML; bad signature → 403."""
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.STR, 403: None})
     def post(self, request):
         if not self.signature_ok(request):
             return HttpResponse("invalid signature", status=403, content_type="text/plain")
@@ -413,6 +421,7 @@ class AlertAckLinkView(APIView):
     authentication_classes = []
     parser_classes = [FormParser, MultiPartParser]
 
+    @extend_schema(responses={200: OpenApiTypes.STR, 404: OpenApiTypes.STR})
     def get(self, request, token: str):
         try:
             delivery = ack_link_delivery(token=token)
@@ -426,6 +435,7 @@ class AlertAckLinkView(APIView):
             {"alert": delivery.alert, "delivery": delivery},
         )
 
+    @extend_schema(request=None, responses={200: OpenApiTypes.STR, 404: OpenApiTypes.STR})
     def post(self, request, token: str):
         try:
             alert = alert_acknowledge_by_link(token=token)

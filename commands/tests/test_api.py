@@ -10,7 +10,12 @@ from commands.choices import AlertStatus, RuleKind, Severity
 from commands.models import AlertRule
 from commands.services.rules import rules_evaluate_incidents
 from commands.tests.conftest import POLICY, write_policy
-from commands.tests.factories import AlertRuleFactory
+from commands.tests.factories import (
+    AlertRuleFactory,
+    ForecastFactory,
+    PipelineRunFactory,
+    StepRunFactory,
+)
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 from khareetaty.audit.models import ActionLog
 
@@ -232,3 +237,26 @@ def test_dashboard_counts_open_alerts_tasks_and_recent_incidents(client_for, ale
     assert body["unacknowledged_alerts"] == 1
     assert body["incidents_last_24h"]["total"] == 1
     assert body["tasks_by_status"]["assigned"] == 0
+    assert body["latest_run"] is None
+    assert body["incidents_vs_forecast"] == []
+
+
+def test_dashboard_sets_todays_incidents_against_the_forecast(client_for, alert):
+    pipeline = PipelineRunFactory(metrics={"seconds": 12.5})
+    step = StepRunFactory(parent=pipeline, kind="forecasts")
+    today = timezone.localdate()
+    ForecastFactory(run=step, region=alert.region, date=today, yhat=3.0)
+    ForecastFactory(run=step, region=alert.region, date=today + dt.timedelta(days=1), yhat=4.5)
+
+    body = client_for("viewer").get("/api/commands/dashboard").json()
+
+    assert body["incidents_vs_forecast"] == [
+        {
+            "region_id": alert.region_id,
+            "actual_last_24h": 1,
+            "forecast_today": 3.0,
+            "forecast_range_80": [2.4, 3.6],
+        }
+    ]
+    assert body["forecast_next_24h"]["total"] == 4.5
+    assert body["latest_run"]["id"] == pipeline.pk

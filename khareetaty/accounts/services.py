@@ -17,13 +17,25 @@ def role_groups_sync() -> None:
     """Create one auth group per role and give it the role's model permissions.
 
     Superadmins get every permission; analysts and viewers get the view permissions of the
-    operational apps. Apps add their own write permissions for analysts when they need them.
+    operational apps; field supervisors only those of tasks and teams. Apps add their own
+    write permissions for analysts when they need them.
     """
     everything = Permission.objects.all()
     viewable = everything.filter(codename__startswith="view_").exclude(
         content_type__app_label__in=_PRIVATE_APPS
     )
-    grants = {Role.SUPERADMIN: everything, Role.ANALYST: viewable, Role.VIEWER: viewable}
+    # Field supervisors work from the field view and the API, scoped to their own tasks;
+    # in the admin they could only ever read the task board.
+    field = everything.filter(
+        content_type__app_label="commands",
+        codename__in=["view_task", "view_taskupdate", "view_team"],
+    )
+    grants = {
+        Role.SUPERADMIN: everything,
+        Role.ANALYST: viewable,
+        Role.VIEWER: viewable,
+        Role.FIELD_SUPERVISOR: field,
+    }
     for role, permissions in grants.items():
         group, _created = Group.objects.get_or_create(name=role.value)
         group.permissions.set(permissions)

@@ -155,7 +155,9 @@ def _split_components(
         if incidents > params.max_share * total and len(part) > 1:
             higher = max(level, 1e-9) * params.split_step
             keep = part[density[part] >= higher]
-            out.extend(_split_components(keep, counts, density, grid, higher, params, total=total))
+            pieces = _split_components(keep, counts, density, grid, higher, params, total=total)
+            # a compact place with no denser core inside stays whole rather than vanish
+            out.extend(pieces or [part])
         else:
             out.append(part)
     return out

@@ -131,7 +131,7 @@ def _simple(y: pd.Series, params: ForecastParams) -> pd.DataFrame:
     recent = y.tail(28).to_numpy(dtype=float)
     level = recent.mean() if len(recent) else 0.0
     eight = y.tail(56)
-    by_day = eight.groupby(eight.index.dayofweek).mean()
+    by_day = eight.groupby(eight.index.day_of_week).mean()
     overall = eight.mean() if len(eight) else 0.0
     dates = (
         _future_dates(y, params.horizon)
@@ -140,7 +140,7 @@ def _simple(y: pd.Series, params: ForecastParams) -> pd.DataFrame:
     )
     factor = np.ones(params.horizon)
     if overall > 0:
-        raw = np.array([by_day.get(d.dayofweek, overall) / overall for d in dates])
+        raw = np.array([by_day.get(d.day_of_week, overall) / overall for d in dates])
         shrink = min(1.0, len(eight) / 56) * min(1.0, eight.sum() / 56)
         factor = 1 + shrink * (raw - 1)
     yhat = level * factor

@@ -1,0 +1,132 @@
+"""Clustering on constructed data: known clusters found, noise left out, eps in metres."""
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from analytics.core.clustering import (
+    AdaptiveParams,
+    adaptive_hotspots,
+    dbscan_binned,
+    inhabited_cells,
+    match_by_overlap,
+    trend_label,
+)
+from analytics.core.grid import Grid
+from analytics.core.projection import projection_for, utm_srid_for
+
+KUWAIT = projection_for(32638)
+
+
+def blob(rng, x, y, n, spread):
+    return rng.normal(x, spread, n), rng.normal(y, spread, n)
+
+
+def test_dbscan_finds_the_known_clusters_and_leaves_noise_out():
+    rng = np.random.default_rng(1)
+    centres = [(780_000, 3_250_000), (790_000, 3_255_000), (775_000, 3_240_000)]
+    parts = [blob(rng, cx, cy, 300, 80) for cx, cy in centres]
+    noise = (rng.uniform(760_000, 800_000, 60), rng.uniform(3_230_000, 3_270_000, 60))
+    x = np.concatenate([p[0] for p in parts] + [noise[0]])
+    y = np.concatenate([p[1] for p in parts] + [noise[1]])
+    labels = dbscan_binned(x, y, eps_m=300, min_samples=10)
+    for i in range(3):
+        block = labels[i * 300 : (i + 1) * 300]
+        assert (block >= 0).mean() > 0.97
+        assert len(set(block[block >= 0])) == 1
+    assert len({labels[i * 300] for i in range(3)}) == 3
+    assert (labels[900:] == -1).mean() > 0.9
+
+
+@pytest.mark.parametrize(("gap_factor", "joined"), [(0.6, True), (1.4, False)])
+def test_dbscan_eps_is_honoured_in_metres(gap_factor, joined):
+    """Two dense points 50 m wide, ``gap_factor * eps`` apart: joined only within eps."""
+    eps = 500.0
+    rng = np.random.default_rng(2)
+    a = blob(rng, 780_000, 3_250_000, 50, 5)
+    b = blob(rng, 780_000 + gap_factor * eps, 3_250_000, 50, 5)
+    labels = dbscan_binned(np.r_[a[0], b[0]], np.r_[a[1], b[1]], eps_m=eps, min_samples=5)
+    assert (labels >= 0).all()
+    assert bool(labels[0] == labels[-1]) is joined
+
+
+def test_dbscan_eps_is_metres_on_the_ground_not_degrees():
+    """Points 0.004 degrees of longitude apart at 29.4 N are ~390 m apart: eps 300 m splits them."""
+    lon = np.r_[np.full(20, 47.980), np.full(20, 47.984)]
+    lat = np.full(40, 29.37)
+    x, y = KUWAIT.forward(lon, lat)
+    assert 380 < x[-1] - x[0] < 400
+    assert len(set(dbscan_binned(x, y, eps_m=300, min_samples=5))) == 2
+    assert len(set(dbscan_binned(x, y, eps_m=450, min_samples=5))) == 1
+
+
+@pytest.mark.django_db
+def test_projection_matches_postgis():
+    lon, lat = np.array([47.98, 46.6, 48.4]), np.array([29.37, 28.6, 30.05])
+    x, y = KUWAIT.forward(lon, lat)
+    with connection.cursor() as cursor:
+        for i in range(3):
+            cursor.execute(
+                "SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 32638) g) s",
+                [float(lon[i]), float(lat[i])],
+            )
+            px, py = cursor.fetchone()
+            assert abs(px - x[i]) < 0.01 and abs(py - y[i]) < 0.01
+    back_lon, back_lat = KUWAIT.inverse(x, y)
+    assert np.allclose(back_lon, lon, atol=1e-9) and np.allclose(back_lat, lat, atol=1e-9)
+    assert utm_srid_for(-87.7, 41.8) == 32616 and utm_srid_for(47.98, 29.37) == 32638
+
+
+def _city(rng):
+    """A uniform 'city' of 10 x 10 km with three dense places of different strength."""
+    x = rng.uniform(0, 10_000, 4000)
+    y = rng.uniform(0, 10_000, 4000)
+    places = [blob(rng, 2_125, 2_125, 600, 60), blob(rng, 7_125, 7_125, 300, 60), blob(rng, 2_125, 8_125, 150, 60)]
+    return np.concatenate([x] + [p[0] for p in places]), np.concatenate([y] + [p[1] for p in places])
+
+
+def test_adaptive_mode_finds_the_dense_places_within_the_area_budget():
+    rng = np.random.default_rng(3)
+    x, y = _city(rng)
+    grid = Grid.covering(x, y, 250)
+    inhabited = inhabited_cells(grid, x, y)
+    params = AdaptiveParams(max_share=0.5, min_ratio=5)
+    result = adaptive_hotspots(x, y, grid=grid, inhabited=inhabited, params=params)
+    assert len(result.cells) == 3
+    flagged = sum(len(c) for c in result.cells)
+    assert flagged <= 0.05 * inhabited.sum()
+    centres = [grid.centres(c) for c in result.cells]
+    found = sorted((round(float(np.mean(cx)), -3), round(float(np.mean(cy)), -3)) for cx, cy in centres)
+    assert found == [(2000.0, 2000.0), (2000.0, 8000.0), (7000.0, 7000.0)]
+    assert (result.labels[:4000] == -1).mean() > 0.95  # the uniform background is not a hotspot
+
+
+def test_adaptive_mode_splits_a_hotspot_holding_too_much_of_the_window():
+    rng = np.random.default_rng(4)
+    big = blob(rng, 5_000, 5_000, 1500, 400)  # a wide district-sized concentration
+    x = np.r_[rng.uniform(0, 10_000, 4000), big[0]]
+    y = np.r_[rng.uniform(0, 10_000, 4000), big[1]]
+    grid = Grid.covering(x, y, 250)
+    inhabited = inhabited_cells(grid, x, y)
+    loose = adaptive_hotspots(x, y, grid=grid, inhabited=inhabited, params=AdaptiveParams(max_share=0.5))
+    strict = adaptive_hotspots(x, y, grid=grid, inhabited=inhabited, params=AdaptiveParams(max_share=0.08))
+    total = len(x)
+    assert max((loose.labels == i).sum() for i in range(len(loose.cells))) / total > 0.08
+    assert all((strict.labels == i).sum() / total <= 0.08 for i in range(len(strict.cells)))
+    assert strict.cells  # the core of the concentration remains, at a higher density level
+    loose_cells = set(np.concatenate(loose.cells).tolist())
+    assert set(np.concatenate(strict.cells).tolist()) < loose_cells
+
+
+def test_trend_labels_follow_the_previous_window():
+    assert trend_label(40, 2, new_below=10) == "new"
+    assert trend_label(80, 40, new_below=10) == "intensifying"
+    assert trend_label(40, 80, new_below=10) == "diminishing"
+    assert trend_label(42, 40, new_below=10) == "persistent"
+
+
+def test_overlap_matching_keeps_identity_and_claims_each_previous_once():
+    previous = [{1, 2, 3, 4}, {10, 11}]
+    current = [{3, 4, 5}, {20, 21}, {1, 2}]
+    assert match_by_overlap(previous, current) == [0, None, None] or match_by_overlap(previous, current) == [None, None, 0]
+    assert match_by_overlap(previous, [{10, 11, 12}]) == [1]

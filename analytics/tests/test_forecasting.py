@@ -1,0 +1,51 @@
+"""Forecast shape and intervals, the simple fallback, the 1st-of-month artefact."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.core.forecasting import PROPHET, SIMPLE, ForecastParams, first_of_month_excess, forecast_many
+
+
+def weekly_series(days: int, seed: int = 5) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2023-01-01", periods=days, freq="D")
+    weekend = np.isin(index.day_of_week, [4, 5])  # Friday-Saturday weekend is busier
+    return pd.Series(rng.poisson(np.where(weekend, 30, 15)).astype(float), index=index)
+
+
+def test_forecasts_have_seven_days_with_nested_intervals_and_learn_the_weekend():
+    series = {"busy": weekly_series(400), "short": weekly_series(40)}
+    results = {r.key: r for r in forecast_many(series, ForecastParams(), workers=2)}
+    busy, short = results["busy"], results["short"]
+    assert busy.method == PROPHET and short.method == SIMPLE
+    for result in (busy, short):
+        frame = result.frame
+        assert len(frame) == 7
+        assert frame["date"].iloc[0] == (series[result.key].index[-1] + pd.Timedelta(days=1)).date()
+        assert (frame["lower_95"] <= frame["lower_80"] + 1e-9).all()
+        assert (frame["lower_80"] <= frame["yhat"] + 1e-9).all() and (frame["yhat"] <= frame["upper_80"] + 1e-9).all()
+        assert (frame["upper_80"] <= frame["upper_95"] + 1e-9).all()
+        assert (frame[["yhat", "lower_95"]] >= 0).all().all()
+    dates = pd.to_datetime(busy.frame["date"])
+    weekend = busy.frame.loc[dates.dt.day_of_week.isin([4, 5]).to_numpy(), "yhat"].mean()
+    weekdays = busy.frame.loc[~dates.dt.day_of_week.isin([4, 5]).to_numpy(), "yhat"].mean()
+    assert weekend > 1.5 * weekdays
+    assert (busy.frame["upper_95"] - busy.frame["lower_95"]).mean() > (busy.frame["upper_80"] - busy.frame["lower_80"]).mean()
+
+
+def test_a_failing_series_fails_alone():
+    broken = pd.Series([1.0, np.inf, 2.0] * 100, index=pd.date_range("2023-01-01", periods=300))
+    results = {r.key: r for r in forecast_many({"ok": weekly_series(30), "broken": broken}, ForecastParams(), workers=1)}
+    assert results["ok"].frame is not None and not results["ok"].error
+    assert results["broken"].frame is None and results["broken"].error
+
+
+def test_first_of_month_spike_is_detected():
+    series = weekly_series(730)
+    clean = first_of_month_excess(series)
+    spiked = series.copy()
+    spiked[spiked.index.day == 1] *= 1.4
+    flagged = first_of_month_excess(spiked)
+    assert not clean["flagged"]
+    assert flagged["flagged"] and flagged["ratio"] == pytest.approx(1.4, abs=0.1)

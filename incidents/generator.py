@@ -46,7 +46,7 @@ COLUMNS = [
 CHANNELS = ("public_report", "patrol", "sensor", "partner")
 GOOD, DUPLICATE, BAD_COORDINATES, UNKNOWN_CATEGORY, FUTURE_DATE = range(5)
 KIND_NAMES = ("good", "duplicate", "bad_coordinates", "unknown_category", "future_date")
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 25_000  # rows formatted at once: bounds the memory of the text
 KM_PER_DEGREE = 110.57
 
 
@@ -329,17 +329,20 @@ class _Generator:
         return {
             "time": times,
             "delay": np.minimum(rng.exponential(spec["delay_minutes"] * 60, n), 30 * 86400).astype(
-                np.int64
+                np.int32
             ),
             "lat": lat,
             "lon": lon,
-            "category": np.full(n, category, dtype=np.int16),
-            "centre": centre,
-            "block": rng.integers(1, 13, n),
+            "category": np.full(n, category, dtype=np.int8),
+            "centre": centre.astype(np.int16),
+            "block": rng.integers(1, 13, n, dtype=np.int8),
             # 0: left empty by the source (the category's default severity applies)
-            "severity": np.where(rng.random(n) < self.config["blank_severity_share"], 0, severity),
-            "channel": rng.choice(len(CHANNELS), n, p=channel_p / channel_p.sum()),
-            "pick": rng.integers(0, 1 << 30, n),  # chooses among labels and descriptions
+            "severity": np.where(
+                rng.random(n) < self.config["blank_severity_share"], 0, severity
+            ).astype(np.int8),
+            "channel": rng.choice(len(CHANNELS), n, p=channel_p / channel_p.sum()).astype(np.int8),
+            # chooses among labels and descriptions
+            "pick": rng.integers(0, 1 << 30, n, dtype=np.uint32),
             "arabic": rng.random(n) < self.config["arabic_share"],
         }
 
@@ -359,9 +362,12 @@ class _Generator:
                 )
             )
         hotspots, hot = self._hotspots(n_hot)
-        rows = _concat([*parts, hot])
+        parts.append(hot)
+        rows = _concat(parts)
+        del parts, hot
         order = np.argsort(rows["time"], kind="stable")
-        rows = {key: values[order] for key, values in rows.items()}
+        for key in rows:  # one column at a time: memory stays near one copy of the rows
+            rows[key] = rows[key][order]
         rows["id"] = np.arange(1, n_base + 1)
         rows["kind"] = np.zeros(n_base, dtype=np.int8)
         self._spoil(rows, round(self.count * config["bad_share"]))
@@ -393,14 +399,17 @@ class _Generator:
     def _duplicate(self, rows: dict[str, np.ndarray], n_dup: int) -> dict[str, np.ndarray]:
         good = np.nonzero(rows["kind"] == GOOD)[0]
         source = np.sort(self.rng.choice(good, min(n_dup, len(good)), replace=False))
-        order = np.argsort(np.concatenate([np.arange(len(rows["time"])), source]), kind="stable")
-        merged = {k: np.concatenate([v, v[source]])[order] for k, v in rows.items()}
-        merged["kind"][np.nonzero(order >= len(rows["time"]))[0]] = DUPLICATE
-        return merged
+        size = len(rows["time"])
+        order = np.argsort(np.concatenate([np.arange(size), source]), kind="stable")
+        for key in rows:
+            rows[key] = np.concatenate([rows[key], rows[key][source]])[order]
+        rows["kind"][np.nonzero(order >= size)[0]] = DUPLICATE
+        return rows
 
 
 def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    """Concatenate column by column, emptying ``parts`` as it goes (one copy in memory)."""
+    return {key: np.concatenate([part.pop(key) for part in parts]) for key in list(parts[0])}
 
 
 class _Tables:

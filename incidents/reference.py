@@ -99,7 +99,7 @@ class LoadReport:
                     "name": repair.name,
                     "reason": repair.reason,
                     "dropped": dropped,
-                    "pct": repair.area_change_pct,
+                    "pct": repair.area_change_pct if abs(repair.area_change_pct) >= 5e-5 else 0.0,
                 }
             )
         if self.reassigned_incidents:

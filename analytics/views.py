@@ -12,6 +12,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from analytics.choices import RunKind, RunStatus
 from khareetaty.accounts.choices import Role
 
 ACTING_ROLES = frozenset({Role.ANALYST, Role.SUPERADMIN})
@@ -31,7 +32,8 @@ PAGE_STRINGS = {
     "method_model": _("Model"),
     "method_prophet": _("Prophet"),
     "method_same_day_last_week": _("Same day last week"),
-    "method_mean_28d": _("Trailing 28-day mean"),
+    "method_trailing_28_day_mean": _("Trailing 28-day mean"),
+    "method_risk_map": _("Risk map"),
     "method_counts_28d": _("Cell counts, last 28 days"),
     "method_counts_365d": _("Cell counts, last 365 days"),
     "method_kde_90d": _("Kernel density, last 90 days"),
@@ -45,6 +47,16 @@ PAGE_STRINGS = {
     "duration": _("Duration"),
     "error": _("Error"),
     "run_started": _("Run #%(id)s started."),
+    "run_already": _("Run #%(id)s is already running."),
+    "evaluation_window": _("Backtest %(start)s → %(end)s, %(folds)s weekly folds"),
+    "wape_daily": _("WAPE (daily)"),
+    "wape_weekly": _("WAPE (7-day total)"),
+    "pai_at": _("PAI at %(share)s of the area"),
+    "hit_rate": _("hit rate"),
+    "area_budget": _("Area budget"),
+    "hotspots_count": _("Hotspots"),
+    "pai_baseline_same_area": _("PAI of 365-day counts, same area"),
+    "inhabited_area": _("Inhabited area"),
 }
 
 
@@ -54,6 +66,14 @@ def _routed(path: str) -> bool:
     except Resolver404:
         return False
     return True
+
+
+def page_strings() -> dict:
+    return {
+        **PAGE_STRINGS,
+        **{f"kind_{value}": label for value, label in RunKind.choices},
+        **{f"run_{value}": label for value, label in RunStatus.choices},
+    }
 
 
 @login_required
@@ -70,11 +90,11 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         "loginUrl": settings.LOGIN_URL,
         "sources": {
             "evaluation": _routed("/api/analytics/evaluation"),
-            "runs": _routed("/api/analytics/runs"),
+            "runs": _routed("/api/analytics/runs/"),
         },
     }
     return render(
         request,
         "analytics/page.html",
-        {"config": config, "strings": PAGE_STRINGS, "can_act": request.user.role in ACTING_ROLES},
+        {"config": config, "strings": page_strings(), "can_act": request.user.role in ACTING_ROLES},
     )

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khareetaty.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -146,7 +146,9 @@ def main() -> None:
     seed(args.incidents)
     seed_s = round(time.perf_counter() - started, 1)
     user = User.objects.filter(username="bench-analyst").first() or user_create(
-        username="bench-analyst", password="Bench-Password-42", role=Role.ANALYST
+        username="bench-analyst",
+        password="Bench-Password-42",  # noqa: S106 (a local benchmark user)
+        role=Role.ANALYST,
     )
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)

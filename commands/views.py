@@ -30,6 +30,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from analytics.choices import HotspotTrend
+from commands.choices import AlertStatus, Severity, TaskPriority, TaskStatus
 from incidents.models import Category, Incident, Region
 from khareetaty.accounts.choices import Language, Role
 
@@ -72,6 +74,9 @@ PAGE_STRINGS = {
     "incidents_in_view": _("%(n)s incidents in view"),
     "new_incidents": _("%(n)s new since you opened the page"),
     "close": _("Close"),
+    "incident_reported": _("Reported"),
+    "incident_verified": _("Verified"),
+    "incident_closed": _("Closed"),
     "incident": _("Incident"),
     "hotspot": _("Hotspot"),
     "category": _("Category"),
@@ -84,15 +89,16 @@ PAGE_STRINGS = {
     "source": _("Source"),
     "description": _("Description"),
     "trend": _("Trend"),
-    "trend_new": _("New"),
-    "trend_intensifying": _("Intensifying"),
-    "trend_persistent": _("Persistent"),
-    "trend_diminishing": _("Diminishing"),
     "incident_count": _("Incidents"),
     "score": _("Score"),
     "first_incident": _("First incident"),
     "last_incident": _("Last incident"),
     "history": _("History"),
+    "previously": _("previous run %(n)s"),
+    "area_km2": _("Area (km²)"),
+    "tracked_since": _("Tracked since"),
+    "runs_seen": _("%(n)s runs"),
+    "recent_incidents": _("Incidents in this hotspot"),
     "create_task": _("Create task"),
     "patrol_hotspot": _("Patrol hotspot"),
     "task_title": _("Task title"),
@@ -103,27 +109,10 @@ PAGE_STRINGS = {
     "kpi_tasks": _("Open tasks"),
     "kpi_accuracy": _("Forecast accuracy"),
     "vs_baseline": _("best baseline %(n)s"),
-    "severity_critical": _("Critical"),
-    "severity_high": _("High"),
-    "severity_medium": _("Medium"),
-    "severity_low": _("Low"),
-    "status_open": _("Open"),
-    "status_acknowledged": _("Acknowledged"),
-    "status_resolved": _("Resolved"),
-    "status_suppressed": _("Suppressed"),
     "no_alerts": _("No open alerts."),
     "acknowledge": _("Acknowledge"),
     "resolve": _("Resolve"),
     "resolution_note": _("Resolution note"),
-    "task_assigned": _("Assigned"),
-    "task_accepted": _("Accepted"),
-    "task_in_progress": _("In progress"),
-    "task_done": _("Done"),
-    "task_cancelled": _("Cancelled"),
-    "priority_low": _("Low"),
-    "priority_normal": _("Normal"),
-    "priority_high": _("High"),
-    "priority_urgent": _("Urgent"),
     "due": _("due %(when)s"),
     "national": _("National"),
     "forecast": _("Forecast"),
@@ -146,6 +135,7 @@ PAGE_STRINGS = {
     "km_away": _("%(km)s km away"),
     "overdue": _("Overdue"),
     "updates": _("Updates"),
+    "with_location": _("with location"),
 }
 
 
@@ -368,17 +358,17 @@ def user_page(request: HttpRequest, template: str, context: dict[str, Any]) -> H
 # Data sources of the panels. A page skips (and labels "not available") any that this
 # deployment does not serve, instead of calling a missing endpoint.
 DATA_SOURCES = {
-    "hotspots": "/api/analytics/hotspots",
-    "forecasts": "/api/analytics/forecasts",
+    "hotspots": "/api/analytics/hotspots/",
+    "forecasts": "/api/analytics/forecasts/",
     "risk": "/api/analytics/risk",
     "evaluation": "/api/analytics/evaluation",
-    "runs": "/api/analytics/runs",
-    "incident": "/api/incidents/1",
+    "runs": "/api/analytics/runs/",
+    "incident": "/api/incidents/1/",
     "incidents": "/api/incidents/",
     "dashboard": "/api/commands/dashboard",
-    "alerts": "/api/commands/alerts",
-    "tasks": "/api/commands/tasks",
-    "teams": "/api/commands/teams",
+    "alerts": "/api/commands/alerts/",
+    "tasks": "/api/commands/tasks/",
+    "teams": "/api/commands/teams/",
 }
 
 
@@ -424,8 +414,27 @@ def page_config(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def page_strings() -> dict[str, Any]:
+    """``PAGE_STRINGS`` plus the labels of the choices the panels show."""
+    labelled = {
+        "severity": Severity,
+        "status": AlertStatus,
+        "task": TaskStatus,
+        "priority": TaskPriority,
+        "trend": HotspotTrend,
+    }
+    return {
+        **PAGE_STRINGS,
+        **{
+            f"{prefix}_{value}": label
+            for prefix, choices in labelled.items()
+            for value, label in choices.choices
+        },
+    }
+
+
 def page_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    return {"config": page_config(request), "strings": PAGE_STRINGS, **extra}
+    return {"config": page_config(request), "strings": page_strings(), **extra}
 
 
 @login_required

@@ -58,24 +58,26 @@
     container.appendChild(root);
   }
 
-  /* groups: [{label, values: [{name, value, cls}]}] — values 0..max */
+  /* groups: [{label, values: [{name, value, cls, text}]}]: a heading row per group, then bars. */
   function bars(container, groups, options) {
     options = options || {};
-    var width = options.width || 520, rowHeight = 18, gap = 10;
+    var width = options.width || 640, rowHeight = 20, headHeight = 20, gap = 8;
     var count = groups.reduce(function (n, g) { return n + g.values.length; }, 0);
-    var height = count * rowHeight + groups.length * gap + 10;
+    var height = count * rowHeight + groups.length * (headHeight + gap) + 4;
     var max = options.max || Math.max.apply(null, [1e-9].concat(groups.reduce(function (a, g) {
       return a.concat(g.values.map(function (v) { return v.value || 0; }));
     }, [])));
-    var labelWidth = 170, valueWidth = 60;
+    var labelWidth = 140, valueWidth = 60;
     var root = svg("svg", { viewBox: "0 0 " + width + " " + height, class: "chart bars", role: "img", "aria-label": options.label || "" });
-    var yPos = 5;
+    var yPos = 2;
     groups.forEach(function (g) {
-      g.values.forEach(function (v, i) {
+      root.appendChild(svg("text", { x: 0, y: yPos + 14, class: "group" }, g.label));
+      yPos += headHeight;
+      g.values.forEach(function (v) {
         var w = ((v.value || 0) / max) * (width - labelWidth - valueWidth);
-        root.appendChild(svg("text", { x: 0, y: yPos + 13, class: "tick" }, i === 0 ? g.label + " · " + v.name : v.name));
-        root.appendChild(svg("rect", { x: labelWidth, y: yPos + 2, width: Math.max(1, w), height: rowHeight - 4, class: "bar " + (v.cls || "") }));
-        root.appendChild(svg("text", { x: labelWidth + w + 4, y: yPos + 13, class: "tick" }, v.text !== undefined ? v.text : KH.num(v.value, 2)));
+        root.appendChild(svg("text", { x: 8, y: yPos + 14, class: "tick" }, v.name));
+        root.appendChild(svg("rect", { x: labelWidth, y: yPos + 3, width: Math.max(1, w), height: rowHeight - 6, class: "bar " + (v.cls || "") }));
+        root.appendChild(svg("text", { x: labelWidth + w + 4, y: yPos + 14, class: "tick" }, v.text !== undefined ? v.text : KH.num(v.value, 2)));
         yPos += rowHeight;
       });
       yPos += gap;

@@ -165,18 +165,25 @@
 
   function hotspotParams() {
     var params = new URLSearchParams();
-    selected("region").forEach(function (r) { params.append("region", r); });
+    var regions = selected("region");
+    if (regions.length === 1) params.set("region_code", regions[0]);
     return params.toString();
   }
+  function inSelectedRegions(feature) {
+    var regions = selected("region");
+    return !regions.length || regions.indexOf((feature.properties || {}).region_code) >= 0;
+  }
   function loadHotspots() {
-    return (KH.has("hotspots") ? KH.api("GET", "/api/analytics/hotspots?" + hotspotParams()) : KH.missing()).then(function (data) {
+    return (KH.has("hotspots") ? KH.api("GET", "/api/analytics/hotspots/?" + hotspotParams()) : KH.missing()).then(function (data) {
       layers.hotspots.clearLayers();
-      layers.hotspots.addData(KH.featureCollection(data));
+      var fc = KH.featureCollection(data);
+      fc.features = fc.features.filter(inSelectedRegions);
+      layers.hotspots.addData(fc);
       document.getElementById("map").dataset.hotspots = layers.hotspots.getLayers().length;
     }).catch(function () { document.getElementById("map").dataset.hotspots = "0"; });
   }
   function loadRisk() {
-    return (KH.has("risk") ? KH.api("GET", "/api/analytics/risk?" + hotspotParams()) : KH.missing()).then(function (data) {
+    return (KH.has("risk") ? KH.api("GET", "/api/analytics/risk?top=3000") : KH.missing()).then(function (data) {
       var fc = KH.featureCollection(data);
       var max = Math.max.apply(null, [1e-9].concat(fc.features.map(function (f) { return +((f.properties || {}).score || (f.properties || {}).risk || 0); })));
       riskScale = 0.7 / max;
@@ -208,12 +215,12 @@
     (KH.has("incident") ? KH.api("GET", "/api/incidents/" + id + "/") : KH.missing()).then(function (data) {
       var p = data.properties || data;
       showDetail(t("incident") + " #" + id, h("div", null, dl([
-        [t("category"), named(p.category, "name") || p.category_name || p.category_code],
-        [t("severity"), p.severity],
+        [t("category"), (KH.lang === "ar" && p.category_name_ar) || p.category_name_en || p.category],
+        [t("severity"), KH.num(p.severity)],
         [t("occurred_at"), KH.dateTime(p.occurred_at)],
-        [t("region"), named(p.region, "name") || p.region_name || p.region_code],
+        [t("region"), (KH.lang === "ar" && p.region_name_ar) || p.region_name_en || p.region],
         [t("area"), [p.area, p.block].filter(Boolean).join(" · ")],
-        [t("status"), p.status_display || p.status],
+        [t("status"), t("incident_" + p.status) !== "incident_" + p.status ? t("incident_" + p.status) : p.status],
         [t("source"), p.source],
         [t("description"), p.description],
       ])));
@@ -224,13 +231,15 @@
     var id = feature.id || p.id;
     var body = h("div", null, dl([
       [t("trend"), t("trend_" + p.trend) !== "trend_" + p.trend ? t("trend_" + p.trend) : p.trend],
-      [t("incident_count"), KH.num(p.incident_count)],
+      [t("incident_count"), KH.num(p.incident_count) + (p.previous_count !== null && p.previous_count !== undefined ? " (" + t("previously", { n: KH.num(p.previous_count) }) + ")" : "")],
       [t("score"), KH.num(p.score, 1)],
-      [t("region"), named(p.region, "name") || p.region_name || p.region_code],
+      [t("area_km2"), KH.num(p.area_km2, 2)],
+      [t("region"), regionName(p.region_code) || p.region_name],
       [t("first_incident"), KH.dateTime(p.first_incident_at)],
       [t("last_incident"), KH.dateTime(p.last_incident_at)],
+      [t("tracked_since"), p.first_seen_at ? KH.dateTime(p.first_seen_at) + " · " + t("runs_seen", { n: KH.num(p.runs_seen) }) : ""],
     ]));
-    var cats = p.category_breakdown || p.categories;
+    var cats = p.category_breakdown;
     if (cats && typeof cats === "object") {
       var list = h("ul", { class: "breakdown" });
       Object.keys(cats).sort(function (a, b) { return cats[b] - cats[a]; }).forEach(function (code) {
@@ -239,24 +248,26 @@
       body.appendChild(h("h3", { text: t("categories") }));
       body.appendChild(list);
     }
-    var history = h("div", { class: "hotspot-history" });
-    body.appendChild(history);
+    var incidents = h("div", { class: "hotspot-incidents" });
+    body.appendChild(incidents);
     if (cfg.canAct) {
       body.appendChild(h("button", { type: "button", class: "button", text: t("create_task"), onclick: function () {
         createTask({ hotspot: id, title: t("patrol_hotspot") + " #" + id });
       } }));
     }
     showDetail(t("hotspot") + " #" + id, body);
-    if (id && KH.has("hotspots")) {
-      KH.api("GET", "/api/analytics/hotspots/" + id + "/history").then(function (data) {
-        var items = KH.rows(data);
-        if (!items.length) return;
-        history.replaceChildren(h("h3", { text: t("history") }), h("ol", { class: "timeline" }, items.map(function (r) {
-          var q = r.properties || r;
-          return h("li", { text: KH.dateTime(q.run_finished_at || q.detected_at || q.created_at) + " · " + (q.trend || "") + " · " + KH.num(q.incident_count) });
-        })));
-      }).catch(function () {});
-    }
+    // The hotspot's incidents: the incident layer inside its outline's bounds, same filters.
+    var bounds = L.geoJSON(feature).getBounds();
+    var params = filterParams();
+    params.set("bbox", [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].join(","));
+    params.set("zoom", 18);
+    params.set("mode", "cluster");
+    KH.api("GET", "/map/incidents?" + params.toString()).then(function (layer) {
+      if (layer.kind !== "points") return;
+      incidents.replaceChildren(h("h3", { text: t("recent_incidents") }), h("ul", { class: "breakdown" }, layer.points.slice(0, 10).map(function (pt) {
+        return h("li", null, h("a", { href: "#", text: categoryName(pt[4]) + " #" + pt[0], onclick: function (e) { e.preventDefault(); showIncident(pt[0]); } }), h("b", { text: KH.num(pt[3]) }));
+      })));
+    }).catch(function () {});
   }
   function categoryName(code) {
     var option = form.querySelector('input[name="category"][value="' + code + '"]');
@@ -268,28 +279,36 @@
     return h("div", { class: "kpi", "data-kpi": key }, h("span", { class: "kpi-label", text: label }),
       h("strong", { text: value }), sub ? h("small", { text: sub }) : null);
   }
+  function todayInKuwait() {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: cfg.timeZone || "Asia/Kuwait" }).format(new Date());
+  }
   function loadKpis() {
     var box = document.getElementById("kpis");
-    return KH.api("GET", "/api/commands/dashboard").then(function (d) {
-      d = d || {};
-      var inc = d.incidents_last_24h || d.incidents_24h || {};
-      var alerts = d.open_alerts_by_severity || d.open_alerts || {};
-      var tasks = d.tasks_by_status || d.tasks || {};
-      var run = d.latest_run || {};
-      var accuracy = d.accuracy || run.accuracy || (run.metrics || {}).accuracy;
-      var baseline = d.baseline_accuracy || run.baseline_accuracy || (run.metrics || {}).baseline_accuracy;
-      var openTotal = Object.keys(alerts).reduce(function (n, k) { return n + (+alerts[k] || 0); }, 0);
-      var actual = typeof inc === "object" ? (inc.total !== undefined ? inc.total : inc.count) : inc;
-      var expected = typeof inc === "object" ? (inc.forecast !== undefined ? inc.forecast : inc.expected) : null;
+    var optional = function (source, url) { return KH.has(source) ? KH.api("GET", url).catch(function () { return null; }) : Promise.resolve(null); };
+    return Promise.all([
+      KH.api("GET", "/api/commands/dashboard"),
+      optional("evaluation", "/api/analytics/evaluation"),
+      optional("forecasts", "/api/analytics/forecasts/?national=true&all_categories=true"),
+    ]).then(function (results) {
+      var d = results[0] || {};
+      var counts = ((results[1] || {}).report || {}).counts || {};
+      var today = todayInKuwait();
+      var forecastToday = KH.rows(results[2]).filter(function (r) { return r.date === today && !r.region && !r.category_code; })[0];
+      var inc = d.incidents_last_24h || {};
+      var alerts = d.open_alerts_by_severity || {};
+      var tasks = d.tasks_by_status || {};
       var openTasks = {};
       ["assigned", "accepted", "in_progress"].forEach(function (k) { if (tasks[k] !== undefined) openTasks[k] = tasks[k]; });
-      tasks = openTasks;
+      var openTotal = Object.keys(alerts).reduce(function (n, k) { return n + (+alerts[k] || 0); }, 0);
+      var taskTotal = Object.keys(openTasks).reduce(function (n, k) { return n + (+openTasks[k] || 0); }, 0);
+      var accuracy = counts.accuracy !== undefined ? counts.accuracy : d.accuracy;
+      var baseline = counts.best_baseline_accuracy !== undefined ? counts.best_baseline_accuracy : d.baseline_accuracy;
       box.replaceChildren(
-        kpi(t("kpi_incidents_24h"), KH.num(actual), expected !== null && expected !== undefined ? t("vs_forecast", { n: KH.num(expected, 0) }) : "", "incidents"),
+        kpi(t("kpi_incidents_24h"), KH.num(inc.total), forecastToday ? t("vs_forecast", { n: KH.num(forecastToday.yhat, 0) }) + " (" + KH.num(forecastToday.lower_80, 0) + "–" + KH.num(forecastToday.upper_80, 0) + ")" : "", "incidents"),
         kpi(t("kpi_open_alerts"), KH.num(openTotal), ALERT_SEVERITY_ORDER.filter(function (s) { return alerts[s]; })
           .map(function (s) { return t("severity_" + s) + " " + KH.num(alerts[s]); }).join(" · "), "alerts"),
-        kpi(t("kpi_tasks"), KH.num(Object.keys(tasks).reduce(function (n, k) { return n + (+tasks[k] || 0); }, 0)),
-          Object.keys(tasks).map(function (s) { return t("task_" + s) + " " + KH.num(tasks[s]); }).join(" · "), "tasks"),
+        kpi(t("kpi_tasks"), KH.num(taskTotal), Object.keys(openTasks).map(function (s) { return t("task_" + s) + " " + KH.num(openTasks[s]); }).join(" · ") +
+          (d.overdue_tasks ? " · " + t("overdue") + " " + KH.num(d.overdue_tasks) : ""), "tasks"),
         kpi(t("kpi_accuracy"), accuracy !== undefined && accuracy !== null ? KH.pct(accuracy) : "—",
           baseline !== undefined && baseline !== null ? t("vs_baseline", { n: KH.pct(baseline) }) : "", "accuracy")
       );
@@ -302,7 +321,7 @@
     var params = new URLSearchParams({ active: "true" });
     var ids = selected("region").map(regionId).filter(Boolean);
     if (ids.length === 1) params.set("region", ids[0]);
-    return KH.api("GET", "/api/commands/alerts?" + params.toString()).then(function (data) {
+    return KH.api("GET", "/api/commands/alerts/?" + params.toString()).then(function (data) {
       var items = KH.rows(data).filter(function (a) { return a.status === "open" || a.status === "acknowledged"; });
       if (!items.length) { list.replaceChildren(h("p", { class: "muted", text: t("no_alerts") })); return; }
       list.replaceChildren.apply(list, items.map(alertItem));
@@ -327,7 +346,7 @@
       actions);
   }
   function alertAction(a, action, body) {
-    return KH.api("POST", "/api/commands/alerts/" + a.id + "/" + action, body).then(function () {
+    return KH.api("POST", "/api/commands/alerts/" + a.id + "/" + action + "/", body).then(function () {
       loadAlerts(); loadKpis();
     }).catch(function (error) { flash(errorText(error)); });
   }
@@ -337,7 +356,7 @@
     var dform = dialog.querySelector("form");
     dform.reset();
     dform.elements.title.value = prefill.title || "";
-    var load = teams ? Promise.resolve(teams) : KH.api("GET", "/api/commands/teams").then(function (data) { teams = KH.rows(data); return teams; }).catch(function () { return []; });
+    var load = teams ? Promise.resolve(teams) : KH.api("GET", "/api/commands/teams/").then(function (data) { teams = KH.rows(data); return teams; }).catch(function () { return []; });
     load.then(function (list) {
       var select = dform.elements.assignee_team;
       select.replaceChildren(h("option", { value: "", text: "—" }), list.map(function (team) {
@@ -353,7 +372,7 @@
       if (dform.elements.assignee_user.value) body.assignee_user = dform.elements.assignee_user.value.trim();
       if (dform.elements.due_at.value) body.due_at = new Date(dform.elements.due_at.value).toISOString();
       Object.keys(prefill).forEach(function (k) { if (k !== "title") body[k] = prefill[k]; });
-      KH.api("POST", "/api/commands/tasks", body).then(function () {
+      KH.api("POST", "/api/commands/tasks/", body).then(function () {
         dialog.close(); loadTasks(); loadAlerts(); loadKpis(); flash(t("task_created"));
       }).catch(function (error) { dialog.querySelector(".error").textContent = errorText(error); });
     };
@@ -369,7 +388,7 @@
   var TASK_COLUMNS = ["assigned", "accepted", "in_progress", "done"];
   function loadTasks() {
     var board = document.getElementById("tasks");
-    return KH.api("GET", "/api/commands/tasks?status=assigned&status=accepted&status=in_progress&status=done").then(function (data) {
+    return KH.api("GET", "/api/commands/tasks/?status=assigned&status=accepted&status=in_progress&status=done").then(function (data) {
       var items = KH.rows(data);
       board.replaceChildren.apply(board, TASK_COLUMNS.map(function (column) {
         var cards = items.filter(function (task) { return task.status === column; });
@@ -388,18 +407,19 @@
     var region = selected("region")[0] || "";
     document.getElementById("forecast-region").textContent = region ? regionName(region) : t("national");
     var params = new URLSearchParams();
-    if (region) params.set("region", region); else params.set("scope", "national");
+    if (region) params.set("region_code", region); else params.set("national", "true");
+    params.set("all_categories", "true");
     var historyParams = filterParams();
     historyParams.set("period", "90d");
     historyParams.delete("at");
     return Promise.all([
-      (KH.has("forecasts") ? KH.api("GET", "/api/analytics/forecasts?" + params.toString()) : KH.missing()).catch(function () { return null; }),
+      (KH.has("forecasts") ? KH.api("GET", "/api/analytics/forecasts/?" + params.toString()) : KH.missing()).catch(function () { return null; }),
       KH.api("GET", "/map/daily?" + historyParams.toString()).catch(function () { return null; }),
     ]).then(function (results) {
-      var forecastRows = KH.rows(results[0]).filter(function (r) { return !r.category && (region ? true : !r.region); });
+      var forecastRows = KH.rows(results[0]).filter(function (r) { return !r.category_code && (region ? r.region_code === region : !r.region); });
       var history = results[1] ? results[1].days.map(function (d) { return [new Date(d[0] + "T00:00:00+03:00"), d[1]]; }).slice(-42) : [];
       var forecast = forecastRows.map(function (r) {
-        return [new Date((r.date || r.ds || r.day) + "T00:00:00+03:00"), +r.yhat, num(r.yhat_lower_80 || r.lower_80), num(r.yhat_upper_80 || r.upper_80), num(r.yhat_lower_95 || r.lower_95), num(r.yhat_upper_95 || r.upper_95)];
+        return [new Date(r.date + "T00:00:00+03:00"), +r.yhat, num(r.lower_80), num(r.upper_80), num(r.lower_95), num(r.upper_95)];
       }).sort(function (a, b) { return a[0] - b[0]; });
       if (!history.length && !forecast.length) { KH.unavailable(box, { status: 404 }); return; }
       KHCharts.timeSeries(box, { history: history, forecast: forecast }, { label: t("forecast") });

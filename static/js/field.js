@@ -70,9 +70,10 @@
     return null;
   }
   function unwrap(task) { return task && task.properties ? Object.assign({ id: task.id, geometry: task.geometry }, task.properties) : task; }
+  function rank(priority) { return priority in PRIORITY_RANK ? PRIORITY_RANK[priority] : 9; }
   function sortTasks(tasks) {
     return tasks.slice().sort(function (a, b) {
-      var p = (PRIORITY_RANK[a.priority] || 9) - (PRIORITY_RANK[b.priority] || 9);
+      var p = rank(a.priority) - rank(b.priority);
       if (p) return p;
       return (a.due_at ? Date.parse(a.due_at) : Infinity) - (b.due_at ? Date.parse(b.due_at) : Infinity);
     });
@@ -106,7 +107,7 @@
   /* --- my tasks -------------------------------------------------------------------------- */
   function renderList() {
     var list = document.getElementById("task-list");
-    return KH.api("GET", "/api/commands/tasks?status=assigned&status=accepted&status=in_progress").then(function (data) {
+    return KH.api("GET", "/api/commands/tasks/?status=assigned&status=accepted&status=in_progress").then(function (data) {
       var tasks = sortTasks(KH.rows(data).map(unwrap).filter(function (task) { return OPEN.indexOf(task.status) >= 0; }));
       if (!tasks.length) { list.replaceChildren(h("li", { class: "muted", text: t("no_tasks") })); return; }
       var now = Date.now();
@@ -123,7 +124,7 @@
 
   function renderNearby(listId, map) {
     var list = document.getElementById(listId);
-    return Promise.all([KH.has("hotspots") ? KH.api("GET", "/api/analytics/hotspots").catch(function () { return null; }) : null, locate(6000)]).then(function (r) {
+    return Promise.all([KH.has("hotspots") ? KH.api("GET", "/api/analytics/hotspots/").catch(function () { return null; }) : null, locate(6000)]).then(function (r) {
       if (!list) return;
       var features = KH.featureCollection(r[0]).features;
       if (!r[0]) { KH.unavailable(list, { status: 404 }); return; }
@@ -166,7 +167,7 @@
 
     var current = null;
     function load() {
-      return KH.api("GET", "/api/commands/tasks/" + id).then(function (data) {
+      return KH.api("GET", "/api/commands/tasks/" + id + "/").then(function (data) {
         current = unwrap(data);
         document.getElementById("task-title").textContent = current.title;
         document.getElementById("task-meta").textContent = [t("priority_" + current.priority), t("task_" + current.status),
@@ -178,7 +179,7 @@
         renderButtons();
         var updates = current.updates || [];
         document.getElementById("task-updates").replaceChildren.apply(document.getElementById("task-updates"), updates.slice().reverse().map(function (u) {
-          return h("li", { text: [KH.dateTime(u.created_at), u.status ? t("task_" + u.status) : "", u.note || "", u.author || "", u.geom ? "📍" : ""].filter(Boolean).join(" · ") });
+          return h("li", { text: [KH.dateTime(u.created_at), u.status ? t("task_" + u.status) : "", u.note || "", u.author || "", u.geom ? t("with_location") : ""].filter(Boolean).join(" · ") });
         }));
       }).catch(function (error) { KH.unavailable(document.getElementById("task-meta"), error); });
     }
@@ -206,7 +207,7 @@
         }
         if (current && change.status) { current.status = change.status; article.dataset.status = change.status; renderButtons(); }
         document.getElementById("update-note").value = "";
-        return enqueue({ url: "/api/commands/tasks/" + id + "/updates", body: body });
+        return enqueue({ url: "/api/commands/tasks/" + id + "/updates/", body: body });
       }).then(function (sent) { if (sent) { flash(t("sent")); load(); } });
     }
     document.getElementById("update-form").addEventListener("submit", function (e) { e.preventDefault(); send({}); });

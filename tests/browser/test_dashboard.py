@@ -10,7 +10,7 @@ from django.core.cache import cache
 from conftest import TEST_PASSWORD
 from khareetaty.accounts.choices import Language, Role
 from tests.browser.conftest import screenshot
-from tests.browser.world import PLACES, in_period, world_build
+from tests.browser.world import PLACES, analytics_build, in_period, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,12 +48,17 @@ def test_each_role_signs_in_through_the_form_and_lands_on_its_page(
     assert page.locator("html").get_attribute("dir") == "ltr"
 
 
-def test_map_shows_regions_and_every_incident_of_the_period(world, make_user, open_page):
+def test_map_shows_regions_incidents_hotspots_and_the_forecast(world, make_user, open_page):
+    analytics_build(world)
     user = make_user(Role.ANALYST, preferred_language=Language.ENGLISH)
     page = open_page(user, "/dashboard/?period=all")
     wait_ready(page)
     assert int(page.get_attribute("#map", "data-regions")) == len(world.regions)
     assert map_count(page) == len(PLACES)
+    assert int(page.get_attribute("#map", "data-hotspots")) == 2
+    assert page.get_attribute("#forecast-chart", "data-forecast-days") == "7"
+    assert "84" in page.inner_text("[data-kpi=accuracy]")
+    assert "83.2" in page.inner_text("[data-kpi=accuracy]")
     # Offline map: no tile layer, a plain background and the boundary attribution.
     assert page.locator(".leaflet-tile").count() == 0
     assert "geoBoundaries" in page.inner_text(".leaflet-control-attribution")
@@ -140,7 +145,7 @@ def test_expired_session_asks_to_sign_in_again(world, make_user, open_page, guar
 
 
 def _api_token(base: str, username: str) -> str:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (the local test server)
         base + "/api/auth/login",
         data=json.dumps({"username": username, "password": TEST_PASSWORD}).encode(),
         headers={"Content-Type": "application/json"},
@@ -150,10 +155,33 @@ def _api_token(base: str, username: str) -> str:
 
 
 def _api_post(base: str, path: str, body: dict, token: str) -> dict:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (the local test server)
         base + path,
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (localhost)
         return json.load(response)
+
+
+def test_analytics_page_shows_the_evaluation_and_lets_analysts_start_a_run(
+    world, make_user, open_page
+):
+    from analytics.models import ModelRun
+
+    analytics_build(world)
+    viewer = make_user(Role.VIEWER, preferred_language=Language.ENGLISH)
+    page = open_page(viewer, "/analytics/")
+    page.wait_for_selector("[data-kpi=accuracy] strong:has-text('84')")
+    assert page.locator("#run-button").count() == 0
+    assert "Same day last week" in page.inner_text("#forecast-table")
+    assert "11" in page.inner_text("#pai-table")
+
+    analyst = make_user(Role.ANALYST, preferred_language=Language.ENGLISH)
+    page = open_page(analyst, "/analytics/")
+    page.wait_for_selector("#runs table")
+    before = ModelRun.objects.filter(parent__isnull=True).count()
+    page.click("#run-button")
+    page.wait_for_selector("#flash:not([hidden])")
+    assert ModelRun.objects.filter(parent__isnull=True).count() == before + 1
+    screenshot(page, "analytics-analyst")

@@ -55,3 +55,144 @@ def world_build() -> World:
 
 def in_period(hours: int) -> int:
     return sum(1 for place in PLACES if place[4] <= hours)
+
+
+def analytics_build(world: World) -> dict:
+    """A finished hotspot run with two hotspots, national forecasts for the next 7 days and
+    an evaluation report, as the nightly analytics chain would leave them."""
+    from analytics.models import Forecast, Hotspot, ModelRun  # the analytics app's tables
+
+    now = timezone.now()
+    finished = {
+        "status": "succeeded",
+        "started_at": now,
+        "finished_at": now,
+        "duration_seconds": 1.0,
+    }
+    hotspot_run = ModelRun.objects.create(
+        kind="hotspots", profile="kuwait", trigger="api", **finished
+    )
+    hotspots = [
+        Hotspot.objects.create(
+            run=hotspot_run,
+            rank=rank,
+            first_seen_at=now,
+            geom=square(lon, lat, 0.006),
+            centroid=Point(lon, lat, srid=4326),
+            region=world.regions[region],
+            incident_count=count,
+            category_breakdown=breakdown,
+            score=count * 2.5,
+            density=count / 1.2,
+            area_km2=1.2,
+            first_incident_at=now - dt.timedelta(days=30),
+            last_incident_at=now - dt.timedelta(hours=2),
+            trend=trend,
+            previous_count=count // 2,
+        )
+        for rank, (lon, lat, region, count, breakdown, trend) in enumerate(
+            [
+                (47.982, 29.371, "KW-KU", 3, {"theft": 2, "burglary": 1}, "new"),
+                (48.028, 29.337, "KW-HA", 2, {"theft": 1, "assault": 1}, "persistent"),
+            ],
+            start=1,
+        )
+    ]
+    forecast_run = ModelRun.objects.create(
+        kind="forecasts", profile="kuwait", trigger="api", **finished
+    )
+    today = timezone.localdate()
+    for day in range(7):
+        Forecast.objects.create(
+            run=forecast_run,
+            region=None,
+            category=None,
+            date=today + dt.timedelta(days=day),
+            method="prophet",
+            yhat=4 + day % 3,
+            lower_80=2,
+            upper_80=7,
+            lower_95=1,
+            upper_95=9,
+        )
+    evaluation = ModelRun.objects.create(
+        kind="evaluation", profile="kuwait", trigger="api", metrics=EVALUATION_REPORT, **finished
+    )
+    return {"hotspots": hotspots, "forecast_run": forecast_run, "evaluation": evaluation}
+
+
+def square(lon: float, lat: float, half: float):
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    ring = (
+        (lon - half, lat - half),
+        (lon + half, lat - half),
+        (lon + half, lat + half),
+        (lon - half, lat + half),
+        (lon - half, lat - half),
+    )
+    return MultiPolygon(Polygon(ring), srid=4326)
+
+
+EVALUATION_REPORT = {
+    "window": {"start": "2026-09-28", "end": "2026-11-23", "folds": 8},
+    "counts": {
+        "methods": {
+            "model": {
+                "mae": 1.21,
+                "wape_daily": 0.16,
+                "wape_weekly": 0.08,
+                "coverage_80": 0.79,
+                "coverage_95": 0.94,
+                "accuracy": 0.84,
+            },
+            "same_day_last_week": {
+                "mae": 1.62,
+                "wape_daily": 0.22,
+                "wape_weekly": 0.12,
+                "coverage_80": None,
+                "coverage_95": None,
+                "accuracy": 0.78,
+            },
+            "trailing_28_day_mean": {
+                "mae": 1.3,
+                "wape_daily": 0.168,
+                "wape_weekly": 0.09,
+                "coverage_80": None,
+                "coverage_95": None,
+                "accuracy": 0.832,
+            },
+        },
+        "accuracy": 0.84,
+        "best_baseline": "trailing_28_day_mean",
+        "best_baseline_accuracy": 0.832,
+        "skill": 0.048,
+    },
+    "spatial": {
+        "rankings": {
+            "risk_map": {
+                "1%": {"hit_rate": 0.11, "pai": 11.0, "pei": 0.8},
+                "5%": {"hit_rate": 0.29, "pai": 5.8, "pei": 0.85},
+                "10%": {"hit_rate": 0.42, "pai": 4.2, "pei": 0.88},
+            },
+            "counts_365d": {
+                "1%": {"hit_rate": 0.098, "pai": 9.8, "pei": 0.7},
+                "5%": {"hit_rate": 0.265, "pai": 5.3, "pei": 0.8},
+                "10%": {"hit_rate": 0.4, "pai": 4.0, "pei": 0.85},
+            },
+        },
+        "hotspots": {
+            "5%": {
+                "hotspots": 12,
+                "area_share": 0.05,
+                "window_share": 0.2,
+                "max_hotspot_share": 0.04,
+                "hit_rate": 0.27,
+                "pai": 5.4,
+                "pei": 0.8,
+                "baseline_365d_pai_same_area": 5.3,
+            }
+        },
+        "inhabited_area": "250 m cells with at least one incident in the 365 days before each origin",
+    },
+}

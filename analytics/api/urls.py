@@ -5,7 +5,8 @@ from analytics.api import views
 
 app_name = "analytics_api"
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+router.trailing_slash = "/?"  # this DRF version turns a truthy argument into "/"
 router.register("runs", views.ModelRunViewSet, basename="run")
 router.register("hotspots", views.HotspotViewSet, basename="hotspot")
 router.register("forecasts", views.ForecastViewSet, basename="forecast")

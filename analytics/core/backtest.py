@@ -143,7 +143,9 @@ def score_backtest(rows: pd.DataFrame) -> dict:
             "accuracy": scores[MODEL]["accuracy"],
             "best_baseline": best,
             "best_baseline_accuracy": scores[best]["accuracy"],
-            "skill": 1 - scores[MODEL]["wape_daily"] / scores[best]["wape_daily"],
+            "skill": 1 - scores[MODEL]["wape_daily"] / scores[best]["wape_daily"]
+            if scores[best]["wape_daily"] > 0
+            else None,  # a perfect baseline leaves no room for skill
         }
     return {"methods": scores, **headline}
 

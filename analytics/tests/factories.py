@@ -13,7 +13,9 @@ KUWAIT_TZ = ZoneInfo("Asia/Kuwait")
 PLACES = [(47.975, 29.370), (48.030, 29.330)]  # two hotspots ~6 km apart (Capital, Hawalli)
 
 
-def seed_incidents(*, end: dt.date, days: int = 200, per_day_hotspot: int = 3, background: int = 4, seed: int = 1):
+def seed_incidents(
+    *, end: dt.date, days: int = 200, per_day_hotspot: int = 3, background: int = 4, seed: int = 1
+):
     """``days`` days of incidents before ``end``: each of PLACES gets ``per_day_hotspot`` a day
     within ~60 m, plus ``background`` scattered ones a day over ~20 km."""
     rng = np.random.default_rng(seed)
@@ -28,11 +30,17 @@ def seed_incidents(*, end: dt.date, days: int = 200, per_day_hotspot: int = 3, b
             for _ in range(per_day_hotspot):
                 rows.append((base, lon + rng.normal(0, 0.0005), lat + rng.normal(0, 0.0005), theft))
         for _ in range(background):
-            rows.append((base, 48.0 + rng.uniform(-0.1, 0.1), 29.35 + rng.uniform(-0.1, 0.1), assault))
+            rows.append(
+                (base, 48.0 + rng.uniform(-0.1, 0.1), 29.35 + rng.uniform(-0.1, 0.1), assault)
+            )
     incidents = [
         IncidentFactory.build(
-            occurred_at=when, geom=Point(lon, lat, srid=4326), region=region, category=category,
-            severity=category.default_severity, external_id=f"T-{i}",
+            occurred_at=when,
+            geom=Point(lon, lat, srid=4326),
+            region=region,
+            category=category,
+            severity=category.default_severity,
+            external_id=f"T-{i}",
         )
         for i, (when, lon, lat, category) in enumerate(rows)
     ]

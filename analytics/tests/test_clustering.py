@@ -81,8 +81,14 @@ def _city(rng):
     """A uniform 'city' of 10 x 10 km with three dense places of different strength."""
     x = rng.uniform(0, 10_000, 4000)
     y = rng.uniform(0, 10_000, 4000)
-    places = [blob(rng, 2_125, 2_125, 600, 60), blob(rng, 7_125, 7_125, 300, 60), blob(rng, 2_125, 8_125, 150, 60)]
-    return np.concatenate([x] + [p[0] for p in places]), np.concatenate([y] + [p[1] for p in places])
+    places = [
+        blob(rng, 2_125, 2_125, 600, 60),
+        blob(rng, 7_125, 7_125, 300, 60),
+        blob(rng, 2_125, 8_125, 150, 60),
+    ]
+    return np.concatenate([x] + [p[0] for p in places]), np.concatenate(
+        [y] + [p[1] for p in places]
+    )
 
 
 def test_adaptive_mode_finds_the_dense_places_within_the_area_budget():
@@ -96,7 +102,9 @@ def test_adaptive_mode_finds_the_dense_places_within_the_area_budget():
     flagged = sum(len(c) for c in result.cells)
     assert flagged <= 0.05 * inhabited.sum()
     centres = [grid.centres(c) for c in result.cells]
-    found = sorted((round(float(np.mean(cx)), -3), round(float(np.mean(cy)), -3)) for cx, cy in centres)
+    found = sorted(
+        (round(float(np.mean(cx)), -3), round(float(np.mean(cy)), -3)) for cx, cy in centres
+    )
     assert found == [(2000.0, 2000.0), (2000.0, 8000.0), (7000.0, 7000.0)]
     assert (result.labels[:4000] == -1).mean() > 0.95  # the uniform background is not a hotspot
 
@@ -108,8 +116,12 @@ def test_adaptive_mode_splits_a_hotspot_holding_too_much_of_the_window():
     y = np.r_[rng.uniform(0, 10_000, 4000), big[1]]
     grid = Grid.covering(x, y, 250)
     inhabited = inhabited_cells(grid, x, y)
-    loose = adaptive_hotspots(x, y, grid=grid, inhabited=inhabited, params=AdaptiveParams(max_share=0.5))
-    strict = adaptive_hotspots(x, y, grid=grid, inhabited=inhabited, params=AdaptiveParams(max_share=0.08))
+    loose = adaptive_hotspots(
+        x, y, grid=grid, inhabited=inhabited, params=AdaptiveParams(max_share=0.5)
+    )
+    strict = adaptive_hotspots(
+        x, y, grid=grid, inhabited=inhabited, params=AdaptiveParams(max_share=0.08)
+    )
     total = len(x)
     assert max((loose.labels == i).sum() for i in range(len(loose.cells))) / total > 0.08
     assert all((strict.labels == i).sum() / total <= 0.08 for i in range(len(strict.cells)))
@@ -128,5 +140,7 @@ def test_trend_labels_follow_the_previous_window():
 def test_overlap_matching_keeps_identity_and_claims_each_previous_once():
     previous = [{1, 2, 3, 4}, {10, 11}]
     current = [{3, 4, 5}, {20, 21}, {1, 2}]
-    assert match_by_overlap(previous, current) == [0, None, None] or match_by_overlap(previous, current) == [None, None, 0]
+    assert match_by_overlap(previous, current) == [0, None, None] or match_by_overlap(
+        previous, current
+    ) == [None, None, 0]
     assert match_by_overlap(previous, [{10, 11, 12}]) == [1]

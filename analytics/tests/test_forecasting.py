@@ -4,7 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.core.forecasting import PROPHET, SIMPLE, ForecastParams, first_of_month_excess, forecast_many
+from analytics.core.forecasting import (
+    PROPHET,
+    SIMPLE,
+    ForecastParams,
+    first_of_month_excess,
+    forecast_many,
+)
 
 
 def weekly_series(days: int, seed: int = 5) -> pd.Series:
@@ -24,19 +30,28 @@ def test_forecasts_have_seven_days_with_nested_intervals_and_learn_the_weekend()
         assert len(frame) == 7
         assert frame["date"].iloc[0] == (series[result.key].index[-1] + pd.Timedelta(days=1)).date()
         assert (frame["lower_95"] <= frame["lower_80"] + 1e-9).all()
-        assert (frame["lower_80"] <= frame["yhat"] + 1e-9).all() and (frame["yhat"] <= frame["upper_80"] + 1e-9).all()
+        assert (frame["lower_80"] <= frame["yhat"] + 1e-9).all() and (
+            frame["yhat"] <= frame["upper_80"] + 1e-9
+        ).all()
         assert (frame["upper_80"] <= frame["upper_95"] + 1e-9).all()
         assert (frame[["yhat", "lower_95"]] >= 0).all().all()
     dates = pd.to_datetime(busy.frame["date"])
     weekend = busy.frame.loc[dates.dt.day_of_week.isin([4, 5]).to_numpy(), "yhat"].mean()
     weekdays = busy.frame.loc[~dates.dt.day_of_week.isin([4, 5]).to_numpy(), "yhat"].mean()
     assert weekend > 1.5 * weekdays
-    assert (busy.frame["upper_95"] - busy.frame["lower_95"]).mean() > (busy.frame["upper_80"] - busy.frame["lower_80"]).mean()
+    assert (busy.frame["upper_95"] - busy.frame["lower_95"]).mean() > (
+        busy.frame["upper_80"] - busy.frame["lower_80"]
+    ).mean()
 
 
 def test_a_failing_series_fails_alone():
     broken = pd.Series([1.0, np.inf, 2.0] * 100, index=pd.date_range("2023-01-01", periods=300))
-    results = {r.key: r for r in forecast_many({"ok": weekly_series(30), "broken": broken}, ForecastParams(), workers=1)}
+    results = {
+        r.key: r
+        for r in forecast_many(
+            {"ok": weekly_series(30), "broken": broken}, ForecastParams(), workers=1
+        )
+    }
     assert results["ok"].frame is not None and not results["ok"].error
     assert results["broken"].frame is None and results["broken"].error
 

@@ -42,7 +42,9 @@ def step(kind):
 
 def test_patrol_finds_are_left_out_of_the_frame(kuwait):
     before = len(frame_for(kuwait))
-    Incident.objects.filter(pk__in=Incident.objects.values("pk")[:10]).update(channel=IncidentChannel.PATROL)
+    Incident.objects.filter(pk__in=Incident.objects.values("pk")[:10]).update(
+        channel=IncidentChannel.PATROL
+    )
     assert len(frame_for(kuwait)) == before - 10
 
 
@@ -50,13 +52,23 @@ def test_patrol_finds_are_left_out_of_the_frame(kuwait):
 def test_hotspots_are_found_where_the_incidents_concentrate(kuwait, mode):
     run = step(RunKind.HOTSPOTS)
     # two places hold 60 % of this small window: allow that, so neither is split
-    params = HotspotParameters.from_dict({"mode": mode, "eps_m": 300, "min_samples": 20, "max_share": 0.5})
-    hotspots = hotspots_detect(run=run, context=kuwait, frame=frame_for(kuwait), end=pd.Timestamp(END), params=params)
+    params = HotspotParameters.from_dict(
+        {"mode": mode, "eps_m": 300, "min_samples": 20, "max_share": 0.5}
+    )
+    hotspots = hotspots_detect(
+        run=run, context=kuwait, frame=frame_for(kuwait), end=pd.Timestamp(END), params=params
+    )
     assert len(hotspots) == 2
     stored = Hotspot.objects.filter(run=run).order_by("rank")
     for hotspot in stored:
-        nearest = min(PLACES, key=lambda p: (p[0] - hotspot.centroid.x) ** 2 + (p[1] - hotspot.centroid.y) ** 2)
-        assert abs(hotspot.centroid.x - nearest[0]) < 0.002 and abs(hotspot.centroid.y - nearest[1]) < 0.002
+        nearest = min(
+            PLACES,
+            key=lambda p: (p[0] - hotspot.centroid.x) ** 2 + (p[1] - hotspot.centroid.y) ** 2,
+        )
+        assert (
+            abs(hotspot.centroid.x - nearest[0]) < 0.002
+            and abs(hotspot.centroid.y - nearest[1]) < 0.002
+        )
         assert hotspot.geom.contains(hotspot.centroid)
         assert hotspot.incident_count >= 90 * 3 * 0.9
         assert hotspot.category_breakdown.get("theft", 0) >= 0.9 * hotspot.incident_count
@@ -69,11 +81,19 @@ def test_hotspots_are_found_where_the_incidents_concentrate(kuwait, mode):
 def test_hotspots_keep_their_identity_across_runs(kuwait):
     frame = frame_for(kuwait)
     first = step(RunKind.HOTSPOTS)
-    hotspots_detect(run=first, context=kuwait, frame=frame, end=pd.Timestamp(END) - pd.Timedelta(days=1), params=HotspotParameters())
+    hotspots_detect(
+        run=first,
+        context=kuwait,
+        frame=frame,
+        end=pd.Timestamp(END) - pd.Timedelta(days=1),
+        params=HotspotParameters(),
+    )
     first.status = RunStatus.SUCCEEDED
     first.save()
     second = step(RunKind.HOTSPOTS)
-    hotspots_detect(run=second, context=kuwait, frame=frame, end=pd.Timestamp(END), params=HotspotParameters())
+    hotspots_detect(
+        run=second, context=kuwait, frame=frame, end=pd.Timestamp(END), params=HotspotParameters()
+    )
     before = {h.track: h for h in Hotspot.objects.filter(run=first)}
     after = list(Hotspot.objects.filter(run=second))
     assert len(after) == 2
@@ -87,9 +107,17 @@ def test_a_hotspot_that_appears_in_the_window_is_new(kuwait):
     frame = frame_for(kuwait)
     # keep only the last 60 days at the second place: it did not exist in the previous window
     lon = PLACES[1][0]
-    old = (frame["occurred_at"] < pd.Timestamp(END) - pd.Timedelta(days=60)) & ((frame["lon"] - lon).abs() < 0.003)
+    old = (frame["occurred_at"] < pd.Timestamp(END) - pd.Timedelta(days=60)) & (
+        (frame["lon"] - lon).abs() < 0.003
+    )
     run = step(RunKind.HOTSPOTS)
-    hotspots_detect(run=run, context=kuwait, frame=frame[~old], end=pd.Timestamp(END), params=HotspotParameters())
+    hotspots_detect(
+        run=run,
+        context=kuwait,
+        frame=frame[~old],
+        end=pd.Timestamp(END),
+        params=HotspotParameters(),
+    )
     trends = {round(h.centroid.x, 2): h.trend for h in Hotspot.objects.filter(run=run)}
     assert trends[round(PLACES[1][0], 2)] == HotspotTrend.NEW
     assert trends[round(PLACES[0][0], 2)] == HotspotTrend.PERSISTENT
@@ -97,7 +125,9 @@ def test_a_hotspot_that_appears_in_the_window_is_new(kuwait):
 
 def test_forecasts_are_stored_per_region_nationally_and_per_category(kuwait):
     run = step(RunKind.FORECASTS)
-    metrics = forecasts_generate(run=run, context=kuwait, frame=frame_for(kuwait), end=pd.Timestamp(END), workers=2)
+    metrics = forecasts_generate(
+        run=run, context=kuwait, frame=frame_for(kuwait), end=pd.Timestamp(END), workers=2
+    )
     assert metrics["series"] == 4  # national, capital, capital x theft, capital x assault
     assert not metrics["failed"]
     rows = Forecast.objects.filter(run=run)
@@ -111,7 +141,9 @@ def test_forecasts_are_stored_per_region_nationally_and_per_category(kuwait):
 
 def test_risk_map_ranks_the_hotspot_cells_first(kuwait):
     run = step(RunKind.RISK)
-    metrics = risk_map_generate(run=run, context=kuwait, frame=frame_for(kuwait), end=pd.Timestamp(END))
+    metrics = risk_map_generate(
+        run=run, context=kuwait, frame=frame_for(kuwait), end=pd.Timestamp(END)
+    )
     cells = list(RiskCell.objects.filter(run=run).order_by("rank"))
     assert len(cells) == metrics["cells"] > 10
     assert cells[0].score >= cells[-1].score

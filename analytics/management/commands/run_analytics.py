@@ -63,7 +63,7 @@ class Command(BaseCommand):
         counts = step.metrics.get("counts", {})
         if counts.get("accuracy") is not None:
             summary["accuracy"] = round(counts["accuracy"], 3)
-            summary["skill"] = round(counts["skill"], 3)
+            summary["skill"] = None if counts.get("skill") is None else round(counts["skill"], 3)
         if step.error:
             summary["error"] = step.error.splitlines()[0]
         self.stdout.write(f"{line} {json.dumps(summary, default=str)}")

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from analytics.choices import HotspotTrend
 from commands.choices import AlertStatus, Severity, TaskPriority, TaskStatus
+from incidents.filters import IncidentFilterSet
 from incidents.models import Category, Incident, Region
 from khareetaty.accounts.choices import Language, Role
 
@@ -186,23 +187,32 @@ class MapFilterForm(forms.Form):
         return west, south, east, north
 
 
+def incident_filter_params(*, data: dict[str, Any]) -> dict[str, str]:
+    """The dashboard's filter bar (cleaned ``MapFilterForm`` data) as ``IncidentFilterSet``
+    parameters, so the map, the API and the selectors filter incidents the same way."""
+    params: dict[str, str] = {}
+    period = PERIODS.get(data.get("period") or DEFAULT_PERIOD)
+    if data.get("since"):
+        params["occurred_after"] = data["since"].isoformat()
+    elif period:
+        params["occurred_after"] = (timezone.now() - period).isoformat()
+    if data.get("until"):
+        params["occurred_before"] = data["until"].isoformat()
+    if data.get("category"):
+        params["category"] = ",".join(data["category"])
+    if data.get("region"):
+        params["region"] = ",".join(data["region"])
+    if data.get("severity"):
+        params["severity_min"] = str(data["severity"])
+    return params
+
+
 def map_filter_queryset(*, data: dict[str, Any]) -> QuerySet[Incident]:
     """Incidents matching cleaned ``MapFilterForm`` data (bbox excluded)."""
-    queryset = Incident.objects.all()
-    period = data.get("period") or DEFAULT_PERIOD
-    if data.get("since"):
-        queryset = queryset.filter(occurred_at__gte=data["since"])
-    elif PERIODS.get(period):
-        queryset = queryset.filter(occurred_at__gte=timezone.now() - PERIODS[period])
-    if data.get("until"):
-        queryset = queryset.filter(occurred_at__lt=data["until"])
-    if data.get("category"):
-        queryset = queryset.filter(category__code__in=data["category"])
-    if data.get("region"):
-        queryset = queryset.filter(region__code__in=data["region"])
-    if data.get("severity"):
-        queryset = queryset.filter(severity__gte=data["severity"])
-    return queryset
+    filterset = IncidentFilterSet(
+        incident_filter_params(data=data), queryset=Incident.objects.all()
+    )
+    return filterset.qs
 
 
 def _within_bbox(queryset: QuerySet[Incident], bbox) -> QuerySet[Incident]:
@@ -210,7 +220,8 @@ def _within_bbox(queryset: QuerySet[Incident], bbox) -> QuerySet[Incident]:
         return queryset
     envelope = Polygon.from_bbox(bbox)
     envelope.srid = settings.SRID
-    # ``bboverlaps`` is PostGIS's index-backed ``&&``: no per-row geometry test.
+    # ``bboverlaps`` is PostGIS's index-backed ``&&``: for points in a rectangle it is the
+    # exact answer without a per-row geometry test.
     return queryset.filter(geom__bboverlaps=envelope)
 
 

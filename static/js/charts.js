@@ -14,7 +14,7 @@
   function timeSeries(container, series, options) {
     options = options || {};
     var width = options.width || 520, height = options.height || 200;
-    var pad = { left: 40, right: 10, top: 10, bottom: 24 };
+    var pad = { left: 40, right: 24, top: 10, bottom: 24 };
     var all = [];
     (series.history || []).forEach(function (p) { all.push([p[0], p[1]]); });
     (series.forecast || []).forEach(function (p) {

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from commands.models import Alert, TaskUpdate
+from commands.models import Alert, Task, TaskUpdate
 from commands.services.alerts import alert_create_manual
 from commands.services.field_tasks import task_create
 from khareetaty.accounts.choices import Language, Role
@@ -93,7 +93,9 @@ def test_update_made_offline_is_sent_when_the_network_returns(supervisor_tasks, 
     assert update.geom is not None
 
 
-def test_acknowledging_an_alert_updates_the_panel(world, make_user, open_page):
+def test_acknowledging_an_alert_updates_the_panel_and_a_task_is_created_from_it(
+    world, make_user, open_page
+):
     analyst = make_user(Role.ANALYST, preferred_language=Language.ENGLISH)
     alert = alert_create_manual(
         actor=analyst,
@@ -108,6 +110,17 @@ def test_acknowledging_an_alert_updates_the_panel(world, make_user, open_page):
     alert.refresh_from_db()
     assert alert.status == "acknowledged"
     assert alert.acknowledged_by == analyst
+
+    supervisor = make_user(Role.FIELD_SUPERVISOR)
+    page.click(f"[data-alert-id='{alert.pk}'] button.task")
+    page.fill("#task-user", supervisor.username)
+    page.select_option("#task-priority", "high")
+    page.click("#task-dialog button[value=save]")
+    page.wait_for_selector(".column[data-status='assigned'] .task-card")
+    task = Task.objects.get(alert=alert)
+    assert task.assignee_user == supervisor
+    assert task.priority == "high"
+    assert "Burglaries rising in Hawalli" in page.inner_text(".column[data-status='assigned']")
     screenshot(page, "dashboard-alert-acknowledged")
 
 
@@ -119,3 +132,15 @@ def test_viewer_sees_alerts_but_cannot_act_on_them(world, make_user, open_page):
     page.wait_for_selector(f"[data-alert-id='{alert.pk}']")
     assert page.locator(f"[data-alert-id='{alert.pk}'] button").count() == 0
     assert Alert.objects.get(pk=alert.pk).status == "open"
+
+
+def test_arabic_field_view_is_right_to_left_at_phone_size(supervisor_tasks, open_page):
+    supervisor, urgent, _low = supervisor_tasks
+    supervisor.preferred_language = Language.ARABIC
+    supervisor.save(update_fields=["preferred_language"])
+    page = open_page(supervisor, f"/field/tasks/{urgent.pk}/", viewport=PHONE, geolocation=HERE)
+    page.wait_for_selector("#status-buttons button")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.inner_text("#status-buttons button[data-status='accepted']") == "قبول"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "field-task-phone-arabic")

@@ -85,7 +85,12 @@ class IngestBatch(models.Model):
 class RawIncident(models.Model):
     """Every received record exactly as it arrived, good or bad (the seed's incidents_raw)."""
 
-    batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="raw_rows")
+    # No database constraint: the pipeline writes these rows by COPY inside the batch's own
+    # transaction, so a per-row foreign-key check would only repeat what it knows; Django
+    # still cascades deletes.
+    batch = models.ForeignKey(
+        IngestBatch, on_delete=models.CASCADE, related_name="raw_rows", db_constraint=False
+    )
     row_number = models.PositiveIntegerField()
     record = models.JSONField()
 
@@ -130,8 +135,15 @@ class Incident(models.Model):
         default=IncidentChannel.PUBLIC_REPORT,
     )
     description = models.TextField(_("description"), blank=True)
+    # No database constraint, for the same reason as RawIncident.batch (the pipeline sets it
+    # from the raw ids it reserved); Django still nulls it when raw rows are deleted.
     raw = models.ForeignKey(
-        RawIncident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        RawIncident,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     # Derived in the deployment's local time when the incident is ingested.
     local_hour = models.PositiveSmallIntegerField()

@@ -238,6 +238,10 @@ def insert_incidents(profile: Profile, *, by_code: bool) -> int:
             else ""
         )
         night = _night_sql(profile)
+        # The whole batch is one transaction, so the table statistics never see the rows it
+        # has added: the planner would think incidents_clean is as small as when the batch
+        # began and scan it whole for each staged row. Index probes are right at any size.
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
         cursor.execute(
             f"""
             INSERT INTO incidents_clean (
@@ -272,6 +276,7 @@ def insert_incidents(profile: Profile, *, by_code: bool) -> int:
                     WHERE NOT EXISTS (
                         SELECT 1 FROM incidents_clean i
                         WHERE i.source = %(source)s AND i.external_id = st.external_id
+                        OFFSET 0  -- keeps it a per-row index probe, never a join
                     )
                 ) t
             ) s
@@ -286,7 +291,9 @@ def insert_incidents(profile: Profile, *, by_code: bool) -> int:
                 "holidays": holiday_dates(profile, years),
             },
         )
-        return cursor.rowcount
+        inserted = cursor.rowcount
+        cursor.execute("RESET enable_seqscan; RESET jit")
+        return inserted
 
 
 def _night_sql(profile: Profile) -> str:

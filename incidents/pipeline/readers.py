@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from incidents.profiles import Profile
 from incidents.validation import RowError, stringify
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 25_000
 SPARE_COLUMNS = 32  # a CSV row may carry this many extra fields before the file is unreadable
 _SPARE = "__extra_"
 GEOMETRY_KEY = "__geometry"

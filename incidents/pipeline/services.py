@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ from incidents.validation import known_category_codes, validate_frame
 from khareetaty.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
+# Seconds spent per stage in this process (read, validate, raw, rejected, staging, dedupe,
+# regions, insert): the benchmark prints it to show where the time goes.
+STAGE_SECONDS: Counter[str] = Counter()
 Progress = Callable[[int], None]  # called with the number of rows just processed
 
 
@@ -153,7 +157,13 @@ def _run(
             load.create_staging()
             known = known_category_codes()
             now = timezone.now()
-            for chunk in chunks:
+            chunks = iter(chunks)
+            while True:
+                tick = time.perf_counter()
+                chunk = next(chunks, None)
+                STAGE_SECONDS["read"] += time.perf_counter() - tick
+                if chunk is None:
+                    break
                 counts = _load_chunk(batch, profile, chunk, known, now)
                 totals.add(counts)
                 if progress:
@@ -170,12 +180,15 @@ def _run(
 
 def _load_chunk(batch, profile, chunk: Chunk, known, now) -> ChunkCounts:
     size = len(chunk.raw)
+    clock = _Clock()
     result = validate_frame(chunk.frame, profile, now=now, known_categories=known)
     errors = result.errors
     for pos, reader_errors in chunk.errors.items():
         errors[pos] = reader_errors + errors.get(pos, [])
+    clock.lap("validate")
     raw_ids = load.reserve_raw_ids(size)
     load.copy_raw(batch.pk, raw_ids, chunk.first_row, chunk.raw)
+    clock.lap("raw")
     rejected_positions = sorted(errors)
     load.copy_rejected(
         batch.pk,
@@ -188,15 +201,20 @@ def _load_chunk(batch, profile, chunk: Chunk, known, now) -> ChunkCounts:
             for pos in rejected_positions
         ],
     )
+    clock.lap("rejected")
     clean = result.clean.drop(index=[p for p in chunk.errors if p in result.clean.index])
     positions = clean.index.to_numpy()
     accepted = 0
     if len(clean):
         load.copy_staging(clean, chunk.first_row + positions, raw_ids[positions])
+        clock.lap("staging")
         load.drop_near_duplicates()
+        clock.lap("dedupe")
         if profile.regions.derive != "none":
             load.derive_regions(profile)
+            clock.lap("regions")
         accepted = load.insert_incidents(profile, by_code="region" in profile.columns)
+        clock.lap("insert")
     rejected = len(rejected_positions)
     return ChunkCounts(
         received=size,
@@ -204,6 +222,16 @@ def _load_chunk(batch, profile, chunk: Chunk, known, now) -> ChunkCounts:
         duplicates=size - rejected - accepted,
         rejected=rejected,
     )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        STAGE_SECONDS[stage] += now - self.last
+        self.last = now
 
 
 def _finish(batch: IngestBatch, totals: ChunkCounts, status: str, error: str) -> None:

@@ -1,10 +1,9 @@
 """Hotspot detection: DBSCAN in metres on binned points, and the adaptive default mode.
 
 DBSCAN on raw points does not scale (at eps 2.2 km a dense city gives tens of thousands of
-neighbours per point), so points are binned to a fine grid (``eps / 10`` by default, at most
-100 m) and DBSCAN runs on the bins' mean positions with the bin counts as sample weights: a
+neighbours per point), so points are binned to a fine grid (``eps / 8`` by default) and DBSCAN runs on the bins' mean positions with the bin counts as sample weights: a
 bin is a core point when the weighted count within eps reaches ``min_samples``. Every point
-takes its bin's label. The binning moves a point by at most half a bin diagonal (7 % of eps).
+takes its bin's label. The binning moves a point by at most half a bin diagonal (9 % of eps).
 
 The adaptive mode answers "where are the few compact places that concentrate crime?" at any
 volume: a cell is dense when it holds at least ``min_ratio`` times the window's average per
@@ -28,8 +27,10 @@ EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 
 
 def dbscan_bin_size(eps_m: float) -> float:
-    """Default bin edge: a tenth of eps, between 5 m and 100 m."""
-    return float(min(100.0, max(5.0, eps_m / 10.0)))
+    """Default bin edge: an eighth of eps (at least 5 m). Each bin then has at most about
+    200 occupied bins within eps, which bounds DBSCAN's neighbour lists (time and memory)
+    whatever eps is; a point moves by at most 9 % of eps."""
+    return float(max(5.0, eps_m / 8.0))
 
 
 def dbscan_binned(

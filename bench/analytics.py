@@ -139,7 +139,7 @@ def measured_child(path: str, mode: str, eps: float = 0, min_samples: int = 0) -
     if pid == 0:  # child: exec the measurement, stdout to the pipe
         os.close(read)
         os.dup2(write, 1)
-        os.execv(sys.executable, cmd)
+        os.execv(sys.executable, cmd)  # noqa: S606 - our own interpreter and script
     os.close(write)
     with os.fdopen(read) as stream:
         out = stream.read()

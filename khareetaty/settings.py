@@ -256,6 +256,12 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
 }
 
+# --- Ingestion -------------------------------------------------------------------------------
+# Files dropped into INTAKE_DIR/staging[/<profile>] are swept into archive/ or failed/.
+INTAKE_DIR = Path(env_str("INTAKE_DIR", str(VAR_DIR / "intake")))
+INTAKE_SETTLE_SECONDS = env_int("INTAKE_SETTLE_SECONDS", 5)
+INGEST_PROFILE_DIRS = env_list("INGEST_PROFILE_DIRS", [])
+
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND", REDIS_URL)
@@ -266,7 +272,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {}  # apps add "<app>.tasks.*": {"queue": "alerts" | "long"}
+# ETL and ML run on "long"; notifications on "alerts", served by their own worker so they
+# never wait behind a long job.
+CELERY_TASK_ROUTES = {
+    "incidents.batch_run": {"queue": "long"},
+    "incidents.intake_sweep": {"queue": "long"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)

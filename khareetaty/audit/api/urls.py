@@ -4,6 +4,7 @@ from khareetaty.audit.api.views import ActionLogViewSet
 
 app_name = "audit"
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+router.trailing_slash = "/?"  # the constructor only accepts True/False
 router.register("audit", ActionLogViewSet, basename="action_log")
 urlpatterns = router.urls

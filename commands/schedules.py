@@ -15,4 +15,11 @@ PERIODIC_TASKS = [
         queue="alerts",
         description="Raises an alert for each unfinished task past its due time.",
     ),
+    PeriodicTaskSpec(
+        name="Stuck deliveries",
+        task="commands.deliveries_fail_stuck",
+        every_seconds=300,
+        queue="alerts",
+        description="Fails deliveries whose worker died mid-send and tries the next channel.",
+    ),
 ]

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from commands.models import Delivery
 from commands.services.analytics_rules import rules_evaluate_analytics
-from commands.services.deliveries import SendOutcome, delivery_send
+from commands.services.deliveries import SendOutcome, deliveries_fail_stuck, delivery_send
 from commands.services.escalation import escalation_advance, escalation_tick
 from commands.services.field_tasks import tasks_raise_overdue
 from commands.services.rules import rules_evaluate_batch, rules_evaluate_incidents
@@ -71,3 +71,8 @@ def tasks_raise_overdue_task() -> int:
 @shared_task(name="commands.rules_evaluate_analytics", queue="alerts", acks_late=True)
 def rules_evaluate_analytics_task(run_id: int) -> int:
     return len(rules_evaluate_analytics(run_id=run_id))
+
+
+@shared_task(name="commands.deliveries_fail_stuck", queue="alerts", acks_late=True)
+def deliveries_fail_stuck_task() -> int:
+    return deliveries_fail_stuck()

@@ -7,7 +7,7 @@ any transaction, then record the outcome with a conditional UPDATE.
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -291,3 +291,24 @@ def delivery_provider_status(
         delivery_fail(delivery_id=delivery.pk, error=error, now=now)
     delivery.refresh_from_db()
     return delivery
+
+
+def deliveries_fail_stuck(
+    *, now: datetime | None = None, older_than: timedelta | None = None
+) -> int:
+    """Deliveries claimed long ago and still ``sending`` belong to a worker that died: the
+    provider may or may not have the message, so it is never re-sent on the same channel;
+    it is marked failed (outcome unknown) and the recipient's next channel is tried."""
+    now = now or timezone.now()
+    older_than = older_than or timedelta(
+        minutes=getattr(settings, "COMMANDS_STUCK_SEND_MINUTES", 10)
+    )
+    stuck = Delivery.objects.filter(
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - older_than
+    ).values_list("pk", flat=True)
+    ids = list(stuck)
+    for delivery_id in ids:
+        delivery_fail(
+            delivery_id=delivery_id, error="Outcome unknown: the sending worker was lost.", now=now
+        )
+    return len(ids)

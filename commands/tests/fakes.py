@@ -21,6 +21,7 @@ class TwilioRequest:
     params: dict[str, str]
     authorization: str
     received_at: float
+    received_wall: float = 0.0
 
 
 @dataclass
@@ -74,6 +75,7 @@ def _handler(fake: FakeTwilio):
                 params,
                 self.headers.get("Authorization", ""),
                 time.monotonic(),
+                time.time(),
             )
             action = fake.next_action()
             with fake.received:

@@ -10,7 +10,7 @@ from commands.choices import AlertEventKind, AlertSource, DeliveryStatus, Severi
 from commands.models import Delivery
 from commands.policy import policy_reload
 from commands.services.alerts import AlertSpec, alert_raise
-from commands.services.deliveries import SendOutcome, delivery_send
+from commands.services.deliveries import SendOutcome, deliveries_fail_stuck, delivery_send
 from commands.services.replies import ack_link_delivery
 from commands.tests.conftest import ACCOUNT_SID, POLICY, write_policy
 from commands.texts import Bilingual
@@ -205,3 +205,21 @@ def test_an_old_message_reports_its_repeat_count(analyst, fake_twilio):
     delivery_send(delivery_id=alert.deliveries.get().pk, final_attempt=False)
     assert "(x3)" in fake_twilio.messages()[0].params["Body"]
     assert dt.timedelta(0) <= timezone.now() - NOW
+
+
+def test_a_delivery_stuck_in_sending_is_failed_and_falls_back_without_resending(
+    analyst, fake_twilio
+):
+    delivery = raise_critical().deliveries.get()
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=timezone.now() - dt.timedelta(minutes=11)
+    )
+
+    assert deliveries_fail_stuck() == 1
+    assert deliveries_fail_stuck() == 0
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "Outcome unknown" in delivery.last_error
+    assert Delivery.objects.get(fallback_from=delivery).channel == "email"
+    assert fake_twilio.messages() == []

@@ -293,6 +293,7 @@ def main() -> None:
     parser.add_argument("--alerts-pool", default="threads", choices=["threads", "prefork", "solo"])
     args = parser.parse_args()
 
+    load_before = os.getloadavg()
     prepare(args.history)
     fake = start_fake_twilio()
     logs = Path(tempfile.mkdtemp(prefix="alert-latency-"))
@@ -354,6 +355,10 @@ def main() -> None:
                 "target_p95_ms": 250,
                 "bound_ms": 1000,
                 "cpu_count": os.cpu_count(),
+                "load_average_1m_start_end": [
+                    round(load_before[0], 2),
+                    round(os.getloadavg()[0], 2),
+                ],
                 "worker_logs": str(logs),
                 "database": settings.DATABASES["default"]["NAME"],
                 "generated_at": (datetime.now(UTC) + timedelta(0)).isoformat(),

@@ -11,7 +11,7 @@ from commands.choices import AlertSource, TaskPriority, TaskStatus
 from commands.models import Alert, Task
 from commands.services.field_tasks import tasks_raise_overdue
 from commands.services.rules import rules_evaluate_incidents
-from commands.tests.factories import AlertRuleFactory, TaskFactory, TeamFactory
+from commands.tests.factories import AlertRuleFactory, HotspotFactory, TaskFactory, TeamFactory
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 from khareetaty.audit.models import ActionLog
 
@@ -198,3 +198,32 @@ def test_an_overdue_task_raises_one_alert_through_escalation(people, tasks, fake
     late.refresh_from_db()
     assert late.overdue_alert == alert
     assert Task.objects.get(pk=late.pk).overdue_alert_id == alert.pk
+
+
+def test_a_task_created_from_a_hotspot_is_pre_filled_with_its_centre(people):
+    region = RegionFactory(code="ahmadi", name_en="Ahmadi", name_ar="الأحمدي")
+    hotspot = HotspotFactory(
+        region=region, trend="intensifying", centroid=Point(48.05, 29.0, srid=4326)
+    )
+
+    response = people["analyst"].post(
+        "/api/commands/tasks",
+        {"hotspot": hotspot.pk, "assignee_user": people["mine"].user.username},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["title"] == "Patrol intensifying hotspot in Ahmadi"
+    assert body["hotspot_id"] == hotspot.pk
+    assert body["region"] == region.pk
+    assert body["priority"] == TaskPriority.HIGH
+    centre = hotspot.geom.centroid
+    assert body["geom"]["coordinates"] == pytest.approx([centre.x, centre.y])
+    missing = people["analyst"].post(
+        "/api/commands/tasks",
+        {"hotspot": 999999, "assignee_user": people["mine"].user.username},
+        format="json",
+    )
+    assert missing.status_code == 400
+    assert "hotspot" in missing.json()["errors"]

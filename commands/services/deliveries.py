@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from commands.choices import AlertEventKind, DeliveryStatus
+from commands.choices import AlertEventKind, AlertStatus, DeliveryStatus
 from commands.dispatch import announce_alert, enqueue
 from commands.models import Alert, Delivery
 from commands.notify.base import ChannelError, OutgoingMessage
@@ -174,6 +174,14 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:
     if not claimed:
         return SendOutcome.SKIPPED
     delivery = Delivery.objects.select_related("alert", "recipient").get(pk=delivery_id)
+    if delivery.alert.status in (AlertStatus.RESOLVED, AlertStatus.SUPPRESSED):
+        # Resolved or suppressed while queued: a late page would only be noise.
+        Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.FAILED,
+            failed_at=now,
+            last_error=f"Not sent: the alert was {delivery.alert.status} before sending.",
+        )
+        return SendOutcome.SKIPPED
     try:
         message = delivery_message(delivery)
         provider_id = channel_for(delivery.channel).send(message)

@@ -61,9 +61,22 @@ def _critical_matches(rule: AlertRule, incident: Incident, now: datetime) -> boo
     return min_severity is None or incident.severity >= min_severity
 
 
+def _already_alerted(rule: AlertRule, incidents: list[Incident]) -> set[int]:
+    """Incidents this rule has already alerted on: a re-run of the same evaluation (a
+    redelivered task) must not count them twice."""
+    return set(
+        Alert.incidents.through.objects.filter(
+            alert__rule=rule, incident_id__in=[i.pk for i in incidents]
+        ).values_list("incident_id", flat=True)
+    )
+
+
 def _evaluate_critical(rule: AlertRule, incidents: list[Incident], now: datetime) -> list[int]:
     raised = []
+    seen = _already_alerted(rule, incidents)
     for incident in incidents:
+        if incident.pk in seen:
+            continue
         if not rule_in_scope(rule, region_id=incident.region_id, category_id=incident.category_id):
             continue
         if not _critical_matches(rule, incident, now):
@@ -93,8 +106,11 @@ def _evaluate_volume(rule: AlertRule, incidents: list[Incident], now: datetime) 
     window = float(rule.param("window_hours"))
     threshold = int(rule.param("threshold"))
     by_region: dict[int | None, list[Incident]] = defaultdict(list)
+    seen = _already_alerted(rule, incidents)
     for incident in incidents:
-        if rule_in_scope(rule, region_id=incident.region_id, category_id=incident.category_id):
+        if incident.pk not in seen and rule_in_scope(
+            rule, region_id=incident.region_id, category_id=incident.category_id
+        ):
             by_region[incident.region_id].append(incident)
     category_ids = [c.pk for c in rule.categories.all()]
     raised = []

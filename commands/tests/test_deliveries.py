@@ -9,7 +9,7 @@ from django.utils import timezone
 from commands.choices import AlertEventKind, AlertSource, DeliveryStatus, Severity
 from commands.models import Delivery
 from commands.policy import policy_reload
-from commands.services.alerts import AlertSpec, alert_raise
+from commands.services.alerts import AlertSpec, alert_raise, alert_resolve
 from commands.services.deliveries import SendOutcome, deliveries_fail_stuck, delivery_send
 from commands.services.replies import ack_link_delivery
 from commands.tests.conftest import ACCOUNT_SID, POLICY, write_policy
@@ -223,3 +223,17 @@ def test_a_delivery_stuck_in_sending_is_failed_and_falls_back_without_resending(
     assert "Outcome unknown" in delivery.last_error
     assert Delivery.objects.get(fallback_from=delivery).channel == "email"
     assert fake_twilio.messages() == []
+
+
+def test_a_delivery_queued_before_the_alert_was_resolved_is_not_sent(analyst, fake_twilio):
+    alert = raise_critical()
+    alert_resolve(alert=alert, actor=analyst, note="False alarm")
+    delivery = alert.deliveries.get()
+
+    assert delivery_send(delivery_id=delivery.pk, final_attempt=False) == SendOutcome.SKIPPED
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "resolved" in delivery.last_error
+    assert fake_twilio.messages() == []
+    assert not Delivery.objects.filter(fallback_from=delivery).exists()

@@ -201,3 +201,16 @@ def test_incident_signals_enqueue_evaluation_on_the_alerts_queue_after_commit(
         ("commands.rules_evaluate_batch", [4]),
     ]
     purge_alerts_queue()
+
+
+def test_evaluating_the_same_incidents_twice_counts_them_once(hawalli, robbery):
+    AlertRuleFactory(params={"min_severity": 5}, cooldown_minutes=30)
+    AlertRuleFactory(kind=RuleKind.VOLUME_WINDOW, params={"threshold": 0, "window_hours": 1})
+    inc = incident(hawalli, robbery)
+
+    first = rules_evaluate_incidents(incident_ids=[inc.pk], now=NOW)
+    again = rules_evaluate_incidents(incident_ids=[inc.pk], now=NOW)  # a redelivered task
+
+    assert len(first) == 2
+    assert again == []
+    assert sorted(a.count for a in Alert.objects.all()) == [1, 1]

@@ -105,7 +105,9 @@ def copy_staging(clean: pd.DataFrame, row_numbers: np.ndarray, raw_ids: np.ndarr
             "lat": clean["lat"].to_numpy(),
             "area": clean["area"].to_numpy(),
             "block": clean["block"].to_numpy(),
-            "severity": clean["severity"].to_numpy(),
+            # Nullable integers stay extension arrays: ``to_numpy()`` would turn a column
+            # with blanks into floats, and COPY rejects "2.00000000" for a smallint.
+            "severity": clean["severity"].astype("Int16").array,
             "channel": clean["channel"].to_numpy(),
             "description": clean["description"].to_numpy(),
             "region_code": clean["region_code"].to_numpy(),

@@ -114,6 +114,22 @@ def test_missing_severity_takes_the_category_default(tmp_path, setup_regions):
     assert Incident.objects.get().severity == 4
 
 
+def test_a_file_mixing_given_and_blank_severities_loads_every_row(tmp_path, setup_regions):
+    # Regression: a blank among given severities once turned the column into floats and
+    # COPY rejected "2.00000000" for a smallint, failing the whole batch.
+    rows = [
+        row(1, severity="2"),
+        row(2, category="robbery"),
+        row(3, severity="5"),
+        row(4, severity=""),
+    ]
+    batch = batch_ingest_file(path=write_csv(tmp_path / "mixed.csv", rows))
+    assert batch.status == BatchStatus.DONE, batch.error_message
+    assert_invariant(batch)
+    severities = dict(Incident.objects.values_list("external_id", "severity"))
+    assert severities == {"K-1": 2, "K-2": 4, "K-3": 5, "K-4": 3}
+
+
 def test_reingesting_the_same_file_adds_nothing(tmp_path, setup_regions):
     path = write_csv(
         tmp_path / "again.csv", [row(n) for n in range(1, 31)] + [row(99, category="??")]

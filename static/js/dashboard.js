@@ -189,6 +189,7 @@
       riskScale = 0.7 / max;
       layers.risk.clearLayers();
       layers.risk.addData(fc);
+      document.getElementById("map").dataset.risk = layers.risk.getLayers().length;
     }).catch(function () {});
   }
 
@@ -486,5 +487,5 @@
 
   var ready = loadRegions().then(refreshAll).then(function () { document.body.dataset.ready = "1"; });
   KH.live(onLive);
-  window.KHDashboard = { map: map, layers: layers, ready: ready, reload: refreshAll };
+  window.KHDashboard = { map: map, layers: layers, ready: ready, reload: refreshAll, showIncident: showIncident };
 })();

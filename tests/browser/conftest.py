@@ -51,6 +51,12 @@ def _free_port() -> int:
 def asgi_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     """uvicorn serving the project's ASGI app on a free localhost port, for the session."""
     import uvicorn
+    from django.core.management import call_command
+
+    # Transactional tests flush after themselves; a run killed mid-test (Ctrl-C, timeout)
+    # leaves its committed rows in the reused test database, so start from empty tables.
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
     settings.WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic
     settings.WHITENOISE_AUTOREFRESH = True

@@ -59,6 +59,22 @@ def test_map_shows_regions_incidents_hotspots_and_the_forecast(world, make_user,
     assert page.get_attribute("#forecast-chart", "data-forecast-days") == "7"
     assert "84" in page.inner_text("[data-kpi=accuracy]")
     assert "83.2" in page.inner_text("[data-kpi=accuracy]")
+
+    # Hotspot detail: trend, categories and the incidents inside it.
+    page.evaluate("KHDashboard.layers.hotspots.eachLayer(l => l.fire('click')); null")
+    page.wait_for_selector("#detail .hotspot-incidents li")
+    detail = page.inner_text("#detail")
+    assert "Hotspot #" in detail
+    assert "Incidents in this hotspot" in detail
+    assert "Theft" in detail
+    # Incident detail from the incidents API.
+    page.evaluate(f"KHDashboard.showIncident({world.incidents[0].pk})")
+    page.wait_for_selector(f"#detail h2:has-text('Incident #{world.incidents[0].pk}')")
+    assert "Theft" in page.inner_text("#detail")
+    # The risk grid is off until switched on.
+    assert page.get_attribute("#map", "data-risk") is None
+    page.check(".leaflet-control-layers-overlays label:has-text('Risk grid') input")
+    page.wait_for_function("document.querySelector('#map').dataset.risk == '3'")
     # Offline map: no tile layer, a plain background and the boundary attribution.
     assert page.locator(".leaflet-tile").count() == 0
     assert "geoBoundaries" in page.inner_text(".leaflet-control-attribution")

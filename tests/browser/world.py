@@ -60,7 +60,7 @@ def in_period(hours: int) -> int:
 def analytics_build(world: World) -> dict:
     """A finished hotspot run with two hotspots, national forecasts for the next 7 days and
     an evaluation report, as the nightly analytics chain would leave them."""
-    from analytics.models import Forecast, Hotspot, ModelRun  # the analytics app's tables
+    from analytics.models import Forecast, Hotspot, ModelRun, RiskCell  # the analytics app's tables
 
     now = timezone.now()
     finished = {
@@ -114,6 +114,19 @@ def analytics_build(world: World) -> dict:
             upper_80=7,
             lower_95=1,
             upper_95=9,
+        )
+    risk_run = ModelRun.objects.create(kind="risk", profile="kuwait", trigger="api", **finished)
+    for rank, (lon, lat, score) in enumerate(
+        [(47.98, 29.37, 3.0), (48.03, 29.335, 2.0), (47.93, 29.28, 1.0)], start=1
+    ):
+        RiskCell.objects.create(
+            run=risk_run,
+            col=rank,
+            row=rank,
+            geom=square(lon, lat, 0.0012)[0],
+            score=score,
+            rank=rank,
+            percentile=1 - rank / 100,
         )
     evaluation = ModelRun.objects.create(
         kind="evaluation", profile="kuwait", trigger="api", metrics=EVALUATION_REPORT, **finished

@@ -1,9 +1,11 @@
 """The live WebSocket: who may connect, what it forwards, and session expiry."""
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
@@ -17,6 +19,17 @@ from incidents.tests.factories import CategoryFactory, IncidentFactory
 from khareetaty.accounts.choices import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def in_own_loop(coroutine_function):
+    """Run an async test body on its own event loop in a fresh thread, so it works even
+    when the browser tests' Playwright loop is alive in the main thread."""
+
+    def call():
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine_function()).result(timeout=30)
+
+    return call
 
 
 def session_for(user) -> SessionStore:
@@ -57,7 +70,7 @@ class Socket:
 
 
 def test_anonymous_connection_is_refused():
-    @async_to_sync
+    @in_own_loop
     async def run():
         return await Socket(AnonymousUser()).connect()
 
@@ -71,7 +84,7 @@ def test_new_incident_reaches_connected_browsers(make_user):
         category=CategoryFactory(code="robbery"), severity=4, geom=Point(47.99, 29.37, srid=4326)
     )
 
-    @async_to_sync
+    @in_own_loop
     async def run():
         socket = Socket(user, session)
         assert (await socket.connect())[0]
@@ -93,7 +106,7 @@ def test_alert_and_task_changes_are_forwarded_by_id(make_user):
     user = make_user(Role.ANALYST)
     session = session_for(user)
 
-    @async_to_sync
+    @in_own_loop
     async def run():
         socket = Socket(user, session)
         await socket.connect()
@@ -112,7 +125,7 @@ def test_ping_answers_pong_while_the_session_lives_and_expires_with_it(make_user
     user = make_user(Role.VIEWER)
     session = session_for(user)
 
-    @async_to_sync
+    @in_own_loop
     async def run():
         socket = Socket(user, session)
         await socket.connect()

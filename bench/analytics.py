@@ -156,6 +156,7 @@ def main() -> None:
         "--reference-timeout", type=int, default=240, help="seconds for ST_ClusterDBSCAN"
     )
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--only-hotspots", action="store_true")
     args = parser.parse_args()
 
     import django
@@ -192,6 +193,9 @@ def main() -> None:
             "adaptive_default": measured_child(path, "adaptive"),
         }
 
+    if args.only_hotspots:
+        print(json.dumps(report, indent=2))
+        return
     # forecasts: counts read from PostgreSQL, ~60 series fitted in parallel, rows written
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_incidents")

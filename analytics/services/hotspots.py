@@ -87,9 +87,9 @@ def hotspots_detect(
     wx, wy = x[in_window], y[in_window]
     clusters, level = _clusters(params, grid, x, y, wx, wy)
     previous_counts = grid.counts(grid.index(x[before], y[before]))
-    window_idx = grid.index(wx, wy)
+    regions = context.regions()
     hotspots = [
-        _hotspot(run, context, grid, window, wx, wy, window_idx, cluster, previous_counts, params)
+        _hotspot(run, context, regions, grid, window, wx, wy, cluster, previous_counts, params)
         for cluster in clusters
     ]
     hotspots.sort(key=lambda h: -h.score)
@@ -152,7 +152,7 @@ def _clusters(params, grid, x, y, wx, wy) -> tuple[list[_Cluster], float]:
 
 
 def _hotspot(
-    run, context, grid, window, wx, wy, window_idx, cluster, previous_counts, params
+    run, context, regions, grid, window, wx, wy, cluster, previous_counts, params
 ) -> Hotspot:
     members = window.iloc[cluster.members]
     if params.mode == HotspotMode.DBSCAN:
@@ -163,7 +163,6 @@ def _hotspot(
         area_km2 = len(cluster.cells) * grid.cell_km2
     previous = float(previous_counts[cluster.cells].sum())
     region_code = members["region"].mode().iat[0] if len(members) else None
-    regions = context.regions()
     count = len(members)
     row, col = np.divmod(cluster.cells, grid.nx)
     abs_col, abs_row = col + round(grid.x0 / grid.cell), row + round(grid.y0 / grid.cell)

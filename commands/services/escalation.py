@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from commands.choices import AlertEventKind, AlertStatus
 from commands.models import Alert, AlertEvent
-from commands.policy import policy_active
+from commands.policy import PolicyInvalid, policy_active
 from commands.services.deliveries import deliveries_create_for_step
 from commands.services.timeline import alert_event
 
@@ -42,13 +42,23 @@ def step_key(snapshot: dict, index: int) -> str:
 
 
 def escalation_start(*, alert: Alert, now: datetime) -> None:
-    """Copy the active policy for the alert's severity onto it and schedule step 0."""
-    version = policy_active()
-    severity_policy = version.parsed["severities"].get(alert.severity) or {"steps": []}
+    """Copy the active policy for the alert's severity onto it and schedule step 0. With no
+    usable policy at all (first start with a broken file) the alert is still raised, with
+    an empty snapshot and the reason on its timeline, rather than lost."""
+    try:
+        version = policy_active()
+    except PolicyInvalid as exc:
+        logger.error("no usable escalation policy: %s", exc.extra)
+        alert_event(
+            alert=alert, kind=AlertEventKind.ESCALATION_FINISHED, now=now, reason="no_policy"
+        )
+        version = None
+    parsed = version.parsed if version else {"severities": {}, "stop_on": []}
+    severity_policy = parsed["severities"].get(alert.severity) or {"steps": []}
     alert.escalation_snapshot = {
-        "policy_version": version.pk,
+        "policy_version": version.pk if version else None,
         "severity": alert.severity,
-        "stop_on": version.parsed.get("stop_on", []),
+        "stop_on": parsed.get("stop_on", []),
         "steps": severity_policy["steps"],
         "repeat": severity_policy.get("repeat") or {"every": 0, "times": 0},
     }

@@ -229,3 +229,13 @@ def test_a_step_reaches_team_members_and_named_users(settings, tmp_path, make_us
     alert = raise_alert(severity=Severity.HIGH)
 
     assert sorted(d.address for d in alert.deliveries.all()) == ["+96550000001", "+96550000002"]
+
+
+def test_an_alert_is_still_raised_when_no_policy_can_be_loaded(settings, tmp_path):
+    write_policy(settings, tmp_path, "severities: {critical: {steps: [{after: soon}]}}")
+
+    alert = raise_alert()
+
+    assert alert.pk is not None
+    assert alert.next_step_at is None
+    assert alert.events.filter(kind=AlertEventKind.ESCALATION_FINISHED).exists()

@@ -1,38 +1,57 @@
-import os
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from khareetaty.accounts.choices import Role
 from khareetaty.accounts.demo import demo_users_ensure
 
-# Demo data steps, in order: each is a management command owned by its app.
-DEMO_DATA_STEPS = [
-    ("load_reference_data", [], {}),
-]
+
+def demo_data_steps(demo_dir: Path) -> list[tuple[str, list[str], dict]]:
+    """The demo, through the real commands of each app: reference data, two years of
+    generated Kuwait incidents ingested by the ETL, then one analytics run."""
+    csv_path = str(demo_dir / "kuwait_incidents.csv")
+    return [
+        ("generate_incidents", [], {"count": 150_000, "days": 730, "seed": 7, "out": csv_path}),
+        ("ingest", [csv_path], {"profile": "kuwait"}),
+        ("run_analytics", [], {}),
+    ]
 
 
 class Command(BaseCommand):
     help = "Create the demo users (passwords printed once) and load the demo data. Idempotent."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--users-only", action="store_true", help="skip the demo data")
+
     def handle(self, *args, **options) -> None:
-        extra_roles = {"field": "field_supervisor"} if "field_supervisor" in Role.values else {}
-        created = demo_users_ensure(extra_roles)
+        self._users()
+        call_command("load_reference_data")
+        if options["users_only"]:
+            return
+        demo_dir = Path(settings.VAR_DIR) / "demo"
+        done_marker = demo_dir / "loaded"
+        if done_marker.exists():
+            self.stdout.write("Demo data already loaded (make reset starts over).")
+            return
+        demo_dir.mkdir(parents=True, exist_ok=True)
+        for name, args, kwargs in demo_data_steps(demo_dir):
+            self.stdout.write(self.style.MIGRATE_HEADING(f"Demo data: {name}"))
+            call_command(name, *args, **kwargs)
+        done_marker.touch()
+
+    def _users(self) -> None:
+        created = demo_users_ensure({"field": Role.FIELD_SUPERVISOR})
         credentials = Path(settings.VAR_DIR) / "demo-credentials.txt"
-        if created:
-            credentials.parent.mkdir(parents=True, exist_ok=True)
-            lines = [f"{name}  {password}" for name, password in created.items()]
-            credentials.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            os.chmod(credentials, 0o600)
-            self.stdout.write(self.style.SUCCESS("Demo users created (passwords shown only now):"))
-            for line in lines:
-                self.stdout.write(f"    {line}")
-            self.stdout.write(f"  (also saved, readable only by you, in {credentials})")
-        elif credentials.exists():
+        if not created:
             self.stdout.write(f"Demo users exist; their passwords are in {credentials}")
-        available = get_commands()
-        for name, args, kwargs in DEMO_DATA_STEPS:
-            if name in available:
-                call_command(name, *args, **kwargs)
+            return
+        credentials.parent.mkdir(parents=True, exist_ok=True)
+        lines = [f"{name}  {password}" for name, password in created.items()]
+        credentials.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        credentials.chmod(0o600)
+        self.stdout.write(self.style.SUCCESS("Demo users created (passwords shown only now):"))
+        for line in lines:
+            self.stdout.write(f"    {line}")
+        self.stdout.write(f"  (also saved, readable only by you, in {credentials})")

@@ -277,6 +277,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "incidents.batch_run": {"queue": "long"},
     "incidents.intake_sweep": {"queue": "long"},
+    "analytics.*": {"queue": "long"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

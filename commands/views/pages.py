@@ -23,6 +23,7 @@ from commands.choices import AlertStatus, Severity, TaskPriority, TaskStatus
 from commands.views.maplayer import DEFAULT_PERIOD, MapFilterForm
 from incidents.models import Category, Region
 from khareetaty.accounts.choices import Language, Role
+from khareetaty.accounts.services import user_set_language
 
 # Attribution of the default region boundaries shipped with the project.
 DEFAULT_BOUNDARY_ATTRIBUTION = "Boundaries © OpenStreetMap contributors, ODbL; via geoBoundaries"
@@ -284,9 +285,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language not in Language.values:
         return HttpResponse(status=400)
-    if request.user.preferred_language != language:
-        request.user.preferred_language = language
-        request.user.save(update_fields=["preferred_language"])
+    user_set_language(user=request.user, language=language)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "/"

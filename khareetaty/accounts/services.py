@@ -107,3 +107,19 @@ def user_set_role(*, user: User, role: str, actor: User | None = None) -> User:
             summary={"from": previous, "to": role},
         )
     return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the interface language the user chose; audited like any profile change."""
+    if user.preferred_language != language:
+        previous = user.preferred_language
+        user.preferred_language = language
+        user.full_clean(validate_unique=False)
+        user.save(update_fields=["preferred_language"])
+        audit_record(
+            action="update",
+            actor=user,
+            obj=user,
+            summary={"preferred_language": [previous, language]},
+        )
+    return user

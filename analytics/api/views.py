@@ -1,6 +1,7 @@
 """The analytics API: runs, hotspots, forecasts, the risk grid and the evaluation report."""
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +26,7 @@ from analytics.services.runs import analytics_run_request
 from khareetaty.permissions import ANALYSTS, ANY_ROLE
 
 RISK_CACHE_SECONDS = 600
+EVALUATION_NOT_RUN = "not_run"
 
 
 def _int_param(request, name: str) -> int | None:
@@ -108,18 +110,30 @@ class RiskMapView(APIView):
 
 class EvaluationView(APIView):
     """The latest evaluation report (accuracy beside the baselines, PAI/PEI of the risk map
-    and hotspots), with the run it came from."""
+    and hotspots), with the run it came from.
+
+    Before the first evaluation has run the answer is still 200, with ``status: "not_run"``
+    and an empty report, so the dashboard can show "not yet" instead of an error."""
 
     role_access = {"read": ANY_ROLE}
 
     def get(self, request):
-        run = evaluation_latest(profile=request.query_params.get("profile"))
+        profile = request.query_params.get("profile")
+        run = evaluation_latest(profile=profile)
         if run is None:
             return Response(
-                {"code": "not_found", "detail": "No evaluation has run yet."}, status=404
+                {
+                    "status": EVALUATION_NOT_RUN,
+                    "detail": _("No evaluation has run yet."),
+                    "run": None,
+                    "profile": profile,
+                    "finished_at": None,
+                    "report": {},
+                }
             )
         return Response(
             {
+                "status": run.status,
                 "run": run.pk,
                 "profile": run.profile,
                 "finished_at": run.finished_at,

@@ -171,9 +171,18 @@ def test_risk_grid_is_geojson_ranked(client_for, results):
     assert len(client_for(Role.VIEWER).get(BASE + "risk?top=2").json()["features"]) == 2
 
 
+def test_evaluation_before_any_run_answers_an_empty_report_marked_not_run(client_for, db):
+    response = client_for(Role.VIEWER).get(BASE + "evaluation")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "not_run"
+    assert body["run"] is None and body["report"] == {}
+
+
 def test_evaluation_report_is_served_once_one_has_run(client_for, db):
     client = client_for(Role.VIEWER)
-    assert client.get(BASE + "evaluation").status_code == 404
+    assert client.get(BASE + "evaluation").json()["status"] == "not_run"
     run = finished(RunKind.EVALUATION, metrics={"counts": {"accuracy": 0.84}})
     body = client.get(BASE + "evaluation").json()
+    assert body["status"] == RunStatus.SUCCEEDED
     assert body["run"] == run.pk and body["report"]["counts"]["accuracy"] == 0.84

@@ -126,7 +126,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--file", type=Path)
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "khareetaty-bench")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "khareetaty-bench"
+    )
     parser.add_argument("--phase", choices=["ingest"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase == "ingest":

@@ -89,7 +89,11 @@ class RawIncident(models.Model):
     # transaction, so a per-row foreign-key check would only repeat what it knows; Django
     # still cascades deletes.
     batch = models.ForeignKey(
-        IngestBatch, on_delete=models.CASCADE, related_name="raw_rows", db_constraint=False
+        IngestBatch,
+        on_delete=models.CASCADE,
+        related_name="raw_rows",
+        db_constraint=False,
+        db_index=False,  # the unique (batch, row_number) index serves lookups by batch
     )
     row_number = models.PositiveIntegerField()
     record = models.JSONField()
@@ -108,8 +112,15 @@ class Incident(models.Model):
     external_id = models.CharField(_("external id"), max_length=100)
     # The (category, occurred_at) and (region, occurred_at) indexes below cover these FKs, so
     # no single-column index is kept: one index less to maintain per ingested row.
+    # No database constraints on category and region either: the pipeline only ever writes
+    # ids it has just joined from those tables, and a deferred constraint is checked row by
+    # row at commit (seconds per million rows). Django still enforces PROTECT and SET_NULL.
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="incidents", db_index=False
+        Category,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        db_index=False,
+        db_constraint=False,
     )
     occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
@@ -121,6 +132,7 @@ class Incident(models.Model):
         on_delete=models.SET_NULL,
         related_name="incidents",
         db_index=False,
+        db_constraint=False,
     )
     area = models.CharField(_("area"), max_length=200, blank=True)
     block = models.CharField(_("block"), max_length=50, blank=True)

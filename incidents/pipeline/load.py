@@ -20,6 +20,11 @@ from incidents.geo import holiday_dates
 from incidents.profiles import Profile
 
 STAGING = "_kh_ingest_staging"
+# The profile's regions cut into small pieces (ST_Subdivide) with a GiST index: a point is
+# tested against the one or two pieces whose box holds it instead of against every whole
+# (multi)polygon of the profile, which is what made the region the costliest part of a row.
+REGION_PIECES = "_kh_ingest_region_pieces"
+PIECE_VERTICES = 64
 # Timestamps travel as microseconds since the epoch (exact, and cheap to format in pandas).
 TS = "('epoch'::timestamptz + ({}) * interval '1 microsecond')"
 STAGING_COLUMNS = (
@@ -55,6 +60,32 @@ def create_staging() -> None:
             """
         )
         cursor.execute(f"TRUNCATE {STAGING}")
+
+
+def refresh_region_pieces(profile: Profile) -> None:
+    """(Re)build the temporary table of region pieces for ``profile`` (at the start of a
+    batch, and again after ``derive_regions`` changed a boundary)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE IF NOT EXISTS {REGION_PIECES} (
+                region_id bigint, code text, geom geometry(Geometry, 4326)
+            ) ON COMMIT DROP
+            """
+        )
+        cursor.execute(f"TRUNCATE {REGION_PIECES}")
+        cursor.execute(
+            f"""
+            INSERT INTO {REGION_PIECES} (region_id, code, geom)
+            SELECT r.id, r.code, ST_Subdivide(r.geom, {PIECE_VERTICES})
+            FROM incidents_region r WHERE r.profile = %s
+            """,
+            [profile.regions.profile],
+        )
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {REGION_PIECES}_geom ON {REGION_PIECES} USING gist (geom)"
+        )
+        cursor.execute(f"ANALYZE {REGION_PIECES}")
 
 
 def reserve_raw_ids(count: int) -> np.ndarray:
@@ -177,9 +208,10 @@ def drop_near_duplicates() -> int:
         return cursor.rowcount
 
 
-def derive_regions(profile: Profile) -> None:
+def derive_regions(profile: Profile) -> bool:
     """Profiles with ``regions.derive: convex_hull``: create a region for every new region code
-    in the staging table, and grow the derived ones by the new points."""
+    in the staging table, and grow the derived ones by the new points. True when a boundary
+    was created or changed (the region pieces must then be rebuilt)."""
     rule = profile.regions
     with connection.cursor() as cursor:
         cursor.execute(
@@ -190,7 +222,7 @@ def derive_regions(profile: Profile) -> None:
         )
         codes = [row[0] for row in cursor.fetchall()]
         if not codes:
-            return
+            return False
         names = [_region_name(code, rule) for code in codes]
         cursor.execute(
             f"""
@@ -208,6 +240,7 @@ def derive_regions(profile: Profile) -> None:
             """,
             [rule.profile, codes, names],
         )
+        return cursor.rowcount > 0
 
 
 def hull(points: str) -> str:
@@ -254,9 +287,9 @@ def insert_incidents(profile: Profile, *, by_code: bool) -> int:
             SELECT %(source)s, s.external_id, c.id, s.occurred_at, s.reported_at, s.geom,
                 COALESCE(
                     {region_by_code}
-                    (SELECT r.id FROM incidents_region r
-                      WHERE r.profile = %(rp)s AND ST_Intersects(r.geom, s.geom)
-                      ORDER BY r.code LIMIT 1),
+                    (SELECT p.region_id FROM {REGION_PIECES} p
+                      WHERE ST_Intersects(p.geom, s.geom)
+                      ORDER BY p.code LIMIT 1),
                     (SELECT r.id FROM incidents_region r WHERE r.profile = %(rp)s
                       ORDER BY r.geom <-> s.geom, r.code LIMIT 1)
                 ),

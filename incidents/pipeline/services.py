@@ -155,6 +155,7 @@ def _run(
     try:
         with transaction.atomic():
             load.create_staging()
+            load.refresh_region_pieces(profile)
             known = known_category_codes()
             now = timezone.now()
             chunks = iter(chunks)
@@ -211,7 +212,8 @@ def _load_chunk(batch, profile, chunk: Chunk, known, now) -> ChunkCounts:
         load.drop_near_duplicates()
         clock.lap("dedupe")
         if profile.regions.derive != "none":
-            load.derive_regions(profile)
+            if load.derive_regions(profile):
+                load.refresh_region_pieces(profile)
             clock.lap("regions")
         accepted = load.insert_incidents(profile, by_code="region" in profile.columns)
         clock.lap("insert")

@@ -125,6 +125,7 @@ def prepare(history: int) -> None:
             "UPDATE incidents_clean i SET region_id = r.id FROM incidents_region r "
             "WHERE i.source = 'bench-history' AND ST_Contains(r.geom, i.geom)"
         )
+        cursor.execute("ANALYZE incidents_clean")
     Alert.objects.all().delete()
     AlertRule.objects.all().delete()
     ModelRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
@@ -155,7 +156,7 @@ def prepare(history: int) -> None:
 
 
 def start_worker(
-    queue: str, concurrency: int, fake_url: str, log: Path, pool: str = "prefork"
+    queue: str, concurrency: int, fake_url: str, log: Path, pool: str = "prefork", nice: int = 0
 ) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -170,6 +171,8 @@ def start_worker(
         "-Q", queue, "-n", f"bench-{queue}@%h", "--concurrency", str(concurrency), "--pool", pool,
         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING",
     ]  # fmt: skip
+    if nice:
+        command = ["nice", "-n", str(nice), *command]
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
@@ -290,6 +293,9 @@ def main() -> None:
         "--history", type=int, default=40_000, help="seeded incidents for analytics"
     )
     parser.add_argument("--alerts-concurrency", type=int, default=4)
+    parser.add_argument(
+        "--long-nice", type=int, default=0, help="run the long worker at this nice level"
+    )
     parser.add_argument("--alerts-pool", default="threads", choices=["threads", "prefork", "solo"])
     args = parser.parse_args()
 
@@ -304,7 +310,7 @@ def main() -> None:
         start_worker(
             "alerts", args.alerts_concurrency, fake.base_url, logs / "alerts.log", args.alerts_pool
         ),
-        start_worker("long", 1, fake.base_url, logs / "long.log"),
+        start_worker("long", 1, fake.base_url, logs / "long.log", nice=args.long_nice),
     ]
     keeper = LongJobKeeper()
     try:
@@ -345,7 +351,10 @@ def main() -> None:
                     f"own process, queue alerts, pool {args.alerts_pool}, "
                     f"concurrency {args.alerts_concurrency}"
                 ),
-                "long_worker": "own process, queue long, concurrency 1, real analytics chain",
+                "long_worker": (
+                    f"own process, queue long, concurrency 1, nice {args.long_nice}, "
+                    "real analytics chain"
+                ),
                 "seeded_history_incidents": args.history,
                 "reference_direct_send": reference,
                 "idle": idle,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -110,9 +111,32 @@ class _Checker:
 
 
 def _column(frame: pd.DataFrame, name: str | None) -> pd.Series:
+    """A column as stripped strings (object dtype), missing cells as ""."""
     if name is None or name not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    return frame[name].fillna("").astype(str).str.strip()
+    values = frame[name]
+    if values.dtype != object:
+        values = values.astype(object)
+    if values.hasnans:
+        values = values.fillna("")
+    if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+        values = values.map(str)
+    cells = values.tolist()
+    stripped = list(map(str.strip, cells))  # C-level loops: no pandas call per cell
+    if stripped != cells:
+        values = pd.Series(stripped, index=values.index, dtype=object)
+    return values
+
+
+# A whole column joined into one string is scanned in one C-level regex pass instead of a
+# Python call per cell. The separator is NUL: a cell holding NUL can only cause a false
+# hit, which just takes the per-cell path.
+_SEP = "\x00"
+_OFFSET_END = re.compile(r"(?:Z|[+-]\d\d:?\d\d)(?:\x00|$)")
+
+
+def _any_match(values: pd.Series, pattern: re.Pattern) -> bool:
+    return len(values) > 0 and pattern.search(_SEP.join(values.tolist())) is not None
 
 
 def parse_timestamps(values: pd.Series, profile: Profile) -> pd.Series:
@@ -124,7 +148,10 @@ def parse_timestamps(values: pd.Series, profile: Profile) -> pd.Series:
     present = values != ""
     if not present.any():
         return out
-    has_offset = present & values.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    if _any_match(values, _OFFSET_END):
+        has_offset = present & values.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    else:
+        has_offset = pd.Series(False, index=values.index)
     naive = present & ~has_offset
     if naive.any():
         parsed = pd.to_datetime(values[naive], format=fmt, errors="coerce")

@@ -169,7 +169,7 @@ def _csv_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterat
                 sep=profile.delimiter,
                 header=None,
                 names=names,
-                dtype=str,
+                dtype=object,
                 keep_default_na=False,
                 na_values=[],
                 chunksize=chunk_rows,

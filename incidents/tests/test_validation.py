@@ -175,3 +175,20 @@ def test_service_area_can_be_the_union_of_regions():
     assert inside is not None
     assert outside is None
     assert codes(errors) == [("latitude", "outside_service_area")]
+
+
+def test_cells_are_stripped_and_offsets_found_among_local_times_in_one_chunk():
+    profile = load_profile()
+    records = [
+        {**GOOD, "incident_id": "K-1"},
+        {**GOOD, "incident_id": " K-2 ", "category": "  theft\t", "area": " Salmiya "},
+        {**GOOD, "incident_id": "K-3", "occurred_at": "2025-05-31T19:15:00Z"},
+    ]
+    result = validate_frame(pd.DataFrame(records), profile, now=NOW, known_categories=KNOWN)
+    assert result.errors == {}
+    clean = result.clean
+    assert clean["external_id"].tolist() == ["K-1", "K-2", "K-3"]
+    assert clean["area"].tolist() == ["Salmiya"] * 3
+    assert clean["category"].tolist() == ["theft"] * 3
+    # 22:15 in Kuwait (UTC+3) and 19:15Z are the same instant.
+    assert clean["occurred_at"].nunique() == 1

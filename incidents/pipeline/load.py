@@ -89,13 +89,26 @@ def refresh_region_pieces(profile: Profile) -> None:
 
 
 def reserve_raw_ids(count: int) -> np.ndarray:
+    """``count`` ids from the raw records' sequence. They are almost always one contiguous
+    range, which travels as two numbers; only when another session drew ids in between are
+    they all fetched."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('incidents_raw', 'id')) "
-            "FROM generate_series(1, %s)",
+            """
+            SELECT min(v), max(v),
+                   CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL ELSE array_agg(v) END
+            FROM (
+                -- the sequence is looked up once (an init plan), not once per id
+                SELECT nextval((SELECT pg_get_serial_sequence('incidents_raw', 'id'))::regclass) AS v
+                FROM generate_series(1, %s)
+            ) s
+            """,
             [count],
         )
-        return np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64, count=count)
+        low, high, scattered = cursor.fetchone()
+    if scattered is not None:
+        return np.array(scattered, dtype=np.int64)
+    return np.arange(low, high + 1, dtype=np.int64)
 
 
 def _copy_text(value: str) -> str:
@@ -123,43 +136,84 @@ def copy_rejected(batch_id: int, rows: list[tuple[int, str, str]]) -> None:
 
 
 def copy_staging(clean: pd.DataFrame, row_numbers: np.ndarray, raw_ids: np.ndarray) -> None:
-    out = pd.DataFrame(
-        {
-            "row_number": row_numbers,
-            "raw_id": raw_ids,
-            "external_id": clean["external_id"].to_numpy(),
-            "has_id": np.where(clean["has_id"].to_numpy(dtype=bool), "t", "f"),
-            "category": clean["category"].to_numpy(),
-            "occurred_us": _micros(clean["occurred_at"]),
-            "reported_us": _micros(clean["reported_at"]),
-            "lon": clean["lon"].to_numpy(),
-            "lat": clean["lat"].to_numpy(),
-            "area": clean["area"].to_numpy(),
-            "block": clean["block"].to_numpy(),
-            # Nullable integers stay extension arrays: ``to_numpy()`` would turn a column
-            # with blanks into floats, and COPY rejects "2.00000000" for a smallint.
-            "severity": clean["severity"].astype("Int16").array,
-            "channel": clean["channel"].to_numpy(),
-            "description": clean["description"].to_numpy(),
-            "region_code": clean["region_code"].to_numpy(),
-        }
-    )
-    payload = out.to_csv(header=False, index=False, float_format="%.8f")
+    """COPY the valid rows of a chunk into the staging table (text format, built column by
+    column with C-level string operations: no per-cell pandas call)."""
+    columns = [
+        _int_cells(row_numbers),
+        _int_cells(raw_ids),
+        _text_cells(clean["external_id"]),
+        ["t" if v else "f" for v in clean["has_id"].to_numpy(dtype=bool).tolist()],
+        _text_cells(clean["category"]),
+        _int_cells(_micros(clean["occurred_at"])),
+        _int_cells(_micros(clean["reported_at"])),
+        _float_cells(clean["lon"]),
+        _float_cells(clean["lat"]),
+        _text_cells(clean["area"]),
+        _text_cells(clean["block"]),
+        # Nullable integers go through their mask: ``to_numpy()`` would turn a column with
+        # blanks into floats, and COPY rejects "2.0" for a smallint.
+        _int_cells(clean["severity"].astype("Int16").array),
+        _text_cells(clean["channel"]),
+        _text_cells(clean["description"]),
+        _text_cells(clean["region_code"]),
+    ]
+    payload = "\n".join(map("\t".join, zip(*columns, strict=True)))
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {STAGING}")
-        with cursor.cursor.copy(
-            f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN (FORMAT csv)"
-        ) as copy:
-            copy.write(payload)
+        if payload:
+            with cursor.cursor.copy(
+                f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN"
+            ) as copy:
+                copy.write(payload)
+                copy.write("\n")
 
 
-def _micros(values: pd.Series) -> pd.array:
+NULL = "\\N"
+_TEXT_SPECIALS = ("\\", "\t", "\n", "\r")
+
+
+def _text_cells(values: pd.Series) -> list[str]:
+    """Cells escaped for COPY's text format; missing values become empty strings."""
+    cells = values.tolist()
+    if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+        cells = ["" if _missing(v) else str(v) for v in cells]
+    joined = "".join(cells)
+    if any(c in joined for c in _TEXT_SPECIALS):
+        cells = [_copy_text_cell(c) for c in cells]
+    return cells
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _copy_text_cell(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _int_cells(values) -> list[str]:
+    """Integers as text, NA as NULL (numpy arrays or pandas nullable integer arrays)."""
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        data = values.to_numpy(dtype="int64", na_value=0).tolist()
+        missing = values.isna().tolist()
+        return [NULL if m else str(v) for v, m in zip(data, missing, strict=True)]
+    return list(map(str, np.asarray(values, dtype=np.int64).tolist()))
+
+
+def _micros(values: pd.Series):
     """Microseconds since the epoch, NA for missing times."""
     micros = values.dt.tz_convert(None).to_numpy(dtype="datetime64[us]").astype("int64")
     missing = values.isna().to_numpy()
     if not missing.any():
         return micros
     return pd.arrays.IntegerArray(micros, missing)
+
+
+def _float_cells(values: pd.Series) -> list[str]:
+    """Floats as their shortest exact text (validated rows hold only finite numbers)."""
+    return list(map(repr, values.to_numpy(dtype=float).tolist()))
 
 
 def _copy(table: str, columns: tuple[str, ...], lines: str) -> None:

@@ -12,11 +12,13 @@ from khareetaty.accounts.choices import Role
 
 PUBLIC = frozenset({"__public__"})
 ANY_ROLE = frozenset(Role.values)
+# Command staff: everyone but field supervisors, who see only their tasks and nearby hotspots.
+STAFF = frozenset({Role.VIEWER, Role.ANALYST, Role.SUPERADMIN})
 ANALYSTS = frozenset({Role.ANALYST, Role.SUPERADMIN})
 SUPERADMINS = frozenset({Role.SUPERADMIN})
 
-# The usual policy for operational data: everyone reads, analysts and up write.
-READ_ANY_WRITE_ANALYSTS = {"read": ANY_ROLE, "write": ANALYSTS}
+# The usual policy for operational data: command staff read, analysts and up write.
+READ_STAFF_WRITE_ANALYSTS = {"read": STAFF, "write": ANALYSTS}
 SUPERADMIN_ONLY = {"read": SUPERADMINS, "write": SUPERADMINS}
 
 

@@ -207,6 +207,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or "kind": give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.choices.IncidentStatus",
+        "BatchStatusEnum": "incidents.choices.BatchStatus",
+        "RunStatusEnum": "analytics.choices.RunStatus",
+        "RunKindEnum": "analytics.choices.RunKind",
+        "AlertStatusEnum": "commands.choices.AlertStatus",
+        "AlertEventKindEnum": "commands.choices.AlertEventKind",
+        "RuleKindEnum": "commands.choices.RuleKind",
+        "DeliveryStatusEnum": "commands.choices.DeliveryStatus",
+        "TaskStatusEnum": "commands.choices.TaskStatus",
+    },
 }
 
 # --- Internationalisation ----------------------------------------------------------------
@@ -278,6 +290,7 @@ CELERY_TASK_ROUTES = {
     "incidents.batch_run": {"queue": "long"},
     "incidents.intake_sweep": {"queue": "long"},
     "analytics.*": {"queue": "long"},
+    "commands.*": {"queue": "alerts"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -296,6 +309,11 @@ TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM", "")
 TWILIO_BASE_URL = env_str("TWILIO_BASE_URL", "")  # a test double or regional edge
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
+TWILIO_WHATSAPP_CONTENT_SID = env_str("TWILIO_WHATSAPP_CONTENT_SID", "")
+# Public base URL for links in messages and Twilio callbacks (and their signature checks).
+SITE_URL = env_str("SITE_URL", "")
+ESCALATION_POLICY_FILE = env_str("ESCALATION_POLICY_FILE", str(BASE_DIR / "config" / "escalation.yaml"))
 
 # --- Operability -------------------------------------------------------------------------------
 DJANGO_GUID = {
@@ -335,6 +353,7 @@ LOGGING = {
         "django_guid": {"level": "WARNING"},
         "cmdstanpy": {"level": "WARNING"},
         "prophet": {"level": "WARNING"},
+        "twilio": {"level": "WARNING"},
     },
 }
 

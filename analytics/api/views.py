@@ -23,7 +23,7 @@ from analytics.selectors import (
     risk_cell_list,
 )
 from analytics.services.runs import analytics_run_request
-from khareetaty.permissions import ANALYSTS, ANY_ROLE
+from khareetaty.permissions import ANALYSTS, ANY_ROLE, STAFF
 
 RISK_CACHE_SECONDS = 600
 EVALUATION_NOT_RUN = "not_run"
@@ -38,7 +38,7 @@ class ModelRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """``POST runs`` queues the analytics chain (analysts and up); when a chain is already
     running the answer is that run, with ``already_running: true``."""
 
-    role_access = {"list": ANY_ROLE, "retrieve": ANY_ROLE, "create": ANALYSTS}
+    role_access = {"list": STAFF, "retrieve": STAFF, "create": ANALYSTS}
     serializer_class = ModelRunSerializer
 
     def get_queryset(self):
@@ -78,7 +78,7 @@ class HotspotViewSet(viewsets.ReadOnlyModelViewSet):
 class ForecastViewSet(viewsets.ReadOnlyModelViewSet):
     """Forecast rows of one run (default the latest), filtered by region and category."""
 
-    role_access = {"read": ANY_ROLE}
+    role_access = {"read": STAFF}
     serializer_class = ForecastSerializer
     filterset_class = ForecastFilterSet
 
@@ -91,7 +91,7 @@ class ForecastViewSet(viewsets.ReadOnlyModelViewSet):
 class RiskMapView(APIView):
     """The risk grid of one run as a GeoJSON FeatureCollection, cached per run and filter."""
 
-    role_access = {"read": ANY_ROLE}
+    role_access = {"read": STAFF}
 
     def get(self, request):
         cells = risk_cell_list(
@@ -115,7 +115,7 @@ class EvaluationView(APIView):
     Before the first evaluation has run the answer is still 200, with ``status: "not_run"``
     and an empty report, so the dashboard can show "not yet" instead of an error."""
 
-    role_access = {"read": ANY_ROLE}
+    role_access = {"read": STAFF}
 
     def get(self, request):
         profile = request.query_params.get("profile")

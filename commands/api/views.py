@@ -37,16 +37,22 @@ from commands.services.deliveries import delivery_provider_status
 from commands.services.replies import ack_link_delivery, alert_acknowledge_by_link, alert_reply
 from khareetaty.accounts.choices import Role
 from khareetaty.exceptions import ApplicationError
-from khareetaty.permissions import ANALYSTS, ANY_ROLE, PUBLIC, READ_ANY_WRITE_ANALYSTS, SUPERADMINS
+from khareetaty.permissions import (
+    ANALYSTS,
+    ANY_ROLE,
+    PUBLIC,
+    READ_STAFF_WRITE_ANALYSTS,
+    STAFF,
+    SUPERADMINS,
+)
 
 ANALYSTS_AND_FIELD = ANALYSTS | {Role.FIELD_SUPERVISOR}
-COMMAND_READERS = ANALYSTS | {Role.VIEWER}
 
 
 class DashboardView(APIView):
     """``GET /api/commands/dashboard``: the command centre's summary numbers."""
 
-    role_access = {"read": ANY_ROLE}
+    role_access = {"read": STAFF}
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
@@ -146,7 +152,7 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
     serializer_class = s.AlertRuleSerializer
     filterset_class = AlertRuleFilterSet
     role_access = {
-        **READ_ANY_WRITE_ANALYSTS,
+        **READ_STAFF_WRITE_ANALYSTS,
         "suppress": ANALYSTS,
         "unsuppress": ANALYSTS,
     }
@@ -306,7 +312,7 @@ def _policy_errors(exc: PolicyInvalid) -> Response:
 class EscalationPolicyView(APIView):
     """``GET``: the active policy (parsed and as YAML) and whether the file differs."""
 
-    role_access = {"read": COMMAND_READERS}
+    role_access = {"read": STAFF}
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):

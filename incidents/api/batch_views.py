@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from incidents.api.batch_serializers import BatchCreateInputSerializer, BatchOutputSerializer
 from incidents.models import IngestBatch, RejectedRow
 from incidents.pipeline.uploads import batch_upload
-from khareetaty.permissions import ANALYSTS, ANY_ROLE
+from khareetaty.permissions import ANALYSTS, STAFF
 
 
 class _Echo:
@@ -29,8 +29,8 @@ class IngestBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_fields = ["status", "source"]
     role_access = {
-        "list": ANY_ROLE,
-        "retrieve": ANY_ROLE,
+        "list": STAFF,
+        "retrieve": STAFF,
         "create": ANALYSTS,
         "rejected": ANALYSTS,
     }

@@ -28,7 +28,8 @@ class GeoJSONTextField(GeometryField):
 class IncidentSerializer(GeoFeatureModelSerializer):
     """An incident as a GeoJSON Feature (times in the deployment's time zone)."""
 
-    geometry = GeoJSONTextField(source="geometry_json", read_only=True)
+    # Named after the model field so the OpenAPI schema describes it; rendered as "geometry".
+    geom = GeoJSONTextField(source="geometry_json", read_only=True)
     category = serializers.CharField(source="category.code")
     category_name_en = serializers.CharField(source="category.name_en")
     category_name_ar = serializers.CharField(source="category.name_ar")
@@ -38,7 +39,7 @@ class IncidentSerializer(GeoFeatureModelSerializer):
 
     class Meta:
         model = Incident
-        geo_field = "geometry"
+        geo_field = "geom"
         fields = [
             "id",
             "source",
@@ -113,11 +114,12 @@ class IncidentUpdateSerializer(_IncidentFieldsInput):
 
 
 class RegionSerializer(GeoFeatureModelSerializer):
-    geometry = GeoJSONTextField(source="geometry_json", read_only=True)
+    # Named after the model field so the OpenAPI schema describes it; rendered as "geometry".
+    geom = GeoJSONTextField(source="geometry_json", read_only=True)
 
     class Meta:
         model = Region
-        geo_field = "geometry"
+        geo_field = "geom"
         fields = ["id", "profile", "code", "name_en", "name_ar", "updated_at"]
         read_only_fields = fields
 

@@ -32,7 +32,7 @@ from incidents.selectors import (
     region_version,
 )
 from incidents.services import incident_create, incident_delete, incident_update
-from khareetaty.permissions import ANY_ROLE, READ_ANY_WRITE_ANALYSTS
+from khareetaty.permissions import ANY_ROLE, READ_STAFF_WRITE_ANALYSTS, STAFF
 
 REGIONS_CACHE_SECONDS = 24 * 3600
 
@@ -75,7 +75,7 @@ class IncidentViewSet(viewsets.ModelViewSet):
     """Incidents as GeoJSON Features, newest first, cursor-paginated and filtered
     (see ``IncidentFilterSet``). ``PUT`` and ``PATCH`` both change only the fields sent."""
 
-    role_access = {**READ_ANY_WRITE_ANALYSTS, "trace": ANY_ROLE}
+    role_access = {**READ_STAFF_WRITE_ANALYSTS, "trace": STAFF}
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilterSet
     pagination_class = IncidentCursorPagination

@@ -1,7 +1,8 @@
 """Benchmark of the analytics app on synthetic Kuwait incidents (default one million).
 
 Prints JSON: hotspot detection time and peak RSS (each in its own process, window = all) for
-DBSCAN at eps 2.2 km and 300 m and the default adaptive mode; forecast time for the demo
+DBSCAN at eps 2.2 km, 300 m and 100 m, each beside scikit-learn's DBSCAN on the same bins
+(reference, with label agreement), and the default adaptive mode; forecast time for the demo
 profile's series (6 regions x 9 categories + 6 regions + national: read counts from
 PostgreSQL, fit, write rows); the 8-fold backtest; the risk map; and, in the same run, the
 reference: PostGIS ST_ClusterDBSCAN at eps 300 m on the same points, under a
@@ -54,7 +55,9 @@ END = pd.Timestamp("2025-06-01")
 
 def synthetic(n: int, seed: int = 42) -> pd.DataFrame:
     """Clustered incidents: per governorate 40 hotspots (100-400 m) holding half the points and
-    a broad 4 km spread for the rest; three years with a Friday-Saturday weekly pattern."""
+    a broad 4 km spread for the rest; three years with a Friday-Saturday weekly pattern.
+    Exactly ``n`` rows: a fifth of weekday draws is dropped, so a quarter more are drawn."""
+    requested, n = n, int(n * 1.25) + 100
     rng = np.random.default_rng(seed)
     codes = list(CENTRES)
     region = rng.integers(0, len(codes), n)
@@ -91,11 +94,12 @@ def synthetic(n: int, seed: int = 42) -> pd.DataFrame:
             "severity": rng.integers(1, 6, n).astype(np.int16),
         }
     )[keep_weekday]
-    return frame.head(n).reset_index(drop=True)
+    return frame.head(requested).reset_index(drop=True)
 
 
-def hotspot_child(path: str, mode: str, eps: float, min_samples: int) -> None:
-    """Runs in its own process so its peak RSS is its own."""
+def hotspot_child(path: str, mode: str, eps: float, min_samples: int, method: str) -> None:
+    """Runs in its own process so its peak RSS is its own; DBSCAN labels are saved beside
+    the points for the agreement check."""
     from analytics.core.clustering import (
         AdaptiveParams,
         adaptive_hotspots,
@@ -109,7 +113,9 @@ def hotspot_child(path: str, mode: str, eps: float, min_samples: int) -> None:
     x, y = data["x"], data["y"]
     began = time.perf_counter()
     if mode == "dbscan":
-        labels = dbscan_binned(x, y, eps_m=eps, min_samples=min_samples)
+        labels = dbscan_binned(x, y, eps_m=eps, min_samples=min_samples, method=method)
+        seconds = time.perf_counter() - began
+        np.save(labels_path(path, eps, method), labels)
         clusters = int(labels.max()) + 1
         largest = float(np.bincount(labels[labels >= 0]).max() / len(x)) if clusters else 0.0
     else:
@@ -124,7 +130,7 @@ def hotspot_child(path: str, mode: str, eps: float, min_samples: int) -> None:
         largest = float(
             max(((result.labels == i).sum() for i in range(clusters)), default=0) / len(x)
         )
-    seconds = time.perf_counter() - began
+        seconds = time.perf_counter() - began
     print(
         json.dumps(
             {"seconds": round(seconds, 3), "clusters": clusters, "largest_share": round(largest, 4)}
@@ -132,8 +138,14 @@ def hotspot_child(path: str, mode: str, eps: float, min_samples: int) -> None:
     )
 
 
-def measured_child(path: str, mode: str, eps: float = 0, min_samples: int = 0) -> dict:
-    cmd = [sys.executable, __file__, "--child", path, mode, str(eps), str(min_samples)]
+def labels_path(path: str, eps: float, method: str) -> str:
+    return f"{path}.{method}.{eps:g}.npy"
+
+
+def measured_child(
+    path: str, mode: str, eps: float = 0, min_samples: int = 0, method: str = "grid"
+) -> dict:
+    cmd = [sys.executable, __file__, "--child", path, mode, str(eps), str(min_samples), method]
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: exec the measurement, stdout to the pipe
@@ -147,6 +159,34 @@ def measured_child(path: str, mode: str, eps: float = 0, min_samples: int = 0) -
     result = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"error": "no output"}
     result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
     return result
+
+
+def hotspot_report(path: str) -> dict:
+    """Each DBSCAN run (grid neighbour search, the default) beside scikit-learn's DBSCAN on
+    the same bins (the reference), with the share of points labelled alike (cluster numbers
+    included) and the adjusted Rand index; the load average is read before each run."""
+    from sklearn.metrics import adjusted_rand_score
+
+    out: dict = {}
+    for eps in (2200, 300, 100):
+        grid = {"load_average": os.getloadavg()[0], **measured_child(path, "dbscan", eps, 5)}
+        reference = {
+            "load_average": os.getloadavg()[0],
+            **measured_child(path, "dbscan", eps, 5, "sklearn"),
+        }
+        fast = np.load(labels_path(path, eps, "grid"))
+        exact = np.load(labels_path(path, eps, "sklearn"))
+        grid["agreement_with_reference"] = {
+            "same_label_share": round(float((fast == exact).mean()), 6),
+            "adjusted_rand_index": round(float(adjusted_rand_score(exact, fast)), 6),
+        }
+        out[f"dbscan_eps_{eps}_min_5"] = grid
+        out[f"reference_sklearn_dbscan_eps_{eps}_min_5"] = reference
+    out["adaptive_default"] = {
+        "load_average": os.getloadavg()[0],
+        **measured_child(path, "adaptive"),
+    }
+    return out
 
 
 def main() -> None:
@@ -187,11 +227,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "points.npz")
         np.savez(path, x=x, y=y)
-        report["hotspots"] = {
-            "dbscan_eps_2200_min_5": measured_child(path, "dbscan", 2200, 5),
-            "dbscan_eps_300_min_5": measured_child(path, "dbscan", 300, 5),
-            "adaptive_default": measured_child(path, "adaptive"),
-        }
+        report["hotspots"] = hotspot_report(path)
 
     if args.only_hotspots:
         print(json.dumps(report, indent=2))
@@ -350,6 +386,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        hotspot_child(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]))
+        hotspot_child(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
     else:
         main()

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
+from analytics.core import clustering
 from analytics.core.clustering import (
     AdaptiveParams,
     adaptive_hotspots,
@@ -58,6 +59,42 @@ def test_dbscan_eps_is_metres_on_the_ground_not_degrees():
     assert 380 < x[-1] - x[0] < 400
     assert len(set(dbscan_binned(x, y, eps_m=300, min_samples=5))) == 2
     assert len(set(dbscan_binned(x, y, eps_m=450, min_samples=5))) == 1
+
+
+def _mixed_city(rng):
+    """Blobs of very different density and size, a chain of small groups eps-ish apart,
+    and uniform noise: core, border and noise bins, clusters that touch and some that don't."""
+    parts = [
+        blob(rng, 780_000 + 900 * k, 3_250_000 + 400 * (k % 3), 150 + 90 * k, 30 + 25 * k)
+        for k in range(6)
+    ]
+    chain = [blob(rng, 772_000 + 95 * k, 3_244_000, 6, 10) for k in range(25)]
+    noise = (rng.uniform(768_000, 790_000, 3000), rng.uniform(3_240_000, 3_256_000, 3000))
+    x = np.concatenate([p[0] for p in parts + chain] + [noise[0]])
+    y = np.concatenate([p[1] for p in parts + chain] + [noise[1]])
+    return x, y
+
+
+@pytest.mark.parametrize("eps", [40.0, 100.0, 300.0])
+@pytest.mark.parametrize("min_samples", [3, 5, 25])
+def test_grid_dbscan_labels_every_point_as_scikit_learn_does(eps, min_samples):
+    x, y = _mixed_city(np.random.default_rng(7))
+    exact = dbscan_binned(x, y, eps_m=eps, min_samples=min_samples, method="sklearn")
+    fast = dbscan_binned(x, y, eps_m=eps, min_samples=min_samples, method="grid")
+    assert exact.max() >= 1 and (exact == -1).any()  # the case has clusters and noise
+    np.testing.assert_array_equal(fast, exact)
+
+
+def test_grid_dbscan_agrees_when_the_raster_is_cut_into_strips_and_pairs_are_not_kept(
+    monkeypatch,
+):
+    x, y = _mixed_city(np.random.default_rng(8))
+    exact = dbscan_binned(x, y, eps_m=100, min_samples=5, method="sklearn")
+    monkeypatch.setattr(clustering, "RASTER_CELLS", 20_000)
+    monkeypatch.setattr(clustering, "PAIR_CHUNK", 500)
+    monkeypatch.setattr(clustering, "PAIR_CACHE", 1_000)
+    fast = dbscan_binned(x, y, eps_m=100, min_samples=5)
+    np.testing.assert_array_equal(fast, exact)
 
 
 @pytest.mark.django_db

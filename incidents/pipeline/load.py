@@ -4,8 +4,10 @@ Per chunk: raw records are COPied straight into ``incidents_raw`` (ids reserved 
 clean rows can point at them), rejected rows into ``incidents_rejectedrow``, valid rows into a
 temporary staging table. One ``INSERT … SELECT`` then builds the point, joins the category,
 derives the region (region column, else point-in-polygon, else the nearest region) and the
-time features in the profile's local time, and skips duplicates (an anti-join on the unique
-key first, so a re-ingest costs index probes only, then ``ON CONFLICT DO NOTHING``).
+time features in the profile's local time, and skips duplicates: rows whose (source,
+external id) is already loaded never reach staging (``existing_external_ids``, so a
+re-ingest costs index probes only), repeats within a chunk are dropped in pandas, and
+``ON CONFLICT DO NOTHING`` covers a concurrent batch loading the same ids.
 """
 
 # ruff: noqa: S608 - SQL is built only from module constants and profile-validated integers;
@@ -227,6 +229,23 @@ def _copy(table: str, columns: tuple[str, ...], lines: str) -> None:
         copy.write("\n")
 
 
+def existing_external_ids(source: str, external_ids: list[str]) -> set[str]:
+    """Which of ``external_ids`` the source already has (index probes only). Rows already
+    loaded are dropped before staging, so re-ingesting a file skips the expensive path."""
+    if not external_ids:
+        return set()
+    with connection.cursor() as cursor:
+        # The batch's own rows are invisible to the statistics; keep it an index scan.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "SELECT external_id FROM incidents_clean WHERE source = %s AND external_id = ANY(%s)",
+            [source, external_ids],
+        )
+        found = {row[0] for row in cursor.fetchall()}
+        cursor.execute("RESET enable_seqscan")
+    return found
+
+
 def drop_near_duplicates() -> int:
     """Sources without ids: drop staged rows of the same category within one minute and
     25 metres of an existing incident or of an earlier row of the same file."""
@@ -362,11 +381,6 @@ def insert_incidents(profile: Profile, *, by_code: bool) -> int:
                            {TS.format("st.occurred_us")} AT TIME ZONE %(tz)s AS local_time,
                            ST_SetSRID(ST_MakePoint(st.lon, st.lat), 4326) AS geom
                     FROM {STAGING} st
-                    WHERE NOT EXISTS (
-                        SELECT 1 FROM incidents_clean i
-                        WHERE i.source = %(source)s AND i.external_id = st.external_id
-                        OFFSET 0  -- keeps it a per-row index probe, never a join
-                    )
                 ) t
             ) s
             JOIN incidents_category c ON c.code = s.category

@@ -208,8 +208,7 @@ def _csv_chunk(frame: pd.DataFrame, header: list[str], first_row: int) -> Chunk:
     too_many = (extra != "").any(axis=1).to_numpy()
     too_few = frame[header[-1]].isna().to_numpy() if len(header) > 1 else too_many & False
     body = frame[header].fillna("")
-    raw_text = body.to_json(orient="records", lines=True, force_ascii=False)
-    raw = raw_text.split("\n")[: len(body)]
+    raw = json_records(body)
     errors: dict[int, list[RowError]] = {}
     for pos in (too_many | too_few).nonzero()[0]:
         fields = [v for v in extra.iloc[pos].tolist() if v != ""]
@@ -223,6 +222,23 @@ def _csv_chunk(frame: pd.DataFrame, header: list[str], first_row: int) -> Chunk:
             record["_extra_fields"] = fields
             raw[pos] = json.dumps(record, ensure_ascii=False)
     return Chunk(frame=body, first_row=first_row, raw=raw, errors=errors)
+
+
+def json_records(body: pd.DataFrame) -> list[str]:
+    """Each row as a JSON object text (column → cell string), built column by column: one
+    C-level ``json.dumps`` per column, one string format per row. Control characters are
+    always escaped in JSON text, so the unit separator splits a dumped column exactly."""
+    if not len(body):
+        return []
+    keys = [json.dumps(str(c), ensure_ascii=False) for c in body.columns]
+    template = "{{" + ",".join(k.replace("{", "{{").replace("}", "}}") + ":{}" for k in keys) + "}}"
+    columns = [
+        json.dumps(body[c].tolist(), ensure_ascii=False, separators=("\x1f", ":"))[1:-1].split(
+            "\x1f"
+        )
+        for c in body.columns
+    ]
+    return list(map(template.format, *columns))
 
 
 def _json_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterator[Chunk]:

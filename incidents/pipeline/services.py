@@ -204,6 +204,15 @@ def _load_chunk(batch, profile, chunk: Chunk, known, now) -> ChunkCounts:
     )
     clock.lap("rejected")
     clean = result.clean.drop(index=[p for p in chunk.errors if p in result.clean.index])
+    # Duplicates by id never reach staging: ids already loaded, and repeats in the chunk
+    # (the first occurrence wins).
+    ids = clean["external_id"]
+    loaded = load.existing_external_ids(profile.source, ids.tolist())
+    fresh = ~ids.duplicated(keep="first")
+    if loaded:
+        fresh &= ~ids.isin(loaded)
+    clean = clean[fresh.to_numpy()]
+    clock.lap("known_ids")
     positions = clean.index.to_numpy()
     accepted = 0
     if len(clean):

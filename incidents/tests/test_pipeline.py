@@ -109,6 +109,18 @@ def test_incidents_trace_back_to_raw_row_batch_and_file(tmp_path, setup_regions)
     assert (incident.area, incident.severity, incident.channel) == ("Hawalli", 5, "public_report")
 
 
+def test_raw_records_keep_awkward_text_exactly(tmp_path, setup_regions):
+    awkward = 'He said "stop" \\ ran {away}\tthen\nleft; \\N السالمية \x01'
+    rows = [row(1, area=awkward), row(2, area=awkward, latitude="x")]
+    batch = batch_ingest_file(path=write_csv(tmp_path / "awkward.csv", rows))
+    assert_invariant(batch)
+    assert batch.accepted == 1 and batch.rejected == 1
+    for raw in RawIncident.objects.filter(batch=batch):
+        assert raw.record == {k: str(v) for k, v in rows[raw.row_number - 1].items()}
+    assert RejectedRow.objects.get().record["area"] == awkward
+    assert Incident.objects.get().area == awkward.strip()
+
+
 def test_missing_severity_takes_the_category_default(tmp_path, setup_regions):
     batch_ingest_file(path=write_csv(tmp_path / "s.csv", [row(1, category="robbery")]))
     assert Incident.objects.get().severity == 4

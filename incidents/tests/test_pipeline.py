@@ -8,7 +8,8 @@ import json
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from incidents.choices import BatchStatus
 from incidents.geo import region_for_point, time_features
@@ -119,6 +120,16 @@ def test_raw_records_keep_awkward_text_exactly(tmp_path, setup_regions):
         assert raw.record == {k: str(v) for k, v in rows[raw.row_number - 1].items()}
     assert RejectedRow.objects.get().record["area"] == awkward
     assert Incident.objects.get().area == awkward.strip()
+
+
+def test_rejection_messages_are_in_the_language_of_the_caller(tmp_path, setup_regions):
+    # Validation runs in the reader thread; it must speak the caller's language.
+    with translation.override("ar"):
+        batch_ingest_file(path=write_csv(tmp_path / "ar.csv", [row(1, category="")]))
+        expected = gettext("This field is required.")
+    assert expected != "This field is required."
+    (error,) = RejectedRow.objects.get().errors
+    assert (error["field"], error["code"], error["message"]) == ("category", "required", expected)
 
 
 def test_missing_severity_takes_the_category_default(tmp_path, setup_regions):

@@ -100,6 +100,8 @@ def dbscan_binned(
 # The neighbour search looks bins up in a dense index raster of at most this many cells
 # (int32: 32 MB), built strip by strip, so memory stays flat whatever the extent and eps.
 RASTER_CELLS = 8_000_000
+# Above this many raster cells per occupied bin, binary search in sorted keys is cheaper.
+RASTER_CELLS_PER_BIN = 1_000
 # Pairs of bins within eps are handled in chunks of about this many pairs, and kept for the
 # second pass up to PAIR_CACHE pairs (8 bytes each), else found again.
 PAIR_CHUNK = 2_000_000
@@ -200,24 +202,17 @@ def _forward_offsets(eps_m: float, edge: float):
 
 
 def _close_pairs(bins: Bins, eps_m: float):
-    """Yield ``(i, j)`` arrays of bin pairs whose means are within eps, each pair once.
-    Bins are sorted by row, so they are processed in strips of rows, each with a dense
-    index raster of the strip and the ``reach`` rows below it."""
+    """Yield ``(i, j)`` arrays of bin pairs whose means are within eps, each pair once."""
     di, dj, sure, reach = _forward_offsets(eps_m, bins.edge)
-    row, col = bins.row, bins.col
-    width = int(col.max()) + 1 + 2 * reach
-    height = max(1, min(RASTER_CELLS // width - reach, int(row[-1]) + 1))
+    width = int(bins.col.max()) + 1 + 2 * reach
+    if (int(bins.row[-1]) + 1) * width <= RASTER_CELLS_PER_BIN * len(bins.row):
+        parts = _raster_strips(bins, width, reach)
+    else:  # a vast, sparse extent (tiny eps, far outliers): a raster would be mostly empty
+        parts = [_sorted_lookup(bins, width, reach)]
     eps2 = eps_m * eps_m
-    start = 0
-    while start < len(row):
-        top = int(row[start])
-        stop = int(np.searchsorted(row, top + height))
-        last = int(np.searchsorted(row, top + height + reach))
-        raster = np.full((height + reach + 1, width), -1, dtype=np.int32)
-        raster[row[start:last] - top, col[start:last] + reach] = np.arange(start, last)
-        r, c = row[start:stop] - top, col[start:stop] + reach
+    for start, find in parts:
         for a, b, certain in zip(di, dj, sure, strict=True):
-            other = raster[r + a, c + b]
+            other = find(a, b)
             found = np.flatnonzero(other >= 0)
             j = other[found]
             i = (found + start).astype(np.int32)
@@ -227,7 +222,38 @@ def _close_pairs(bins: Bins, eps_m: float):
             dx, dy = bins.cx[i] - bins.cx[j], bins.cy[i] - bins.cy[j]
             close = dx * dx + dy * dy <= eps2
             yield i[close], j[close]
+
+
+def _raster_strips(bins: Bins, width: int, reach: int):
+    """Bins are sorted by row, so they are looked up in strips of rows, each with a dense
+    index raster of the strip and the ``reach`` rows below it. Yields ``(first bin of the
+    strip, find)``; ``find(a, b)`` gives, for each bin of the strip, the bin ``a`` rows
+    down and ``b`` columns across, or -1."""
+    row, col = bins.row, bins.col
+    height = max(1, min(RASTER_CELLS // width - reach, int(row[-1]) + 1))
+    start = 0
+    while start < len(row):
+        top = int(row[start])
+        stop = int(np.searchsorted(row, top + height))
+        last = int(np.searchsorted(row, top + height + reach))
+        raster = np.full((height + reach + 1, width), -1, dtype=np.int32)
+        raster[row[start:last] - top, col[start:last] + reach] = np.arange(start, last)
+        r, c = row[start:stop] - top, col[start:stop] + reach
+        yield start, lambda a, b, raster=raster, r=r, c=c: raster[r + a, c + b]
         start = stop
+
+
+def _sorted_lookup(bins: Bins, width: int, reach: int):
+    """``(0, find)`` as in ``_raster_strips`` for all bins at once, by binary search in the
+    bins' (sorted) row-major keys: slower per bin than a raster, but needs no raster."""
+    keys = bins.row * width + bins.col + reach
+
+    def find(a: int, b: int) -> np.ndarray:
+        wanted = keys + (a * width + b)
+        pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        return np.where(keys[pos] == wanted, pos, -1).astype(np.int32)
+
+    return 0, find
 
 
 @dataclass(frozen=True)

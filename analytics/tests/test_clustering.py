@@ -97,6 +97,16 @@ def test_grid_dbscan_agrees_when_the_raster_is_cut_into_strips_and_pairs_are_not
     np.testing.assert_array_equal(fast, exact)
 
 
+def test_grid_dbscan_agrees_with_a_far_outlier_at_a_tiny_eps():
+    """A stray point 400 km away at eps 20 m spans 80,000 x 80,000 bins: the neighbours are
+    then found by binary search instead of a raster, with the same labels."""
+    x, y = _mixed_city(np.random.default_rng(9))
+    x, y = np.r_[x, x[0] + 400_000], np.r_[y, y[0] + 400_000]
+    exact = dbscan_binned(x, y, eps_m=20, min_samples=3, method="sklearn")
+    assert exact.max() >= 1 and exact[-1] == -1
+    np.testing.assert_array_equal(dbscan_binned(x, y, eps_m=20, min_samples=3), exact)
+
+
 @pytest.mark.django_db
 def test_projection_matches_postgis():
     lon, lat = np.array([47.98, 46.6, 48.4]), np.array([29.37, 28.6, 30.05])

@@ -2,6 +2,8 @@
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -93,6 +95,7 @@ class RiskMapView(APIView):
 
     role_access = {"read": STAFF}
 
+    @extend_schema(responses=RiskCellSerializer(many=True))
     def get(self, request):
         cells = risk_cell_list(
             run_id=_int_param(request, "run"), profile=request.query_params.get("profile")
@@ -117,6 +120,7 @@ class EvaluationView(APIView):
 
     role_access = {"read": STAFF}
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         profile = request.query_params.get("profile")
         run = evaluation_latest(profile=profile)

@@ -176,11 +176,18 @@ def _run_one(job: tuple) -> SeriesResult:
 
 def pool(workers: int | None = None) -> Executor:
     """Worker processes for fits; threads when already inside a daemonic process (a Celery
-    prefork child may not fork children)."""
+    prefork child may not fork children).
+
+    Processes come from a fork server, not a plain fork: a plain fork copies the caller's
+    threads and open sockets (Celery/kombu Redis connections), and a child that touches them
+    on start-up can hang forever. The server preloads pandas and Prophet once, so each fit
+    process starts warm."""
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
     if multiprocessing.current_process().daemon:
         return ThreadPoolExecutor(max_workers=workers)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["analytics.core.forecasting", "prophet"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def forecast_many(

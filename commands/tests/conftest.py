@@ -7,6 +7,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from commands.tests.fakes import start_fake_twilio, start_smtp
+from incidents.tests.factories import RegionFactory
 from khareetaty.celery import app as celery_app
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -110,3 +111,8 @@ def alerts_worker(transactional_db):
     ) as worker:
         yield worker
     purge_alerts_queue()
+
+
+@pytest.fixture
+def hawalli():
+    return RegionFactory(code="hawalli", name_en="Hawalli", name_ar="حولي")

@@ -30,11 +30,6 @@ def _policy(policy_file):
 
 
 @pytest.fixture
-def hawalli():
-    return RegionFactory(code="hawalli", name_en="Hawalli", name_ar="حولي")
-
-
-@pytest.fixture
 def pipeline():
     return PipelineRunFactory()
 

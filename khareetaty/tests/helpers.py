@@ -11,6 +11,8 @@ MANAGE = Path(settings.BASE_DIR) / "manage.py"
 def run_manage(*args: str, env: dict[str, str] | None = None, check: bool = True):
     """Run manage.py in a fresh process, as an operator would, and capture its output."""
     full_env = {**os.environ, **(env or {})}
+    # Set by the browser-test harness (Playwright's loop in the test thread); never a real setting.
+    full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, str(MANAGE), *args],
         env=full_env,

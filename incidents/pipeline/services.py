@@ -282,13 +282,15 @@ class _Prefetch:
 
     The reader (CSV parsing, raw JSON) and, for profiles whose rules need no database,
     validation run in the thread; psycopg releases the GIL while the server works, so they
-    overlap with the COPY and INSERT of the previous chunk. At most ``depth`` chunks wait in
-    the queue, so memory stays flat. An exception in the thread is raised in the caller."""
+    overlap with the COPY and INSERT of the previous chunk. The thread builds the next chunk
+    only once the caller has taken the last one, so at most two chunks are alive and memory
+    stays flat. An exception in the thread is raised in the caller."""
 
     _DONE = object()
 
-    def __init__(self, produce: Iterator, depth: int = 1) -> None:
-        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+    def __init__(self, produce: Iterator) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._taken = threading.Semaphore(0)
         self._stop = threading.Event()
         language = translation.get_language()
         self._thread = threading.Thread(
@@ -300,7 +302,7 @@ class _Prefetch:
         translation.activate(language or settings.LANGUAGE_CODE)
         try:
             for item in produce:
-                if not self._put((item, None)):
+                if not self._put((item, None)) or not self._wait_taken():
                     return
             self._put((self._DONE, None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
@@ -317,10 +319,17 @@ class _Prefetch:
                 continue
         return False
 
+    def _wait_taken(self) -> bool:
+        while not self._stop.is_set():
+            if self._taken.acquire(timeout=0.2):
+                return True
+        return False
+
     def __iter__(self):
         try:
             while True:
                 item, exc = self._queue.get()
+                self._taken.release()
                 if exc is not None:
                     raise exc
                 if item is self._DONE:

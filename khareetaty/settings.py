@@ -353,6 +353,7 @@ LOGGING = {
         "django_guid": {"level": "WARNING"},
         "cmdstanpy": {"level": "WARNING"},
         "prophet": {"level": "WARNING"},
+        "prophet.plot": {"level": "CRITICAL"},  # "plotly missing": plots are never drawn here
         "twilio": {"level": "WARNING"},
     },
 }

@@ -237,11 +237,14 @@ def existing_external_ids(source: str, external_ids: list[str]) -> set[str]:
     with connection.cursor() as cursor:
         # The batch's own rows are invisible to the statistics; keep it an index scan.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(
+        # The driver's own cursor: with DEBUG on, Django would keep the SQL with every id
+        # interpolated in its query log, and memory would grow with the file.
+        raw = cursor.cursor
+        raw.execute(
             "SELECT external_id FROM incidents_clean WHERE source = %s AND external_id = ANY(%s)",
             [source, external_ids],
         )
-        found = {row[0] for row in cursor.fetchall()}
+        found = {row[0] for row in raw.fetchall()}
         cursor.execute("RESET enable_seqscan")
     return found
 

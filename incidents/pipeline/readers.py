@@ -157,15 +157,25 @@ def required_columns(profile: Profile) -> list[str]:
 
 def _csv_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterator[Chunk]:
     with source.open_binary() as binary:
-        text = io.TextIOWrapper(binary, encoding=source.encoding, newline="")
-        header_line = text.readline()
+        # pandas parses the bytes itself (UTF-8 natively): fed a text stream instead, its
+        # memory grows with the file. The header line is split off first; a file whose lines
+        # end in a bare CR cannot be split that way and is read as text.
+        header_bytes = binary.readline(1 << 20)
+        header_line = header_bytes.decode(source.encoding, errors="replace")
+        body_encoding = "utf-8" if source.encoding == "utf-8-sig" else source.encoding
+        stream = binary
+        if "\r" in header_line.rstrip("\r\n"):
+            binary.seek(0)
+            stream = io.TextIOWrapper(binary, encoding=source.encoding, newline="")
+            header_line = stream.readline()
         header = next(iter(pd.read_csv(io.StringIO(header_line), sep=profile.delimiter, header=None, dtype=str, keep_default_na=False).itertuples(index=False, name=None)), ())  # fmt: skip
         header = [str(h).strip() for h in header]
         _check_header(header, profile)
         names = header + [f"{_SPARE}{i}" for i in range(SPARE_COLUMNS)]
         try:
             reader = pd.read_csv(
-                text,
+                stream,
+                encoding=body_encoding,
                 sep=profile.delimiter,
                 header=None,
                 names=names,

@@ -132,6 +132,17 @@ def test_rejection_messages_are_in_the_language_of_the_caller(tmp_path, setup_re
     assert (error["field"], error["code"], error["message"]) == ("category", "required", expected)
 
 
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_endings_read_the_same(tmp_path, setup_regions, ending):
+    path = write_csv(tmp_path / "endings.csv", [row(n) for n in range(1, 6)])
+    path.write_bytes(path.read_bytes().replace(b"\n", ending.encode()))
+    batch = batch_ingest_file(path=path)
+    assert (batch.status, batch.received, batch.accepted) == (BatchStatus.DONE, 5, 5)
+    assert RawIncident.objects.get(batch=batch, row_number=5).record == {
+        k: str(v) for k, v in row(5).items()
+    }
+
+
 def test_missing_severity_takes_the_category_default(tmp_path, setup_regions):
     batch_ingest_file(path=write_csv(tmp_path / "s.csv", [row(1, category="robbery")]))
     assert Incident.objects.get().severity == 4

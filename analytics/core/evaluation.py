@@ -46,6 +46,8 @@ def evaluate_frame(
     started = time.monotonic()
     origins = fold_origins(end, params.weeks)
     start = origins[0] - pd.Timedelta(days=params.history_days)
+    if len(frame):  # no zero-filled days before the data begin: Prophet read them as a step
+        start = max(start, frame["occurred_at"].min().floor("D"))
     national = daily_matrix(frame["occurred_at"], None, start=start, end=end)["total"]
     artefact = first_of_month_excess(national[national.index < origins[0]])
     forecast_params = params.forecast
@@ -61,7 +63,12 @@ def evaluate_frame(
     counts["errors"] = rows.attrs.get("errors", [])
     counts["seconds"] = round(time.monotonic() - started, 2)
     report = {
-        "window": {"start": str(origins[0].date()), "end": str(end.date()), "folds": len(origins)},
+        "window": {
+            "start": str(origins[0].date()),
+            "end": str(end.date()),
+            "folds": len(origins),
+            "history_start": str(start.date()),
+        },
         "first_of_month": artefact,
         "counts": counts,
     }

@@ -8,8 +8,10 @@ class CommandsConfig(AppConfig):
 
     def ready(self) -> None:
         from analytics import signals as analytics_signals
-        from commands import live  # noqa: F401  (its receivers publish live map events)
-        from commands import receivers  # apps are ready only now
+        from commands import (
+            live,  # noqa: F401  (its receivers publish live map events)
+            receivers,  # apps are ready only now
+        )
         from incidents import signals as incident_signals
 
         incident_signals.incident_created.connect(

@@ -313,7 +313,9 @@ TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
 TWILIO_WHATSAPP_CONTENT_SID = env_str("TWILIO_WHATSAPP_CONTENT_SID", "")
 # Public base URL for links in messages and Twilio callbacks (and their signature checks).
 SITE_URL = env_str("SITE_URL", "")
-ESCALATION_POLICY_FILE = env_str("ESCALATION_POLICY_FILE", str(BASE_DIR / "config" / "escalation.yaml"))
+ESCALATION_POLICY_FILE = env_str(
+    "ESCALATION_POLICY_FILE", str(BASE_DIR / "config" / "escalation.yaml")
+)
 
 # --- Operability -------------------------------------------------------------------------------
 DJANGO_GUID = {

@@ -24,7 +24,14 @@ from incidents.geo import region_for_point, time_features
 from incidents.models import Category, Incident, IngestBatch, RawIncident, Region, RejectedRow
 from incidents.profiles import Profile, load_profile
 from incidents.signals import incident_created
-from incidents.validation import CleanRecord, RowError, stringify, validate_record
+from incidents.validation import (
+    NEAR_DUPLICATE_METRES,
+    NEAR_DUPLICATE_SECONDS,
+    CleanRecord,
+    RowError,
+    stringify,
+    validate_record,
+)
 from khareetaty.audit.services import audit_record
 
 # Canonical fields an update may change (``external_id`` and ``source`` identify the incident).
@@ -40,8 +47,6 @@ UPDATABLE_FIELDS = (
     "channel",
     "description",
 )
-NEAR_DUPLICATE_SECONDS = 60
-NEAR_DUPLICATE_METRES = 25
 
 
 def _errors_to_validation_error(errors: list[RowError]) -> ValidationError:

@@ -31,6 +31,11 @@ from incidents.geo import in_service_area, reproject
 from incidents.models import Category
 from incidents.profiles import FIELDS, Profile, normalise_label
 
+# Sources without ids: a record of the same category within this time and distance of
+# another is the same incident (the batch pipeline and single-record services both use it).
+NEAR_DUPLICATE_SECONDS = 60
+NEAR_DUPLICATE_METRES = 25
+
 WKT_POINT = r"^\s*(?:SRID=\d+;)?\s*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)\s*$"
 CLEAN_COLUMNS = [
     "external_id",

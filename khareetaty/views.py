@@ -1,6 +1,4 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -29,11 +27,6 @@ def metrics(request: HttpRequest) -> HttpResponse:
     ):
         return HttpResponseForbidden("Metrics are available to the internal network only.")
     return ExportToDjangoView(request)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
 
 
 class SchemaView(SpectacularAPIView):

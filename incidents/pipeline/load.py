@@ -20,6 +20,7 @@ from django.db import connection
 
 from incidents.geo import holiday_dates
 from incidents.profiles import Profile
+from incidents.validation import NEAR_DUPLICATE_METRES, NEAR_DUPLICATE_SECONDS
 
 STAGING = "_kh_ingest_staging"
 # The profile's regions cut into small pieces (ST_Subdivide) with a GiST index: a point is
@@ -250,8 +251,10 @@ def existing_external_ids(source: str, external_ids: list[str]) -> set[str]:
 
 
 def drop_near_duplicates() -> int:
-    """Sources without ids: drop staged rows of the same category within one minute and
-    25 metres of an existing incident or of an earlier row of the same file."""
+    """Sources without ids: drop staged rows of the same category within
+    NEAR_DUPLICATE_SECONDS and NEAR_DUPLICATE_METRES of an existing incident or of an earlier
+    row of the same file."""
+    window_us = NEAR_DUPLICATE_SECONDS * 1_000_000
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {STAGING} WHERE NOT has_id")
         if not cursor.fetchone()[0]:
@@ -265,17 +268,17 @@ def drop_near_duplicates() -> int:
                     EXISTS (
                         SELECT 1 FROM incidents_clean i
                         WHERE i.category_id = c.id
-                          AND i.occurred_at BETWEEN {TS.format("s.occurred_us")} - interval '1 minute'
-                                                AND {TS.format("s.occurred_us")} + interval '1 minute'
+                          AND i.occurred_at BETWEEN {TS.format("s.occurred_us")} - {window_us} * interval '1 microsecond'
+                                                AND {TS.format("s.occurred_us")} + {window_us} * interval '1 microsecond'
                           AND ST_DWithin(i.geom::geography,
-                                         ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)::geography, 25)
+                                         ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)::geography, {NEAR_DUPLICATE_METRES})
                     ) OR EXISTS (
                         SELECT 1 FROM {STAGING} t
                         WHERE NOT t.has_id AND t.category = s.category
                           AND t.row_number < s.row_number
-                          AND abs(t.occurred_us - s.occurred_us) <= 60000000
+                          AND abs(t.occurred_us - s.occurred_us) <= {window_us}
                           AND ST_DWithin(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)::geography,
-                                         ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)::geography, 25)
+                                         ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)::geography, {NEAR_DUPLICATE_METRES})
                     )
                 )
             ) d WHERE s.row_number = d.row_number

@@ -13,7 +13,7 @@ from khareetaty.accounts.api.serializers import (
     UserCreateInputSerializer,
     UserOutputSerializer,
 )
-from khareetaty.accounts.lockout import LOCKOUT_STATUS, lockout_message
+from khareetaty.accounts.lockout import lockout_response
 from khareetaty.accounts.services import user_create
 from khareetaty.audit.services import audit_record
 from khareetaty.exceptions import ApplicationError
@@ -31,9 +31,7 @@ class LoginView(TokenObtainPairView):
             serializer.is_valid(raise_exception=True)
         except AuthenticationFailed:
             if getattr(request, "axes_locked_out", False):
-                return Response(
-                    {"code": "account_locked", "detail": lockout_message()}, status=LOCKOUT_STATUS
-                )
+                return lockout_response(request)
             raise
         user_logged_in.send(sender=type(serializer.user), request=request, user=serializer.user)
         return Response(serializer.validated_data, status=status.HTTP_200_OK)

@@ -69,7 +69,7 @@ def test_repeated_failed_logins_lock_the_account(api_client, make_user, settings
     assert login(api_client, user.username, "wrong-password").status_code == 403
     locked = login(api_client, user.username)  # even the right password is refused now
     assert locked.status_code == 403
-    assert locked.data["code"] == "account_locked"
+    assert locked.json()["code"] == "account_locked"
     assert ActionLog.objects.filter(action="login_failed").count() >= settings.AXES_FAILURE_LIMIT
     assert ActionLog.objects.filter(action="lockout").exists()
 

@@ -38,9 +38,6 @@ def setup_django() -> None:
     django.setup()
 
 
-READER_STAGES = ("read", "validate")
-
-
 def peak_rss_mb() -> float:
     """This process's own peak RSS. ``ru_maxrss`` is not used on Linux: a child started
     after fork + exec inherits the parent's peak at fork (the parent that generated a
@@ -58,7 +55,8 @@ def peak_rss_mb() -> float:
 def phase_ingest(path: Path) -> dict:
     """Child process: one batch through the pipeline; reports its own peak RSS."""
     setup_django()
-    from incidents.pipeline.services import STAGE_SECONDS, batch_ingest_file
+    from incidents.pipeline.services import batch_ingest_file
+    from incidents.pipeline.timing import READER_STAGES, STAGE_SECONDS
 
     started = time.perf_counter()
     batch = batch_ingest_file(path=path, profile_name="kuwait")

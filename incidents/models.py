@@ -1,7 +1,11 @@
+import json
+from functools import partial
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from psycopg.types.json import Json
 
 from incidents.choices import BatchStatus, IncidentChannel, IncidentStatus
 
@@ -82,6 +86,27 @@ class IngestBatch(models.Model):
         return f"#{self.pk} {self.source} {self.file_name or 'api'} ({self.status})"
 
 
+class RawJSONField(models.JSONField):
+    """JSON stored as the very text received (PostgreSQL ``json``, not ``jsonb``): key order
+    and spelling are kept exactly, and storing a record needs only a syntax check instead of
+    a parse into ``jsonb``, which was the costliest part of keeping every raw record.
+    Key lookups can read values (``record__area``) but not compare them: ``json`` has no
+    equality operator."""
+
+    def db_type(self, connection) -> str:
+        return "json"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if not prepared:
+            value = self.get_prep_value(value)
+        return Json(value, dumps=partial(json.dumps, ensure_ascii=False, cls=self.encoder))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or not isinstance(value, str):
+            return value  # the driver already decoded the ``json`` column
+        return super().from_db_value(value, expression, connection)
+
+
 class RawIncident(models.Model):
     """Every received record exactly as it arrived, good or bad (the seed's incidents_raw)."""
 
@@ -96,7 +121,7 @@ class RawIncident(models.Model):
         db_index=False,  # the unique (batch, row_number) index serves lookups by batch
     )
     row_number = models.PositiveIntegerField()
-    record = models.JSONField()
+    record = RawJSONField()
 
     class Meta:
         db_table = "incidents_raw"
@@ -189,7 +214,7 @@ class RejectedRow(models.Model):
 
     batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="rejected_rows")
     row_number = models.PositiveIntegerField()
-    record = models.JSONField()
+    record = RawJSONField()
     errors = models.JSONField()
 
     class Meta:

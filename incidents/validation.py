@@ -27,7 +27,7 @@ import pandas as pd
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.geo import in_service_area, reproject
+from incidents.geo import RegionShapes, in_service_area, reproject
 from incidents.models import Category
 from incidents.profiles import FIELDS, Profile, normalise_label
 
@@ -115,7 +115,7 @@ class _Checker:
             self.errors.setdefault(int(pos), []).append(RowError(field_name, code, text))
 
 
-def _column(frame: pd.DataFrame, name: str | None) -> pd.Series:
+def stripped_column(frame: pd.DataFrame, name: str | None) -> pd.Series:
     """A column as stripped strings (object dtype), missing cells as ""."""
     if name is None or name not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index, dtype=object)
@@ -182,13 +182,15 @@ def validate_frame(
     now: dt.datetime | None = None,
     known_categories: frozenset[str] | None = None,
     canonical: bool = False,
+    shapes: RegionShapes | None = None,
 ) -> FrameResult:
-    """Validate a chunk of source records (string cells, as read) against ``profile``."""
+    """Validate a chunk of source records (string cells, as read) against ``profile``.
+    ``shapes``: the profile's regions, when the caller has loaded them already."""
     now = now or timezone.now()
     known = known_category_codes() if known_categories is None else known_categories
     frame = frame.reset_index(drop=True)
     columns = {f: f for f in FIELDS} if canonical else profile.columns
-    col = {f: _column(frame, columns.get(f)) for f in FIELDS}
+    col = {f: stripped_column(frame, columns.get(f)) for f in FIELDS}
     name = {f: columns.get(f, f) for f in FIELDS}
     check = _Checker(len(frame))
     now_ts = pd.Timestamp(now).tz_convert("UTC")
@@ -248,7 +250,7 @@ def validate_frame(
     )
     inside = np.zeros(len(frame), dtype=bool)
     if in_range.any():
-        inside[in_range] = in_service_area(lons[in_range], lats[in_range], profile)
+        inside[in_range] = in_service_area(lons[in_range], lats[in_range], profile, shapes)
     check.add(
         in_range & ~inside,
         coord_field,

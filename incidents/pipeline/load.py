@@ -1,13 +1,15 @@
-"""The database half of the pipeline: COPY into staging, then set-based SQL.
+"""The database half of the pipeline: COPY payloads, staging, and set-based SQL.
 
-Per chunk: raw records are COPied straight into ``incidents_raw`` (ids reserved up front so
-clean rows can point at them), rejected rows into ``incidents_rejectedrow``, valid rows into a
-temporary staging table. One ``INSERT … SELECT`` then builds the point, joins the category,
-derives the region (region column, else point-in-polygon, else the nearest region) and the
-time features in the profile's local time, and skips duplicates: rows whose (source,
-external id) is already loaded never reach staging (``existing_external_ids``, so a
-re-ingest costs index probes only), repeats within a chunk are dropped in pandas, and
-``ON CONFLICT DO NOTHING`` covers a concurrent batch loading the same ids.
+The reader thread turns each chunk into ready COPY text (``raw_payload``,
+``rejected_payload``, ``staging_payload``): raw records with ids reserved up front so clean
+rows can point at them, rejected rows with their errors, and the valid rows with their region
+and time features already derived in Python. The batch's connection only streams those into
+``incidents_raw``, ``incidents_rejectedrow`` and a temporary staging table and runs one
+``INSERT … SELECT`` per chunk: it builds the point, joins the category, takes the region
+(the source's region code, else the one found in Python, else the nearest) and skips
+duplicates. Rows whose (source, external id) was loaded by an earlier batch never reach
+staging (``existing_external_ids``, run by the reader), repeats within a chunk are dropped
+in pandas, and ``ON CONFLICT DO NOTHING`` covers repeats across chunks and a concurrent batch.
 """
 
 # ruff: noqa: S608 - SQL is built only from module constants and profile-validated integers;
@@ -18,16 +20,10 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
-from incidents.geo import holiday_dates
 from incidents.profiles import Profile
 from incidents.validation import NEAR_DUPLICATE_METRES, NEAR_DUPLICATE_SECONDS
 
 STAGING = "_kh_ingest_staging"
-# The profile's regions cut into small pieces (ST_Subdivide) with a GiST index: a point is
-# tested against the one or two pieces whose box holds it instead of against every whole
-# (multi)polygon of the profile, which is what made the region the costliest part of a row.
-REGION_PIECES = "_kh_ingest_region_pieces"
-PIECE_VERTICES = 64
 # Timestamps travel as microseconds since the epoch (exact, and cheap to format in pandas).
 TS = "('epoch'::timestamptz + ({}) * interval '1 microsecond')"
 STAGING_COLUMNS = (
@@ -46,7 +42,18 @@ STAGING_COLUMNS = (
     "channel",
     "description",
     "region_code",
+    "region_id",
+    "local_hour",
+    "weekday",
+    "is_weekend",
+    "is_night",
+    "is_holiday",
 )
+RAW_COLUMNS = ("id", "batch_id", "row_number", "record")
+REJECTED_COLUMNS = ("batch_id", "row_number", "record", "errors")
+# A chunk's ids are first probed with this many, evenly spaced: a chunk of a new file costs
+# one small query, and only a chunk where some are found is probed whole.
+PROBE_SAMPLE = 64
 
 
 def create_staging() -> None:
@@ -58,37 +65,13 @@ def create_staging() -> None:
                 row_number integer, raw_id bigint, external_id text, has_id boolean,
                 category text, occurred_us bigint, reported_us bigint,
                 lon float8, lat float8, area text, block text, severity smallint,
-                channel text, description text, region_code text
+                channel text, description text, region_code text, region_id bigint,
+                local_hour smallint, weekday smallint, is_weekend boolean, is_night boolean,
+                is_holiday boolean
             ) ON COMMIT DROP
             """
         )
         cursor.execute(f"TRUNCATE {STAGING}")
-
-
-def refresh_region_pieces(profile: Profile) -> None:
-    """(Re)build the temporary table of region pieces for ``profile`` (at the start of a
-    batch, and again after ``derive_regions`` changed a boundary)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            CREATE TEMP TABLE IF NOT EXISTS {REGION_PIECES} (
-                region_id bigint, code text, geom geometry(Geometry, 4326)
-            ) ON COMMIT DROP
-            """
-        )
-        cursor.execute(f"TRUNCATE {REGION_PIECES}")
-        cursor.execute(
-            f"""
-            INSERT INTO {REGION_PIECES} (region_id, code, geom)
-            SELECT r.id, r.code, ST_Subdivide(r.geom, {PIECE_VERTICES})
-            FROM incidents_region r WHERE r.profile = %s
-            """,
-            [profile.regions.profile],
-        )
-        cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS {REGION_PIECES}_geom ON {REGION_PIECES} USING gist (geom)"
-        )
-        cursor.execute(f"ANALYZE {REGION_PIECES}")
 
 
 def reserve_raw_ids(count: int) -> np.ndarray:
@@ -119,33 +102,34 @@ def _copy_text(value: str) -> str:
     return value.replace("\\", "\\\\")
 
 
-def copy_raw(batch_id: int, raw_ids: np.ndarray, first_row: int, records: list[str]) -> None:
-    lines = "\n".join(
-        f"{rid}\t{batch_id}\t{first_row + pos}\t{_copy_text(text)}"
+def raw_payload(batch_id: int, raw_ids: np.ndarray, first_row: int, records: list[str]) -> str:
+    """COPY text for ``incidents_raw`` (columns ``RAW_COLUMNS``)."""
+    return "".join(
+        f"{rid}\t{batch_id}\t{first_row + pos}\t{_copy_text(text)}\n"
         for pos, (rid, text) in enumerate(zip(raw_ids.tolist(), records, strict=True))
     )
-    _copy("incidents_raw", ("id", "batch_id", "row_number", "record"), lines)
 
 
-def copy_rejected(batch_id: int, rows: list[tuple[int, str, str]]) -> None:
-    """``rows``: (row_number, record JSON, errors JSON)."""
-    if not rows:
-        return
-    lines = "\n".join(
-        f"{batch_id}\t{number}\t{_copy_text(record)}\t{_copy_text(errors)}"
+def rejected_payload(batch_id: int, rows: list[tuple[int, str, str]]) -> str:
+    """COPY text for ``incidents_rejectedrow`` (``REJECTED_COLUMNS``); ``rows``: (row_number,
+    record JSON, errors JSON)."""
+    return "".join(
+        f"{batch_id}\t{number}\t{_copy_text(record)}\t{_copy_text(errors)}\n"
         for number, record, errors in rows
     )
-    _copy("incidents_rejectedrow", ("batch_id", "row_number", "record", "errors"), lines)
 
 
-def copy_staging(clean: pd.DataFrame, row_numbers: np.ndarray, raw_ids: np.ndarray) -> None:
-    """COPY the valid rows of a chunk into the staging table (text format, built column by
-    column with C-level string operations: no per-cell pandas call)."""
+def staging_payload(
+    clean: pd.DataFrame, row_numbers: np.ndarray, raw_ids: np.ndarray, features: pd.DataFrame
+) -> str:
+    """COPY text for the staging table (``STAGING_COLUMNS``), built column by column with
+    C-level string operations: no per-cell pandas call. ``features``: ``region_id`` and the
+    time features of each row."""
     columns = [
         _int_cells(row_numbers),
         _int_cells(raw_ids),
         _text_cells(clean["external_id"]),
-        ["t" if v else "f" for v in clean["has_id"].to_numpy(dtype=bool).tolist()],
+        _bool_cells(clean["has_id"]),
         _text_cells(clean["category"]),
         _int_cells(_micros(clean["occurred_at"])),
         _int_cells(_micros(clean["reported_at"])),
@@ -159,16 +143,23 @@ def copy_staging(clean: pd.DataFrame, row_numbers: np.ndarray, raw_ids: np.ndarr
         _text_cells(clean["channel"]),
         _text_cells(clean["description"]),
         _text_cells(clean["region_code"]),
+        _int_cells(features["region_id"].astype("Int64").array),
+        _int_cells(features["local_hour"]),
+        _int_cells(features["weekday"]),
+        _bool_cells(features["is_weekend"]),
+        _bool_cells(features["is_night"]),
+        _bool_cells(features["is_holiday"]),
     ]
-    payload = "\n".join(map("\t".join, zip(*columns, strict=True)))
+    if not len(clean):
+        return ""
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+def copy_staging(payload: str) -> None:
+    """Replace the staging table's rows with ``payload``."""
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {STAGING}")
-        if payload:
-            with cursor.cursor.copy(
-                f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN"
-            ) as copy:
-                copy.write(payload)
-                copy.write("\n")
+    copy_rows(STAGING, STAGING_COLUMNS, payload)
 
 
 NULL = "\\N"
@@ -219,35 +210,43 @@ def _float_cells(values: pd.Series) -> list[str]:
     return list(map(repr, values.to_numpy(dtype=float).tolist()))
 
 
-def _copy(table: str, columns: tuple[str, ...], lines: str) -> None:
-    if not lines:
+def _bool_cells(values) -> list[str]:
+    return ["t" if v else "f" for v in np.asarray(values, dtype=bool).tolist()]
+
+
+def copy_rows(table: str, columns: tuple[str, ...], payload: str) -> None:
+    """COPY a payload built by one of the ``*_payload`` functions into ``table``."""
+    if not payload:
         return
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
-        copy.write(lines)
-        copy.write("\n")
+        copy.write(payload)
 
 
 def existing_external_ids(source: str, external_ids: list[str]) -> set[str]:
-    """Which of ``external_ids`` the source already has (index probes only). Rows already
-    loaded are dropped before staging, so re-ingesting a file skips the expensive path."""
+    """Which of ``external_ids`` the source already has, as far as this connection can see
+    (the reader thread's own connection: batches committed before this one). A sample is
+    probed first (``PROBE_SAMPLE``), so a new file pays one small query per chunk; the probe
+    only saves work, the unique key still decides."""
+    step = len(external_ids) // PROBE_SAMPLE
+    if step > 1 and not _loaded_ids(source, external_ids[::step]):
+        return set()
+    return _loaded_ids(source, external_ids)
+
+
+def _loaded_ids(source: str, external_ids: list[str]) -> set[str]:
     if not external_ids:
         return set()
+    # The driver's own cursor: with DEBUG on, Django would keep the SQL with every id
+    # interpolated in its query log, and memory would grow with the file.
     with connection.cursor() as cursor:
-        # The batch's own rows are invisible to the statistics; keep it an index scan.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        # The driver's own cursor: with DEBUG on, Django would keep the SQL with every id
-        # interpolated in its query log, and memory would grow with the file.
-        raw = cursor.cursor
-        raw.execute(
+        cursor.cursor.execute(
             "SELECT external_id FROM incidents_clean WHERE source = %s AND external_id = ANY(%s)",
             [source, external_ids],
         )
-        found = {row[0] for row in raw.fetchall()}
-        cursor.execute("RESET enable_seqscan")
-    return found
+        return {row[0] for row in cursor.cursor.fetchall()}
 
 
 def drop_near_duplicates() -> int:
@@ -287,10 +286,9 @@ def drop_near_duplicates() -> int:
         return cursor.rowcount
 
 
-def derive_regions(profile: Profile) -> bool:
+def derive_regions(profile: Profile) -> None:
     """Profiles with ``regions.derive: convex_hull``: create a region for every new region code
-    in the staging table, and grow the derived ones by the new points. True when a boundary
-    was created or changed (the region pieces must then be rebuilt)."""
+    in the staging table, and grow the derived ones by the new points."""
     rule = profile.regions
     with connection.cursor() as cursor:
         cursor.execute(
@@ -301,7 +299,7 @@ def derive_regions(profile: Profile) -> bool:
         )
         codes = [row[0] for row in cursor.fetchall()]
         if not codes:
-            return False
+            return
         names = [_region_name(code, rule) for code in codes]
         cursor.execute(
             f"""
@@ -319,7 +317,6 @@ def derive_regions(profile: Profile) -> bool:
             """,
             [rule.profile, codes, names],
         )
-        return cursor.rowcount > 0
 
 
 def hull(points: str) -> str:
@@ -339,19 +336,12 @@ def _region_name(code: str, rule) -> str:
 
 def insert_incidents(profile: Profile, *, by_code: bool) -> int:
     """Insert the staged rows as incidents; returns how many were new."""
-    years = range(1970, 2101)
+    region_by_code = (
+        "(SELECT r.id FROM incidents_region r WHERE r.profile = %(rp)s AND r.code = s.region_code),"
+        if by_code
+        else ""
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT min(occurred_us), max(occurred_us) FROM {STAGING}")
-        low, high = cursor.fetchone()
-        if low is None:
-            return 0
-        years = range(pd.Timestamp(low, unit="us").year - 1, pd.Timestamp(high, unit="us").year + 2)
-        region_by_code = (
-            "(SELECT r.id FROM incidents_region r WHERE r.profile = %(rp)s AND r.code = s.region_code),"
-            if by_code
-            else ""
-        )
-        night = _night_sql(profile)
         # The whole batch is one transaction, so the table statistics never see the rows it
         # has added: the planner would think incidents_clean is as small as when the batch
         # began and scan it whole for each staged row. Index probes are right at any size.
@@ -363,52 +353,28 @@ def insert_incidents(profile: Profile, *, by_code: bool) -> int:
                 area, block, severity, status, channel, description, raw_id,
                 local_hour, weekday, is_weekend, is_night, is_holiday, created_at, updated_at
             )
-            SELECT %(source)s, s.external_id, c.id, s.occurred_at, s.reported_at, s.geom,
+            SELECT %(source)s, s.external_id, c.id, {TS.format("s.occurred_us")},
+                {TS.format("s.reported_us")}, s.geom,
                 COALESCE(
                     {region_by_code}
-                    (SELECT p.region_id FROM {REGION_PIECES} p
-                      WHERE ST_Intersects(p.geom, s.geom)
-                      ORDER BY p.code LIMIT 1),
+                    s.region_id,
+                    -- only when the regions changed during the batch (derived boundaries)
                     (SELECT r.id FROM incidents_region r WHERE r.profile = %(rp)s
                       ORDER BY r.geom <-> s.geom, r.code LIMIT 1)
                 ),
                 COALESCE(s.area, ''), COALESCE(s.block, ''),
                 COALESCE(s.severity, c.default_severity), 'reported', s.channel,
                 COALESCE(s.description, ''), s.raw_id,
-                s.hour, s.dow - 1, s.dow = ANY(%(weekend)s), {night},
-                s.local_date = ANY(%(holidays)s::date[]), now(), now()
+                s.local_hour, s.weekday, s.is_weekend, s.is_night, s.is_holiday, now(), now()
             FROM (
-                SELECT t.*, extract(hour FROM t.local_time)::int AS hour,
-                       extract(isodow FROM t.local_time)::int AS dow,
-                       t.local_time::date AS local_date
-                FROM (
-                    SELECT st.*, {TS.format("st.occurred_us")} AS occurred_at,
-                           {TS.format("st.reported_us")} AS reported_at,
-                           {TS.format("st.occurred_us")} AT TIME ZONE %(tz)s AS local_time,
-                           ST_SetSRID(ST_MakePoint(st.lon, st.lat), 4326) AS geom
-                    FROM {STAGING} st
-                ) t
+                SELECT st.*, ST_SetSRID(ST_MakePoint(st.lon, st.lat), 4326) AS geom
+                FROM {STAGING} st
             ) s
             JOIN incidents_category c ON c.code = s.category
             ON CONFLICT (source, external_id) DO NOTHING
             """,
-            {
-                "source": profile.source,
-                "rp": profile.regions.profile,
-                "tz": profile.timezone,
-                "weekend": list(profile.weekend),
-                "holidays": holiday_dates(profile, years),
-            },
+            {"source": profile.source, "rp": profile.regions.profile},
         )
         inserted = cursor.rowcount
         cursor.execute("RESET enable_seqscan; RESET jit")
         return inserted
-
-
-def _night_sql(profile: Profile) -> str:
-    start, end = int(profile.night_start), int(profile.night_end)
-    if start == end:
-        return "false"
-    if start < end:
-        return f"(s.hour >= {start} AND s.hour < {end})"
-    return f"(s.hour >= {start} OR s.hour < {end})"

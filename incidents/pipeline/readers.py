@@ -20,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 
 import ijson
+import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
@@ -215,25 +216,26 @@ def _check_header(header: list[str], profile: Profile) -> None:
 
 
 def _csv_chunk(frame: pd.DataFrame, header: list[str], first_row: int) -> Chunk:
+    """Rows with a field in a spare column had too many fields. A row with too few reads as
+    empty trailing cells (pandas cannot tell those apart), which validation then judges."""
     frame = frame.reset_index(drop=True)
     spare = [c for c in frame.columns if c.startswith(_SPARE)]
-    extra = frame[spare].fillna("")
-    too_many = (extra != "").any(axis=1).to_numpy()
-    too_few = frame[header[-1]].isna().to_numpy() if len(header) > 1 else too_many & False
-    body = frame[header].fillna("")
+    too_many = np.zeros(len(frame), dtype=bool)
+    for column in spare:  # column by column: an all-empty object column compares fast
+        too_many |= frame[column].to_numpy() != ""
+    body = frame[header]
     raw = json_records(body)
     errors: dict[int, list[RowError]] = {}
-    for pos in (too_many | too_few).nonzero()[0]:
-        fields = [v for v in extra.iloc[pos].tolist() if v != ""]
+    for pos in np.flatnonzero(too_many).tolist():
+        fields = [v for v in frame.loc[pos, spare].tolist() if v != ""]
         message = _("The row has %(count)s fields; the header has %(header)d.") % {
-            "count": (len(header) + len(fields)) if too_many[pos] else _("fewer"),
+            "count": len(header) + len(fields),
             "header": len(header),
         }
-        errors[int(pos)] = [RowError("(row)", "malformed_row", message)]
-        if fields:
-            record = json.loads(raw[pos])
-            record["_extra_fields"] = fields
-            raw[pos] = json.dumps(record, ensure_ascii=False)
+        errors[pos] = [RowError("(row)", "malformed_row", message)]
+        record = json.loads(raw[pos])
+        record["_extra_fields"] = fields
+        raw[pos] = json.dumps(record, ensure_ascii=False)
     return Chunk(frame=body, first_row=first_row, raw=raw, errors=errors)
 
 
@@ -243,15 +245,15 @@ def json_records(body: pd.DataFrame) -> list[str]:
     always escaped in JSON text, so the unit separator splits a dumped column exactly."""
     if not len(body):
         return []
-    keys = [json.dumps(str(c), ensure_ascii=False) for c in body.columns]
-    template = "{{" + ",".join(k.replace("{", "{{").replace("}", "}}") + ":{}" for k in keys) + "}}"
+    keys = [json.dumps(str(c), ensure_ascii=False).replace("%", "%%") for c in body.columns]
+    template = "{" + ",".join(f"{k}:%s" for k in keys) + "}"
     columns = [
         json.dumps(body[c].tolist(), ensure_ascii=False, separators=("\x1f", ":"))[1:-1].split(
             "\x1f"
         )
         for c in body.columns
     ]
-    return list(map(template.format, *columns))
+    return list(map(template.__mod__, zip(*columns, strict=True)))
 
 
 def _json_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterator[Chunk]:

@@ -8,25 +8,23 @@ nothing is and the batch is marked failed with one message. The counts always sa
 
 from __future__ import annotations
 
-import json
 import logging
-import queue
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.choices import BatchStatus
+from incidents.geo import RegionShapes
 from incidents.models import IngestBatch
 from incidents.pipeline import load
 from incidents.pipeline.files import file_move_after, intake_folders
+from incidents.pipeline.prefetch import Prefetch
+from incidents.pipeline.prepare import BatchContext, PreparedChunk, chunks_prepare
 from incidents.pipeline.readers import (
     Chunk,
     UnreadableFile,
@@ -34,17 +32,13 @@ from incidents.pipeline.readers import (
     read_chunks,
     records_chunk,
 )
+from incidents.pipeline.timing import Clock
 from incidents.profiles import Profile, load_profile
 from incidents.signals import batch_accepted
-from incidents.validation import FrameResult, known_category_codes, validate_frame
+from incidents.validation import known_category_codes
 from khareetaty.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
-# Seconds spent per stage in this process: the benchmark prints it to show where the time
-# goes. ``read`` and ``validate`` run in the reader thread, beside the database stages (raw,
-# rejected, known_ids, staging, dedupe, regions, insert); ``read_wait`` is how long the
-# loader waited for them.
-STAGE_SECONDS: Counter[str] = Counter()
 Progress = Callable[[int], None]  # called with the number of rows just processed
 
 
@@ -160,36 +154,27 @@ def _run(
     try:
         with transaction.atomic():
             load.create_staging()
-            load.refresh_region_pieces(profile)
-            known = known_category_codes()
-            now = timezone.now()
-            # Validation runs beside the reader when its rules need no database (no
-            # reprojection, no region-based service area); otherwise here, in the batch's
-            # transaction.
-            db_free = profile.crs == 4326 and not profile.service_area_regions
-            pairs = iter(
-                _Prefetch(
-                    _validated(chunks, profile, known, now)
-                    if db_free
-                    else ((chunk, None) for chunk in _read(chunks))
-                )
+            context = BatchContext(
+                batch_id=batch.pk,
+                profile=profile,
+                known_categories=known_category_codes(),
+                now=timezone.now(),
+                shapes=RegionShapes.load(profile.regions.profile),
             )
+            prepared = iter(Prefetch(chunks_prepare(chunks, context)))
             try:
                 while True:
-                    tick = time.perf_counter()
-                    pair = next(pairs, None)
-                    STAGE_SECONDS["read_wait"] += time.perf_counter() - tick
-                    if pair is None:
+                    clock = Clock()
+                    chunk = next(prepared, None)
+                    clock.lap("read_wait")
+                    if chunk is None:
                         break
-                    chunk, result = pair
-                    if result is None:
-                        result = _validate(chunk, profile, known, now)
-                    counts = _load_chunk(batch, profile, chunk, result)
+                    counts = _load_chunk(profile, chunk)
                     totals.add(counts)
                     if progress:
                         progress(counts.received)
             finally:
-                pairs.close()  # stops the reader thread if the batch ended early
+                prepared.close()  # stops the reader thread if the batch ended early
             if totals.received == 0:
                 raise UnreadableFile(_("The file holds no records."))
             _finish(batch, totals, BatchStatus.DONE, "")
@@ -200,154 +185,29 @@ def _run(
     return batch
 
 
-def _read(chunks: Iterable[Chunk]) -> Iterator[Chunk]:
-    chunks = iter(chunks)
-    while True:
-        tick = time.perf_counter()
-        chunk = next(chunks, None)
-        STAGE_SECONDS["read"] += time.perf_counter() - tick
-        if chunk is None:
-            return
-        yield chunk
-
-
-def _validated(chunks: Iterable[Chunk], profile, known, now) -> Iterator[tuple]:
-    for chunk in _read(chunks):
-        yield chunk, _validate(chunk, profile, known, now)
-
-
-def _validate(chunk: Chunk, profile, known, now) -> FrameResult:
-    tick = time.perf_counter()
-    result = validate_frame(chunk.frame, profile, now=now, known_categories=known)
-    for pos, reader_errors in chunk.errors.items():
-        result.errors[pos] = reader_errors + result.errors.get(pos, [])
-    STAGE_SECONDS["validate"] += time.perf_counter() - tick
-    return result
-
-
-def _load_chunk(batch, profile, chunk: Chunk, result: FrameResult) -> ChunkCounts:
-    size = len(chunk.raw)
-    clock = _Clock()
-    errors = result.errors
-    raw_ids = load.reserve_raw_ids(size)
-    load.copy_raw(batch.pk, raw_ids, chunk.first_row, chunk.raw)
+def _load_chunk(profile: Profile, chunk: PreparedChunk) -> ChunkCounts:
+    clock = Clock()
+    load.copy_rows("incidents_raw", load.RAW_COLUMNS, chunk.raw)
     clock.lap("raw")
-    rejected_positions = sorted(errors)
-    load.copy_rejected(
-        batch.pk,
-        [
-            (
-                chunk.first_row + pos,
-                chunk.raw[pos],
-                json.dumps([e.as_dict() for e in errors[pos]], ensure_ascii=False),
-            )
-            for pos in rejected_positions
-        ],
-    )
+    load.copy_rows("incidents_rejectedrow", load.REJECTED_COLUMNS, chunk.rejected_rows)
     clock.lap("rejected")
-    clean = result.clean.drop(index=[p for p in chunk.errors if p in result.clean.index])
-    # Duplicates by id never reach staging: ids already loaded, and repeats in the chunk
-    # (the first occurrence wins).
-    ids = clean["external_id"]
-    loaded = load.existing_external_ids(profile.source, ids.tolist())
-    fresh = ~ids.duplicated(keep="first")
-    if loaded:
-        fresh &= ~ids.isin(loaded)
-    clean = clean[fresh.to_numpy()]
-    clock.lap("known_ids")
-    positions = clean.index.to_numpy()
     accepted = 0
-    if len(clean):
-        load.copy_staging(clean, chunk.first_row + positions, raw_ids[positions])
+    if chunk.staged:
+        load.copy_staging(chunk.staging)
         clock.lap("staging")
         load.drop_near_duplicates()
         clock.lap("dedupe")
         if profile.regions.derive != "none":
-            if load.derive_regions(profile):
-                load.refresh_region_pieces(profile)
+            load.derive_regions(profile)
             clock.lap("regions")
         accepted = load.insert_incidents(profile, by_code="region" in profile.columns)
         clock.lap("insert")
-    rejected = len(rejected_positions)
     return ChunkCounts(
-        received=size,
+        received=chunk.received,
         accepted=accepted,
-        duplicates=size - rejected - accepted,
-        rejected=rejected,
+        duplicates=chunk.received - chunk.rejected - accepted,
+        rejected=chunk.rejected,
     )
-
-
-class _Prefetch:
-    """Produce the next chunks in a background thread while this one is in the database.
-
-    The reader (CSV parsing, raw JSON) and, for profiles whose rules need no database,
-    validation run in the thread; psycopg releases the GIL while the server works, so they
-    overlap with the COPY and INSERT of the previous chunk. The thread builds the next chunk
-    only once the caller has taken the last one, so at most two chunks are alive and memory
-    stays flat. An exception in the thread is raised in the caller."""
-
-    _DONE = object()
-
-    def __init__(self, produce: Iterator) -> None:
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
-        self._taken = threading.Semaphore(0)
-        self._stop = threading.Event()
-        language = translation.get_language()
-        self._thread = threading.Thread(
-            target=self._run, args=(produce, language), name="ingest-reader", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, produce: Iterator, language: str | None) -> None:
-        translation.activate(language or settings.LANGUAGE_CODE)
-        try:
-            for item in produce:
-                if not self._put((item, None)) or not self._wait_taken():
-                    return
-            self._put((self._DONE, None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            self._put((None, exc))
-        finally:
-            translation.deactivate()
-
-    def _put(self, entry) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(entry, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _wait_taken(self) -> bool:
-        while not self._stop.is_set():
-            if self._taken.acquire(timeout=0.2):
-                return True
-        return False
-
-    def __iter__(self):
-        try:
-            while True:
-                item, exc = self._queue.get()
-                self._taken.release()
-                if exc is not None:
-                    raise exc
-                if item is self._DONE:
-                    return
-                yield item
-        finally:
-            self._stop.set()
-            self._thread.join(timeout=5)
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.last = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        STAGE_SECONDS[stage] += now - self.last
-        self.last = now
 
 
 def _finish(batch: IngestBatch, totals: ChunkCounts, status: str, error: str) -> None:

@@ -1,0 +1,76 @@
+"""Run a producer in a background thread, one item ahead of its consumer."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import connections
+from django.utils import translation
+
+
+class Prefetch:
+    """Produce the next item in a background thread while the caller works on this one.
+
+    The batch pipeline reads, validates and prepares the next chunk here while its own
+    connection loads the previous one; psycopg releases the GIL while the server works, so
+    the two overlap. The thread builds the next item only once the caller has taken the last
+    one, so at most two are alive and memory stays flat. An exception in the thread is raised
+    in the caller. Database work in the thread uses the thread's own connection (closed when
+    the thread ends): it sees committed data only, never the caller's open transaction."""
+
+    _DONE = object()
+
+    def __init__(self, produce: Iterator) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._taken = threading.Semaphore(0)
+        self._stop = threading.Event()
+        language = translation.get_language()
+        self._thread = threading.Thread(
+            target=self._run, args=(produce, language), name="ingest-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, produce: Iterator, language: str | None) -> None:
+        translation.activate(language or settings.LANGUAGE_CODE)
+        try:
+            for item in produce:
+                if not self._put((item, None)) or not self._wait_taken():
+                    return
+            self._put((self._DONE, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            self._put((None, exc))
+        finally:
+            translation.deactivate()
+            connections.close_all()  # this thread's connections only
+
+    def _put(self, entry) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(entry, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _wait_taken(self) -> bool:
+        while not self._stop.is_set():
+            if self._taken.acquire(timeout=0.2):
+                return True
+        return False
+
+    def __iter__(self):
+        try:
+            while True:
+                item, exc = self._queue.get()
+                self._taken.release()
+                if exc is not None:
+                    raise exc
+                if item is self._DONE:
+                    return
+                yield item
+        finally:
+            self._stop.set()
+            self._thread.join(timeout=5)

@@ -1,11 +1,9 @@
 import json
-from functools import partial
 
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
-from psycopg.types.json import Json
 
 from incidents.choices import BatchStatus, IncidentChannel, IncidentStatus
 
@@ -87,24 +85,22 @@ class IngestBatch(models.Model):
 
 
 class RawJSONField(models.JSONField):
-    """JSON stored as the very text received (PostgreSQL ``json``, not ``jsonb``): key order
-    and spelling are kept exactly, and storing a record needs only a syntax check instead of
-    a parse into ``jsonb``, which was the costliest part of keeping every raw record.
-    Key lookups can read values (``record__area``) but not compare them: ``json`` has no
-    equality operator."""
+    """A JSON document kept as the very text received, in a ``text`` column: key order and
+    spelling are kept exactly, and storing a record costs no parse at all. ``jsonb`` (a full
+    parse) and even ``json`` (a syntax check) were the costliest part of keeping every raw
+    record, and the pipeline writes this text itself with ``json.dumps``, so it is always
+    valid. In SQL, cast it (``record::json``) to reach into it; ORM key lookups do not apply.
+    """
 
     def db_type(self, connection) -> str:
-        return "json"
+        return "text"
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if not prepared:
             value = self.get_prep_value(value)
-        return Json(value, dumps=partial(json.dumps, ensure_ascii=False, cls=self.encoder))
-
-    def from_db_value(self, value, expression, connection):
-        if value is None or not isinstance(value, str):
-            return value  # the driver already decoded the ``json`` column
-        return super().from_db_value(value, expression, connection)
+        if hasattr(value, "as_sql"):
+            return value
+        return json.dumps(value, ensure_ascii=False, cls=self.encoder)
 
 
 class RawIncident(models.Model):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,7 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {"field": self.field, "code": self.code, "message": self.message}
 
 
 @dataclass

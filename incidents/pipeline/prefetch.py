@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -22,6 +23,11 @@ class Prefetch:
     the thread ends): it sees committed data only, never the caller's open transaction."""
 
     _DONE = object()
+    # While items flow, the GIL changes hands at this interval instead of Python's 5 ms: the
+    # caller mostly waits on the database and needs the GIL back for a moment each time the
+    # server answers (many times per COPY). At 5 ms it would queue behind the busy producer
+    # and leave the server idle; a 1M-row batch took ~15 % longer.
+    SWITCH_INTERVAL_S = 0.0005
 
     def __init__(self, produce: Iterator) -> None:
         self._queue: queue.Queue = queue.Queue(maxsize=1)
@@ -62,6 +68,8 @@ class Prefetch:
         return False
 
     def __iter__(self):
+        previous_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(previous_interval, self.SWITCH_INTERVAL_S))
         try:
             while True:
                 item, exc = self._queue.get()
@@ -72,5 +80,6 @@ class Prefetch:
                     return
                 yield item
         finally:
+            sys.setswitchinterval(previous_interval)
             self._stop.set()
             self._thread.join(timeout=5)

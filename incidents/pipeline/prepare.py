@@ -43,14 +43,16 @@ class BatchContext:
 @dataclass
 class PreparedChunk:
     """A chunk as COPY payloads: every received record (``raw``), the rejected ones with their
-    errors, and the valid rows to stage (``staging``, ``staged`` rows)."""
+    errors, and the valid rows to stage (``staging``: ``staged`` rows, ``staged_without_id``
+    of them with an id derived because the source gave none)."""
 
     received: int
     rejected: int
     staged: int
-    raw: str
-    rejected_rows: str
-    staging: str
+    staged_without_id: int
+    raw: bytes
+    rejected_rows: bytes
+    staging: bytes
 
 
 def chunks_prepare(chunks: Iterable[Chunk], context: BatchContext) -> Iterator[PreparedChunk]:
@@ -85,6 +87,7 @@ def chunk_prepare(chunk: Chunk, context: BatchContext) -> PreparedChunk:
         received=size,
         rejected=len(rejected),
         staged=len(clean),
+        staged_without_id=int((~clean["has_id"]).sum()),
         raw=load.raw_payload(context.batch_id, raw_ids, chunk.first_row, chunk.raw),
         rejected_rows=load.rejected_payload(
             context.batch_id,

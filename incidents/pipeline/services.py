@@ -181,6 +181,7 @@ def _run(
             transaction.on_commit(lambda: _announce(batch))
     except UnreadableFile as exc:
         return _fail(batch, str(exc))
+    load.refresh_after_load(totals.accepted)
     logger.info("batch %s done in %.1fs: %s", batch.pk, time.monotonic() - started, totals.__dict__)
     return batch
 
@@ -195,8 +196,9 @@ def _load_chunk(profile: Profile, chunk: PreparedChunk) -> ChunkCounts:
     if chunk.staged:
         load.copy_staging(chunk.staging)
         clock.lap("staging")
-        load.drop_near_duplicates()
-        clock.lap("dedupe")
+        if chunk.staged_without_id:
+            load.drop_near_duplicates()
+            clock.lap("dedupe")
         if profile.regions.derive != "none":
             load.derive_regions(profile)
             clock.lap("regions")

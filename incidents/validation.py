@@ -133,6 +133,14 @@ def stripped_column(frame: pd.DataFrame, name: str | None) -> pd.Series:
     return values
 
 
+def nul_cells(values: pd.Series) -> np.ndarray:
+    """Which cells hold a NUL character, which PostgreSQL text cannot store (one C-level scan
+    of the joined column first: almost no column has one)."""
+    if "\x00" not in "".join(values.tolist()):
+        return np.zeros(len(values), dtype=bool)
+    return values.str.contains("\x00", regex=False).to_numpy(dtype=bool)
+
+
 # A whole column joined into one string is scanned in one C-level regex pass instead of a
 # Python call per cell. The separator is NUL: a cell holding NUL can only cause a false
 # hit, which just takes the per-cell path.
@@ -194,6 +202,14 @@ def validate_frame(
     name = {f: columns.get(f, f) for f in FIELDS}
     check = _Checker(len(frame))
     now_ts = pd.Timestamp(now).tz_convert("UTC")
+
+    for f in FIELDS:
+        check.add(
+            nul_cells(col[f]),
+            name[f],
+            "invalid_character",
+            _("The value holds a NUL character (\\x00), which cannot be stored."),
+        )
 
     # Required fields and lengths.
     required = ["category", "occurred_at"] + (["external_id"] if profile.id_required else [])

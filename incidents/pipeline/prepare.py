@@ -26,7 +26,7 @@ from incidents.pipeline import load
 from incidents.pipeline.readers import Chunk
 from incidents.pipeline.timing import Clock
 from incidents.profiles import Profile
-from incidents.validation import RowError, stripped_column, validate_frame
+from incidents.validation import RowError, nul_cells, stripped_column, validate_frame
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def chunk_prepare(chunk: Chunk, context: BatchContext) -> PreparedChunk:
 def _loaded_rows(chunk: Chunk, profile: Profile) -> np.ndarray:
     """A mask of the rows whose id an earlier batch loaded (well-formed rows only)."""
     ids = stripped_column(chunk.frame, profile.columns.get("external_id"))
-    candidates = (ids != "").to_numpy().copy()
+    candidates = (ids != "").to_numpy() & ~nul_cells(ids)  # NUL: rejected by validation
     candidates[list(chunk.errors)] = False
     if not candidates.any():
         return candidates

@@ -353,3 +353,22 @@ def test_staging_table_leaves_no_trace(tmp_path, setup_regions):
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('pg_temp._kh_ingest_staging')")
         assert cursor.fetchone()[0] is None or connection.in_atomic_block
+
+
+def test_a_nul_character_rejects_its_row_not_the_batch(tmp_path, setup_regions):
+    # PostgreSQL text cannot hold NUL: the row is rejected with the field named, the raw
+    # record keeps the character, and the rest of the file loads.
+    rows = [row(1), row(2, area="Sal\x00miya"), row(3, incident_id="K-\x003")]
+    batch = batch_ingest_file(path=write_csv(tmp_path / "nul.csv", rows))
+    assert batch.status == BatchStatus.DONE, batch.error_message
+    assert (batch.accepted, batch.rejected) == (1, 2)
+    assert_invariant(batch)
+    rejected = {r.row_number: r for r in RejectedRow.objects.filter(batch=batch)}
+    assert [(e["field"], e["code"]) for e in rejected[2].errors] == [("area", "invalid_character")]
+    assert [(e["field"], e["code"]) for e in rejected[3].errors] == [
+        ("incident_id", "invalid_character")
+    ]
+    assert rejected[2].record["area"] == "Sal\x00miya"
+    api = batch_ingest_records(records=[row(4, channel="1\x0012")])
+    assert (api.accepted, api.rejected) == (0, 1)
+    assert RejectedRow.objects.get(batch=api).errors[0]["field"] == "channel"

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 
-import factory
 import pytest
 from django.db import connection
 from django.utils import timezone, translation
@@ -385,7 +384,8 @@ def test_a_nul_character_rejects_its_row_not_the_batch(tmp_path, setup_regions):
 def test_probe_for_loaded_ids_by_range_and_one_by_one(setup_regions):
     # Ids loaded by earlier batches: a chunk of neighbouring ids is answered by one range
     # scan; ids spread over the key space fall back to looking each one up. Same answer.
-    IncidentFactory.create_batch(200, external_id=factory.Sequence(lambda n: f"A-{n:03d}"))
+    for n in range(200):
+        IncidentFactory(external_id=f"A-{n:03d}")
     neighbours = [f"A-{n:03d}" for n in range(190, 210)]
     assert load.existing_external_ids("kuwait", neighbours) == set(neighbours[:10])
     spread = ["A-000", "A-199", "B-1"]
@@ -409,6 +409,6 @@ def test_reingest_skips_loaded_ids_and_a_bulk_load_leaves_the_table_vacuumed(
     # Committed ids are found by the reader's probe and are duplicates without being
     # validated again: a garbled re-send of a loaded record does not become a rejection.
     rows[4] = row(5, latitude="garbled")
-    again = batch_ingest_file(path=write_csv(tmp_path / "again.csv", rows + [row(31)]))
+    again = batch_ingest_file(path=write_csv(tmp_path / "again.csv", [*rows, row(31)]))
     assert (again.accepted, again.duplicates, again.rejected) == (1, 30, 0)
     assert_invariant(again)

@@ -13,13 +13,14 @@ from django.utils import translation
 
 
 class Prefetch:
-    """Produce the next item in a background thread while the caller works on this one.
+    """Produce the next items in a background thread while the caller works on this one.
 
-    The batch pipeline reads, validates and prepares the next chunk here while its own
+    The batch pipeline reads, validates and prepares the next chunks here while its own
     connection loads the previous one; psycopg releases the GIL while the server works, so
-    the two overlap. The thread builds the next item only once the caller has taken the last
-    one, so at most two are alive and memory stays flat. An exception in the thread is raised
-    in the caller. Database work in the thread uses the thread's own connection (closed when
+    the two overlap. At most ``ahead`` finished items wait for the caller (and one more is
+    being built), so memory stays flat; more than one lets the thread keep working while
+    the caller spends longer on one item (a grouped insert). An exception in the thread is
+    raised in the caller. Database work in the thread uses the thread's own connection (closed when
     the thread ends): it sees committed data only, never the caller's open transaction."""
 
     _DONE = object()
@@ -29,9 +30,8 @@ class Prefetch:
     # and leave the server idle; a 1M-row batch took ~15 % longer.
     SWITCH_INTERVAL_S = 0.0005
 
-    def __init__(self, produce: Iterator) -> None:
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
-        self._taken = threading.Semaphore(0)
+    def __init__(self, produce: Iterator, ahead: int = 1) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
         language = translation.get_language()
         self._thread = threading.Thread(
@@ -43,7 +43,7 @@ class Prefetch:
         translation.activate(language or settings.LANGUAGE_CODE)
         try:
             for item in produce:
-                if not self._put((item, None)) or not self._wait_taken():
+                if not self._put((item, None)):
                     return
             self._put((self._DONE, None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
@@ -61,19 +61,12 @@ class Prefetch:
                 continue
         return False
 
-    def _wait_taken(self) -> bool:
-        while not self._stop.is_set():
-            if self._taken.acquire(timeout=0.2):
-                return True
-        return False
-
     def __iter__(self):
         previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(previous_interval, self.SWITCH_INTERVAL_S))
         try:
             while True:
                 item, exc = self._queue.get()
-                self._taken.release()
                 if exc is not None:
                     raise exc
                 if item is self._DONE:

@@ -141,9 +141,10 @@ def _format(path: Path, head: bytes) -> str:
 
 
 def read_chunks(
-    source: SourceFile, profile: Profile, chunk_rows: int = CHUNK_ROWS
+    source: SourceFile, profile: Profile, chunk_rows: int | None = None
 ) -> Iterator[Chunk]:
     """Yield the file in chunks; raises ``UnreadableFile`` if it turns out unreadable."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
     if source.format == "csv":
         yield from _csv_chunks(source, profile, chunk_rows)
     else:

@@ -26,6 +26,7 @@ from incidents.pipeline.files import file_move_after, intake_folders
 from incidents.pipeline.prefetch import Prefetch
 from incidents.pipeline.prepare import BatchContext, PreparedChunk, chunks_prepare
 from incidents.pipeline.readers import (
+    CHUNK_ROWS,
     Chunk,
     UnreadableFile,
     inspect_file,
@@ -43,17 +44,15 @@ Progress = Callable[[int], None]  # called with the number of rows just processe
 
 
 @dataclass
-class ChunkCounts:
+class BatchCounts:
     received: int = 0
     accepted: int = 0
-    duplicates: int = 0
     rejected: int = 0
 
-    def add(self, other: ChunkCounts) -> None:
-        self.received += other.received
-        self.accepted += other.accepted
-        self.duplicates += other.duplicates
-        self.rejected += other.rejected
+    @property
+    def duplicates(self) -> int:
+        """Valid records not inserted: their (source, id) or near-twin was already there."""
+        return self.received - self.accepted - self.rejected
 
 
 def batch_create(
@@ -150,10 +149,11 @@ def _run(
     batch: IngestBatch, profile: Profile, chunks: Iterable[Chunk], progress: Progress | None
 ) -> IngestBatch:
     started = time.monotonic()
-    totals = ChunkCounts()
+    totals = BatchCounts()
     try:
         with transaction.atomic():
             load.create_staging()
+            staging = load.Staging(profile)
             context = BatchContext(
                 batch_id=batch.pk,
                 profile=profile,
@@ -161,7 +161,9 @@ def _run(
                 now=timezone.now(),
                 shapes=RegionShapes.load(profile.regions.profile),
             )
-            prepared = iter(Prefetch(chunks_prepare(chunks, context)))
+            # Enough prepared chunks wait to keep the reader busy through a grouped insert.
+            ahead = max(1, load.INSERT_ROWS // CHUNK_ROWS)
+            prepared = iter(Prefetch(chunks_prepare(chunks, context), ahead=ahead))
             try:
                 while True:
                     clock = Clock()
@@ -169,10 +171,10 @@ def _run(
                     clock.lap("read_wait")
                     if chunk is None:
                         break
-                    counts = _load_chunk(profile, chunk)
-                    totals.add(counts)
+                    _load_chunk(staging, chunk, totals)
                     if progress:
-                        progress(counts.received)
+                        progress(chunk.received)
+                totals.accepted += staging.flush()
             finally:
                 prepared.close()  # stops the reader thread if the batch ended early
             if totals.received == 0:
@@ -182,37 +184,27 @@ def _run(
     except UnreadableFile as exc:
         return _fail(batch, str(exc))
     load.refresh_after_load(totals.accepted)
-    logger.info("batch %s done in %.1fs: %s", batch.pk, time.monotonic() - started, totals.__dict__)
+    logger.info(
+        "batch %s done in %.1fs: %s received, %s accepted, %s duplicates, %s rejected",
+        batch.pk, time.monotonic() - started,
+        totals.received, totals.accepted, totals.duplicates, totals.rejected,
+    )  # fmt: skip
     return batch
 
 
-def _load_chunk(profile: Profile, chunk: PreparedChunk) -> ChunkCounts:
+def _load_chunk(staging: load.Staging, chunk: PreparedChunk, totals: BatchCounts) -> None:
     clock = Clock()
     load.copy_rows("incidents_raw", load.RAW_COLUMNS, chunk.raw)
     clock.lap("raw")
     load.copy_rows("incidents_rejectedrow", load.REJECTED_COLUMNS, chunk.rejected_rows)
     clock.lap("rejected")
-    accepted = 0
     if chunk.staged:
-        load.copy_staging(chunk.staging)
-        clock.lap("staging")
-        if chunk.staged_without_id:
-            load.drop_near_duplicates()
-            clock.lap("dedupe")
-        if profile.regions.derive != "none":
-            load.derive_regions(profile)
-            clock.lap("regions")
-        accepted = load.insert_incidents(profile, by_code="region" in profile.columns)
-        clock.lap("insert")
-    return ChunkCounts(
-        received=chunk.received,
-        accepted=accepted,
-        duplicates=chunk.received - chunk.rejected - accepted,
-        rejected=chunk.rejected,
-    )
+        totals.accepted += staging.add(chunk.staging, chunk.staged, chunk.staged_without_id)
+    totals.received += chunk.received
+    totals.rejected += chunk.rejected
 
 
-def _finish(batch: IngestBatch, totals: ChunkCounts, status: str, error: str) -> None:
+def _finish(batch: IngestBatch, totals: BatchCounts, status: str, error: str) -> None:
     batch.received = totals.received
     batch.accepted = totals.accepted
     batch.duplicates = totals.duplicates
@@ -247,7 +239,7 @@ def _finish(batch: IngestBatch, totals: ChunkCounts, status: str, error: str) ->
 def _fail(batch: IngestBatch, message: str) -> IngestBatch:
     logger.warning("batch %s failed: %s", batch.pk, message)
     with transaction.atomic():
-        _finish(batch, ChunkCounts(), BatchStatus.FAILED, message)
+        _finish(batch, BatchCounts(), BatchStatus.FAILED, message)
     return batch
 
 

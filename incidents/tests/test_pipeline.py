@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from incidents.choices import BatchStatus
 from incidents.geo import region_for_point, time_features
 from incidents.models import Incident, IngestBatch, RawIncident, RejectedRow
-from incidents.pipeline import load
+from incidents.pipeline import load, readers
 from incidents.pipeline.services import batch_ingest_file, batch_ingest_records
 from incidents.profiles import load_profile
 from incidents.signals import batch_accepted
@@ -412,3 +412,21 @@ def test_reingest_skips_loaded_ids_and_a_bulk_load_leaves_the_table_vacuumed(
     again = batch_ingest_file(path=write_csv(tmp_path / "again.csv", [*rows, row(31)]))
     assert (again.accepted, again.duplicates, again.rejected) == (1, 30, 0)
     assert_invariant(again)
+
+
+def test_chunk_and_insert_group_boundaries_change_nothing(tmp_path, setup_regions, monkeypatch):
+    # Chunks of 4 rows, inserted in groups of at least 6: repeats of an id within a chunk,
+    # across chunks of one insert group and across groups are all duplicates, and the
+    # first occurrence is the one kept.
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(load, "INSERT_ROWS", 6)
+    rows = [row(n) for n in range(1, 21)]
+    rows[1] = row(1, area="second copy, same chunk")
+    rows[5] = row(3, area="second copy, next chunk")
+    rows[17] = row(4, area="second copy, later group")
+    noid = row(50, incident_id="")
+    rows[8], rows[12] = noid, {**noid, "area": "near twin, later chunk"}
+    batch = batch_ingest_file(path=write_csv(tmp_path / "bounds.csv", rows))
+    assert (batch.received, batch.accepted, batch.duplicates, batch.rejected) == (20, 16, 4, 0)
+    assert_invariant(batch)
+    assert set(Incident.objects.values_list("area", flat=True)) == {"Salmiya"}

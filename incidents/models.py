@@ -129,8 +129,11 @@ class RawIncident(models.Model):
 class Incident(models.Model):
     """A validated incident (the seed's incidents_clean), traceable to its raw record."""
 
-    source = models.CharField(_("source"), max_length=50)
-    external_id = models.CharField(_("external id"), max_length=100)
+    # Identifiers, compared byte by byte ("C"): no language rules to apply on every
+    # comparison in the unique index, and the ETL's range probe can find a chunk's smallest
+    # and largest id in Python with the same order as the index.
+    source = models.CharField(_("source"), max_length=50, db_collation="C")
+    external_id = models.CharField(_("external id"), max_length=100, db_collation="C")
     # The (category, occurred_at) and (region, occurred_at) indexes below cover these FKs, so
     # no single-column index is kept: one index less to maintain per ingested row.
     # No database constraints on category and region either: the pipeline only ever writes

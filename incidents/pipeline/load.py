@@ -287,26 +287,23 @@ def existing_external_ids(source: str, external_ids: list[str]) -> set[str]:
 
 def _loaded_ids(source: str, external_ids: list[str], limit: int | None = None) -> set[str] | None:
     """With ``limit``: the loaded ids between the smallest and largest of ``external_ids``
-    (compared in the database's collation, as the index is), or None when there are more
-    than ``limit``. Without: the loaded ids among ``external_ids``."""
+    (the column's "C" collation orders as Python does), or None when there are more than
+    ``limit``. Without: the loaded ids among ``external_ids``."""
     if not external_ids:
         return set()
-    # The ids travel as one JSON text: the driver would adapt a list element by element.
-    ids = json.dumps(external_ids, ensure_ascii=False)
     if limit is None:
         sql = """
             SELECT external_id FROM incidents_clean WHERE source = %s
             AND external_id = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))
         """
-        params = [source, ids]
+        # The ids travel as one JSON text: the driver would adapt a list element by element.
+        params = [source, json.dumps(external_ids, ensure_ascii=False)]
     else:
         sql = """
-            WITH ids AS (SELECT json_array_elements_text(%s::json) AS id)
-            SELECT external_id FROM incidents_clean WHERE source = %s
-            AND external_id BETWEEN (SELECT min(id) FROM ids) AND (SELECT max(id) FROM ids)
-            LIMIT %s
+            SELECT external_id FROM incidents_clean
+            WHERE source = %s AND external_id BETWEEN %s AND %s LIMIT %s
         """
-        params = [ids, source, limit + 1]
+        params = [source, min(external_ids), max(external_ids), limit + 1]
     # The driver's own cursor: with DEBUG on, Django would keep the SQL with every id
     # interpolated in its query log, and memory would grow with the file.
     with connection.cursor() as cursor:

@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -313,9 +314,13 @@ def test_region_by_polygon_else_nearest_region_in_the_service_area(tmp_path, set
     assert region_for_point(10.0, 10.0, profile) is None
 
 
-def test_sql_time_features_match_the_python_rules(tmp_path, setup_regions):
+def test_time_features_follow_kuwait_rules_in_the_file_and_the_single_record_paths(
+    tmp_path, setup_regions
+):
+    # Kuwait: Asia/Kuwait local time, Friday to Saturday weekend, night 20:00 to 06:00, National
+    # and Liberation Day on 25 and 26 February. Rules written out here, independently.
     profile = load_profile()
-    start = dt.datetime(2024, 2, 20, 0, 30, tzinfo=profile.tz)  # spans National/Liberation Day
+    start = dt.datetime(2024, 2, 20, 0, 30, tzinfo=profile.tz)
     times = [start + dt.timedelta(hours=7 * n) for n in range(40)]
     rows = [row(n, occurred_at=t.strftime("%Y-%m-%dT%H:%M:%S")) for n, t in enumerate(times)]
     batch_ingest_file(path=write_csv(tmp_path / "t.csv", rows))
@@ -323,10 +328,17 @@ def test_sql_time_features_match_the_python_rules(tmp_path, setup_regions):
     stored = {i.external_id: i for i in Incident.objects.all()}
     assert len(stored) == 40
     for n, moment in enumerate(times):
-        incident = stored[f"K-{n}"]
-        assert {f: getattr(incident, f) for f in fields} == time_features(moment, profile), moment
-    assert any(i.is_holiday for i in stored.values())
-    assert any(i.is_weekend for i in stored.values())
+        local = moment.astimezone(ZoneInfo("Asia/Kuwait"))
+        expected = {
+            "local_hour": local.hour,
+            "weekday": local.weekday(),
+            "is_weekend": local.strftime("%a") in ("Fri", "Sat"),
+            "is_night": local.hour >= 20 or local.hour < 6,
+            "is_holiday": (local.month, local.day) in ((2, 25), (2, 26)),
+        }
+        assert {f: getattr(stored[f"K-{n}"], f) for f in fields} == expected, moment
+        assert time_features(moment.astimezone(dt.UTC), profile) == expected, moment
+    assert {i.is_holiday for i in stored.values()} == {True, False}
 
 
 def test_accepted_batch_is_audited_and_announced_after_commit(

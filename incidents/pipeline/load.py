@@ -5,11 +5,12 @@ The reader thread turns each chunk into ready COPY text (``raw_payload``,
 rows can point at them, rejected rows with their errors, and the valid rows with their region
 and time features already derived in Python. The batch's connection only streams those into
 ``incidents_raw``, ``incidents_rejectedrow`` and a temporary staging table and runs one
-``INSERT … SELECT`` per chunk: it builds the point, joins the category, takes the region
+``INSERT … SELECT`` per few chunks (``Staging``): it builds the point, joins the category, takes the region
 (the source's region code, else the one found in Python, else the nearest) and skips
 duplicates. Rows whose (source, external id) was loaded by an earlier batch never reach
 staging (``existing_external_ids``, run by the reader), repeats within a chunk are dropped
-in pandas, and ``ON CONFLICT DO NOTHING`` covers repeats across chunks and a concurrent batch.
+in pandas, and ``ON CONFLICT DO NOTHING`` covers repeats across chunks and a concurrent batch
+(within one statement too: the first staged row wins).
 """
 
 # ruff: noqa: S608 - SQL is built only from module constants and profile-validated integers;

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -27,6 +28,10 @@ from incidents.pipeline.readers import Chunk
 from incidents.pipeline.timing import Clock
 from incidents.profiles import Profile
 from incidents.validation import RowError, nul_cells, stripped_column, validate_frame
+
+# The ids staged from this many chunks before are remembered, so a record re-sent a little
+# later in the same file is a duplicate here, not a key conflict in the insert (``load``).
+RECENT_CHUNKS = 4
 
 
 @dataclass(frozen=True)
@@ -51,22 +56,24 @@ class PreparedChunk:
     staged: int
     staged_without_id: int
     raw: bytes
+    raw_columns: tuple[str, ...]
     rejected_rows: bytes
     staging: bytes
 
 
 def chunks_prepare(chunks: Iterable[Chunk], context: BatchContext) -> Iterator[PreparedChunk]:
     chunks = iter(chunks)
+    recent = RecentIds()
     while True:
         clock = Clock()
         chunk = next(chunks, None)
         clock.lap("read")
         if chunk is None:
             return
-        yield chunk_prepare(chunk, context)
+        yield chunk_prepare(chunk, context, recent)
 
 
-def chunk_prepare(chunk: Chunk, context: BatchContext) -> PreparedChunk:
+def chunk_prepare(chunk: Chunk, context: BatchContext, recent: RecentIds) -> PreparedChunk:
     profile = context.profile
     size = len(chunk.raw)
     clock = Clock()
@@ -74,32 +81,47 @@ def chunk_prepare(chunk: Chunk, context: BatchContext) -> PreparedChunk:
     clock.lap("probe")
     positions = np.flatnonzero(~known)
     errors, clean = _validate(chunk, positions, context)
+    clean = recent.drop_seen(clean)
     clock.lap("validate")
-    raw_ids = load.reserve_raw_ids(size)
-    rows = clean.index.to_numpy()
-    features = time_features_frame(clean["occurred_at"], profile)
-    region_ids = context.shapes.locate(clean["lon"].to_numpy(), clean["lat"].to_numpy())
-    features["region_id"] = pd.array(
-        np.where(region_ids == NO_REGION, None, region_ids), dtype="Int64"
-    )
     rejected = sorted(errors)
+    raw_ids = None
+    staging = b""
+    if len(clean):
+        # Clean rows point at their raw record, so the raw ids are drawn here; a chunk with
+        # nothing to stage (a file loaded before) leaves the numbering to the table.
+        raw_ids = load.reserve_raw_ids(size)
+        staging = _staging(clean, chunk.first_row, raw_ids, context)
     prepared = PreparedChunk(
         received=size,
         rejected=len(rejected),
         staged=len(clean),
         staged_without_id=int((~clean["has_id"]).sum()),
         raw=load.raw_payload(context.batch_id, raw_ids, chunk.first_row, chunk.raw),
+        raw_columns=load.RAW_COLUMNS if raw_ids is not None else load.RAW_COLUMNS[1:],
         rejected_rows=load.rejected_payload(
             context.batch_id,
             [
-                (chunk.first_row + pos, chunk.raw[pos], _errors_json(errors[pos]))
+                (chunk.first_row + pos, chunk.raw.record(pos), _errors_json(errors[pos]))
                 for pos in rejected
             ],
         ),
-        staging=load.staging_payload(clean, chunk.first_row + rows, raw_ids[rows], features),
+        staging=staging,
     )
     clock.lap("prepare")
     return prepared
+
+
+def _staging(
+    clean: pd.DataFrame, first_row: int, raw_ids: np.ndarray, context: BatchContext
+) -> bytes:
+    """The valid rows' COPY text, with their region and time features."""
+    rows = clean.index.to_numpy()
+    features = time_features_frame(clean["occurred_at"], context.profile)
+    region_ids = context.shapes.locate(clean["lon"].to_numpy(), clean["lat"].to_numpy())
+    features["region_id"] = pd.array(
+        np.where(region_ids == NO_REGION, None, region_ids), dtype="Int64"
+    )
+    return load.staging_payload(clean, first_row + rows, raw_ids[rows], features)
 
 
 def _loaded_rows(chunk: Chunk, profile: Profile) -> np.ndarray:
@@ -131,6 +153,30 @@ def _validate(
     clean = result.clean.set_axis(positions[result.clean.index.to_numpy()])
     clean = clean[~clean.index.isin(list(chunk.errors))]
     return errors, clean[~clean["external_id"].duplicated(keep="first").to_numpy()]
+
+
+class RecentIds:
+    """The ids staged from the last ``RECENT_CHUNKS`` chunks. A staged id is never in the
+    window already, so each id belongs to one chunk and leaves with it."""
+
+    def __init__(self) -> None:
+        self.chunks: deque[list[str]] = deque()
+        self.ids: set[str] = set()
+
+    def drop_seen(self, clean: pd.DataFrame) -> pd.DataFrame:
+        """``clean`` without the rows whose id is in the window; then remembers the rest."""
+        ids = clean["external_id"].tolist()
+        if self.ids:
+            seen = self.ids.__contains__
+            fresh = [not seen(i) for i in ids]
+            if not all(fresh):
+                clean = clean[fresh]
+                ids = clean["external_id"].tolist()
+        if len(self.chunks) == RECENT_CHUNKS:
+            self.ids.difference_update(self.chunks.popleft())
+        self.chunks.append(ids)
+        self.ids.update(ids)
+        return clean
 
 
 def _errors_json(errors: list[RowError]) -> str:

@@ -43,14 +43,39 @@ class UnreadableFile(Exception):
 
 
 @dataclass
+class RawRecords:
+    """Each row's record exactly as received, as JSON text, held as ``parts``: the pieces of
+    one record in order, each either a text shared by every record (a key) or a list with
+    one text per record (a cell). The text of a whole record is built only once, straight
+    into the COPY payload (``load.raw_payload``). ``replaced``: whole records by position
+    that the parts do not give (a malformed row's extra fields)."""
+
+    parts: list[str | list[str]]
+    size: int
+    replaced: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of_texts(cls, texts: list[str]) -> RawRecords:
+        return cls([texts], len(texts))
+
+    def __len__(self) -> int:
+        return self.size
+
+    def record(self, pos: int) -> str:
+        if pos in self.replaced:
+            return self.replaced[pos]
+        return "".join(part if isinstance(part, str) else part[pos] for part in self.parts)
+
+
+@dataclass
 class Chunk:
     """``frame``: string cells by source column, positional index; ``first_row``: the row
     number (1-based, header excluded) of the frame's first row; ``raw``: each row's record
-    exactly as received, as JSON text; ``errors``: reader errors by position."""
+    exactly as received; ``errors``: reader errors by position."""
 
     frame: pd.DataFrame
     first_row: int
-    raw: list[str]
+    raw: RawRecords
     errors: dict[int, list[RowError]] = field(default_factory=dict)
 
 
@@ -240,27 +265,24 @@ def _csv_chunk(frame: pd.DataFrame, header: list[str], first_row: int) -> Chunk:
             "header": len(header),
         }
         errors[pos] = [RowError("(row)", "malformed_row", message)]
-        record = json.loads(raw[pos])
+        record = json.loads(raw.record(pos))
         record["_extra_fields"] = fields
-        raw[pos] = json.dumps(record, ensure_ascii=False)
+        raw.replaced[pos] = json.dumps(record, ensure_ascii=False)
     return Chunk(frame=body, first_row=first_row, raw=raw, errors=errors)
 
 
-def json_records(body: pd.DataFrame) -> list[str]:
-    """Each row as a JSON object text (column → cell string), built column by column: one
-    C-level ``json.dumps`` per column, one string format per row. Control characters are
-    always escaped in JSON text, so the unit separator splits a dumped column exactly."""
-    if not len(body):
-        return []
-    keys = [json.dumps(str(c), ensure_ascii=False).replace("%", "%%") for c in body.columns]
-    template = "{" + ",".join(f"{k}:%s" for k in keys) + "}"
-    columns = [
-        json.dumps(body[c].tolist(), ensure_ascii=False, separators=("\x1f", ":"))[1:-1].split(
-            "\x1f"
-        )
-        for c in body.columns
-    ]
-    return list(map(template.__mod__, zip(*columns, strict=True)))
+def json_records(body: pd.DataFrame) -> RawRecords:
+    """Each row as a JSON object (column → cell string), built column by column: one C-level
+    ``json.dumps`` per column. Control characters are always escaped in JSON text, so the
+    unit separator splits a dumped column exactly."""
+    parts: list[str | list[str]] = []
+    for i, column in enumerate(body.columns):
+        key = json.dumps(str(column), ensure_ascii=False)
+        cells = body[column].tolist()
+        dumped = json.dumps(cells, ensure_ascii=False, separators=("\x1f", ":"))
+        parts += [("," if i else "{") + key + ":", dumped[1:-1].split("\x1f") if cells else []]
+    parts.append("}")
+    return RawRecords(parts, len(body))
 
 
 def _json_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterator[Chunk]:
@@ -314,7 +336,9 @@ def records_chunk(
         if problem:
             errors[pos] = [problem]
     frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
-    return Chunk(frame=frame.fillna(""), first_row=first_row, raw=raw, errors=errors)
+    return Chunk(
+        frame=frame.fillna(""), first_row=first_row, raw=RawRecords.of_texts(raw), errors=errors
+    )
 
 
 def _flatten(item, profile: Profile, geojson: bool) -> tuple[dict, RowError | None]:

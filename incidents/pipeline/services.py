@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,10 +125,11 @@ def batch_ingest_records(
     )
     batch.refresh_from_db()
     profile = load_profile(profile_name)
-    chunks = (
-        records_chunk(records[i : i + 50_000], profile, i + 1)
-        for i in range(0, max(len(records), 1), 50_000)
-    )
+
+    def chunks() -> Iterator[Chunk]:
+        for i in range(0, max(len(records), 1), 50_000):
+            yield records_chunk(records[i : i + 50_000], profile, i + 1)
+
     return _run(batch, profile, chunks, None)
 
 
@@ -142,18 +143,49 @@ def _run_file(batch: IngestBatch, path: Path, progress: Progress | None) -> Inge
         file_sha256=source.sha256, file_format=source.format
     )
     batch.file_sha256, batch.file_format = source.sha256, source.format
-    return _run(batch, profile, read_chunks(source, profile), progress)
+    return _run(batch, profile, lambda: read_chunks(source, profile), progress)
 
 
 def _run(
-    batch: IngestBatch, profile: Profile, chunks: Iterable[Chunk], progress: Progress | None
+    batch: IngestBatch,
+    profile: Profile,
+    chunks: Callable[[], Iterable[Chunk]],
+    progress: Progress | None,
 ) -> IngestBatch:
+    """Run the batch with optimistic inserts; if a key collides (``load.IdConflict``), the
+    work is rolled back and done again, skipping keys already loaded as it goes."""
     started = time.monotonic()
+    try:
+        try:
+            totals = _load_all(batch, profile, chunks(), progress, tolerant=False)
+        except load.IdConflict as exc:
+            logger.info("batch %s runs again, tolerating loaded ids: %s", batch.pk, exc)
+            totals = _load_all(batch, profile, chunks(), progress, tolerant=True)
+    except UnreadableFile as exc:
+        return _fail(batch, str(exc))
+    load.refresh_after_load(totals.accepted)
+    logger.info(
+        "batch %s done in %.1fs: %s received, %s accepted, %s duplicates, %s rejected",
+        batch.pk, time.monotonic() - started,
+        totals.received, totals.accepted, totals.duplicates, totals.rejected,
+    )  # fmt: skip
+    return batch
+
+
+def _load_all(
+    batch: IngestBatch,
+    profile: Profile,
+    chunks: Iterable[Chunk],
+    progress: Progress | None,
+    *,
+    tolerant: bool,
+) -> BatchCounts:
+    """Load every chunk in one transaction and finish the batch; returns its counts."""
     totals = BatchCounts()
     try:
         with transaction.atomic():
             load.create_staging()
-            staging = load.Staging(profile)
+            staging = load.Staging(profile, tolerant=tolerant)
             context = BatchContext(
                 batch_id=batch.pk,
                 profile=profile,
@@ -181,20 +213,16 @@ def _run(
                 raise UnreadableFile(_("The file holds no records."))
             _finish(batch, totals, BatchStatus.DONE, "")
             transaction.on_commit(lambda: _announce(batch))
-    except UnreadableFile as exc:
-        return _fail(batch, str(exc))
-    load.refresh_after_load(totals.accepted)
-    logger.info(
-        "batch %s done in %.1fs: %s received, %s accepted, %s duplicates, %s rejected",
-        batch.pk, time.monotonic() - started,
-        totals.received, totals.accepted, totals.duplicates, totals.rejected,
-    )  # fmt: skip
-    return batch
+    except load.IdConflict:
+        if progress:
+            progress(-totals.received)  # the rows are read again
+        raise
+    return totals
 
 
 def _load_chunk(staging: load.Staging, chunk: PreparedChunk, totals: BatchCounts) -> None:
     clock = Clock()
-    load.copy_rows("incidents_raw", load.RAW_COLUMNS, chunk.raw)
+    load.copy_rows("incidents_raw", chunk.raw_columns, chunk.raw)
     clock.lap("raw")
     load.copy_rows("incidents_rejectedrow", load.REJECTED_COLUMNS, chunk.rejected_rows)
     clock.lap("rejected")

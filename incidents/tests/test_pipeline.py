@@ -262,7 +262,8 @@ def test_malformed_csv_rows_are_rejected_not_fatal(tmp_path, setup_regions):
     raw = dict(RawIncident.objects.filter(batch=batch).values_list("row_number", "record"))
     assert raw[2] == extra.record
     assert raw[1] == row(1)  # the rows around it are kept as received
-    assert raw[3] == dict(zip(COLUMNS, list(row(3).values())[:3] + [""] * (len(COLUMNS) - 3)))
+    short = list(row(3).values())[:3]
+    assert raw[3] == dict(zip(COLUMNS, short + [""] * (len(COLUMNS) - 3), strict=True))
 
 
 def test_json_arrays_and_geojson_feature_collections(tmp_path, setup_regions):

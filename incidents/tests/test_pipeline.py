@@ -71,7 +71,8 @@ def setup_regions():
 def assert_invariant(batch: IngestBatch) -> None:
     batch.refresh_from_db()
     assert batch.received == batch.accepted + batch.duplicates + batch.rejected
-    assert RawIncident.objects.filter(batch=batch).count() == batch.received
+    numbers = RawIncident.objects.filter(batch=batch).values_list("row_number", flat=True)
+    assert sorted(numbers) == list(range(1, batch.received + 1))  # each record once
     assert RejectedRow.objects.filter(batch=batch).count() == batch.rejected
 
 

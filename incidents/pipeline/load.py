@@ -98,22 +98,26 @@ def create_staging() -> None:
         cursor.execute(f"TRUNCATE {STAGING}")
 
 
-def reserve_raw_ids(count: int) -> np.ndarray:
-    """``count`` ids from the raw records' sequence. They are almost always one contiguous
-    range, which travels as two numbers; only when another session drew ids in between are
-    they all fetched."""
+def raw_id_sequence() -> int:
+    """The OID of the raw records' id sequence, looked up once per batch: cast from text
+    inside ``reserve_raw_ids`` it would be looked up again for every id (three times the cost)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('incidents_raw', 'id')::regclass::oid")
+        return cursor.fetchone()[0]
+
+
+def reserve_raw_ids(sequence: int, count: int) -> np.ndarray:
+    """``count`` ids from the raw records' sequence (``raw_id_sequence``). They are almost
+    always one contiguous range, which travels as two numbers; only when another session
+    drew ids in between are they all fetched."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT min(v), max(v),
                    CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL ELSE array_agg(v) END
-            FROM (
-                -- the sequence is looked up once (an init plan), not once per id
-                SELECT nextval((SELECT pg_get_serial_sequence('incidents_raw', 'id'))::regclass) AS v
-                FROM generate_series(1, %s)
-            ) s
+            FROM (SELECT nextval(%s::oid::regclass) AS v FROM generate_series(1, %s)) s
             """,
-            [count],
+            [sequence, count],
         )
         low, high, scattered = cursor.fetchone()
     if scattered is not None:
@@ -131,8 +135,7 @@ def raw_payload(
     batch_id: int, raw_ids: np.ndarray | None, first_row: int, records: RawRecords
 ) -> bytes:
     """COPY text for ``incidents_raw``: columns ``RAW_COLUMNS``, or without ``id`` (the
-    table's own sequence numbers them) when ``raw_ids`` is None. The pieces of every line are
-    laid out in one list by slice assignment and joined once: no string format per row."""
+    table's own sequence numbers them) when ``raw_ids`` is None."""
     size = len(records)
     numbers = range(first_row, first_row + size)
     if raw_ids is None:
@@ -141,14 +144,22 @@ def raw_payload(
         heads = list(
             map(f"%d\t{batch_id}\t%d\t".__mod__, zip(raw_ids.tolist(), numbers, strict=True))
         )
-    parts = [heads, *records.parts, "\n"]
+    pieces = lines_pieces([heads, *records.parts, "\n"], size)
+    stride = len(records.parts) + 2
+    for pos, record in records.replaced.items():
+        pieces[pos * stride + 1 : (pos + 1) * stride - 1] = [record] + [""] * (stride - 3)
+    return "".join(pieces).replace("\\", "\\\\").encode()
+
+
+def lines_pieces(parts: list[str | list[str]], size: int) -> list[str]:
+    """The pieces of ``size`` lines in order, laid out by slice assignment (no string
+    operation per line): each part is a text repeated on every line or a list with one
+    text per line. ``"".join`` of the result is the text of all lines."""
     stride = len(parts)
     pieces: list[str] = [""] * (size * stride)
     for offset, part in enumerate(parts):
         pieces[offset::stride] = [part] * size if isinstance(part, str) else part
-    for pos, record in records.replaced.items():
-        pieces[pos * stride + 1 : (pos + 1) * stride - 1] = [record] + [""] * (stride - 3)
-    return "".join(pieces).replace("\\", "\\\\").encode()
+    return pieces
 
 
 def rejected_payload(batch_id: int, rows: list[tuple[int, str, str]]) -> bytes:
@@ -190,7 +201,9 @@ def staging_payload(
     ]
     if not len(clean):
         return b""
-    return ("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n").encode()
+    parts = [part for column in columns for part in (column, "\t")]
+    parts[-1] = "\n"
+    return "".join(lines_pieces(parts, len(clean))).encode()
 
 
 class Staging:
@@ -260,13 +273,28 @@ def _copy_text_cell(value: str) -> str:
     )
 
 
+# Text of the small non-negative integers (hours, weekdays, severities, region ids), looked
+# up by numpy instead of formatted one by one.
+_SMALL_INTS = np.array([str(i) for i in range(4096)], dtype=object)
+_BOOLS = np.array(["f", "t"], dtype=object)
+
+
 def _int_cells(values) -> list[str]:
     """Integers as text, NA as NULL (numpy arrays or pandas nullable integer arrays)."""
+    missing = None
     if isinstance(values, pd.api.extensions.ExtensionArray):
-        data = values.to_numpy(dtype="int64", na_value=0).tolist()
-        missing = values.isna().tolist()
-        return [NULL if m else str(v) for v, m in zip(data, missing, strict=True)]
-    return list(map(str, np.asarray(values, dtype=np.int64).tolist()))
+        missing = np.asarray(values.isna(), dtype=bool)
+        data = values.to_numpy(dtype="int64", na_value=0)
+    else:
+        data = np.asarray(values, dtype=np.int64)
+    if len(data) and data.min() >= 0 and data.max() < len(_SMALL_INTS):
+        cells = _SMALL_INTS[data].tolist()
+    else:
+        cells = list(map(str, data.tolist()))
+    if missing is not None:
+        for pos in np.flatnonzero(missing).tolist():
+            cells[pos] = NULL
+    return cells
 
 
 def _micros(values: pd.Series):
@@ -284,7 +312,7 @@ def _float_cells(values: pd.Series) -> list[str]:
 
 
 def _bool_cells(values) -> list[str]:
-    return ["t" if v else "f" for v in np.asarray(values, dtype=bool).tolist()]
+    return _BOOLS[np.asarray(values, dtype=bool).astype(np.intp)].tolist()
 
 
 def copy_rows(table: str, columns: tuple[str, ...], payload: bytes) -> None:

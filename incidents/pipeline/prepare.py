@@ -43,6 +43,7 @@ class BatchContext:
     known_categories: frozenset[str]
     now: dt.datetime
     shapes: RegionShapes
+    raw_sequence: int  # load.raw_id_sequence()
 
 
 @dataclass
@@ -89,7 +90,7 @@ def chunk_prepare(chunk: Chunk, context: BatchContext, recent: RecentIds) -> Pre
     if len(clean):
         # Clean rows point at their raw record, so the raw ids are drawn here; a chunk with
         # nothing to stage (a file loaded before) leaves the numbering to the table.
-        raw_ids = load.reserve_raw_ids(size)
+        raw_ids = load.reserve_raw_ids(context.raw_sequence, size)
         staging = _staging(clean, chunk.first_row, raw_ids, context)
     prepared = PreparedChunk(
         received=size,

@@ -192,6 +192,7 @@ def _load_all(
                 known_categories=known_category_codes(),
                 now=timezone.now(),
                 shapes=RegionShapes.load(profile.regions.profile),
+                raw_sequence=load.raw_id_sequence(),
             )
             # Enough prepared chunks wait to keep the reader busy through a grouped insert.
             ahead = max(1, load.INSERT_ROWS // CHUNK_ROWS)

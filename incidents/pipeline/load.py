@@ -23,6 +23,7 @@ batch's transaction rolls back, and the batch runs again with ``tolerant`` inser
 from __future__ import annotations
 
 import json
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -139,26 +140,29 @@ def raw_payload(
     size = len(records)
     numbers = range(first_row, first_row + size)
     if raw_ids is None:
-        heads = list(map(f"{batch_id}\t%d\t".__mod__, numbers))
+        heads = list(map(b"%d\t%d\t".__mod__, zip(repeat(batch_id), numbers)))
     else:
         heads = list(
-            map(f"%d\t{batch_id}\t%d\t".__mod__, zip(raw_ids.tolist(), numbers, strict=True))
+            map(
+                b"%d\t%d\t%d\t".__mod__,
+                zip(raw_ids.tolist(), repeat(batch_id), numbers),
+            )
         )
-    pieces = lines_pieces([heads, *records.parts, "\n"], size)
+    pieces = lines_pieces([heads, *records.parts, b"\n"], size)
     stride = len(records.parts) + 2
     for pos, record in records.replaced.items():
-        pieces[pos * stride + 1 : (pos + 1) * stride - 1] = [record] + [""] * (stride - 3)
-    return "".join(pieces).replace("\\", "\\\\").encode()
+        pieces[pos * stride + 1 : (pos + 1) * stride - 1] = [record.encode()] + [b""] * (stride - 3)
+    return b"".join(pieces).replace(b"\\", b"\\\\")
 
 
-def lines_pieces(parts: list[str | list[str]], size: int) -> list[str]:
+def lines_pieces(parts: list, size: int) -> list:
     """The pieces of ``size`` lines in order, laid out by slice assignment (no string
-    operation per line): each part is a text repeated on every line or a list with one
-    text per line. ``"".join`` of the result is the text of all lines."""
+    operation per line): each part is a text (or bytes) repeated on every line or a list
+    with one per line. Joining the result gives all the lines."""
     stride = len(parts)
-    pieces: list[str] = [""] * (size * stride)
+    pieces = [parts[-1]] * (size * stride)
     for offset, part in enumerate(parts):
-        pieces[offset::stride] = [part] * size if isinstance(part, str) else part
+        pieces[offset::stride] = [part] * size if isinstance(part, str | bytes) else part
     return pieces
 
 

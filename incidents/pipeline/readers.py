@@ -21,6 +21,7 @@ from pathlib import Path
 
 import ijson
 import numpy as np
+import orjson
 import pandas as pd
 from django.utils.translation import gettext as _
 
@@ -44,19 +45,19 @@ class UnreadableFile(Exception):
 
 @dataclass
 class RawRecords:
-    """Each row's record exactly as received, as JSON text, held as ``parts``: the pieces of
-    one record in order, each either a text shared by every record (a key) or a list with
-    one text per record (a cell). The text of a whole record is built only once, straight
-    into the COPY payload (``load.raw_payload``). ``replaced``: whole records by position
-    that the parts do not give (a malformed row's extra fields)."""
+    """Each row's record exactly as received, as UTF-8 JSON text, held as ``parts``: the
+    pieces of one record in order, each either bytes shared by every record (a key) or a
+    list with the bytes of each record (a cell). The text of a whole record is built only
+    once, straight into the COPY payload (``load.raw_payload``). ``replaced``: whole records
+    by position that the parts do not give (a malformed row's extra fields)."""
 
-    parts: list[str | list[str]]
+    parts: list[bytes | list[bytes]]
     size: int
     replaced: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def of_texts(cls, texts: list[str]) -> RawRecords:
-        return cls([texts], len(texts))
+        return cls([[text.encode() for text in texts]], len(texts))
 
     def __len__(self) -> int:
         return self.size
@@ -64,7 +65,7 @@ class RawRecords:
     def record(self, pos: int) -> str:
         if pos in self.replaced:
             return self.replaced[pos]
-        return "".join(part if isinstance(part, str) else part[pos] for part in self.parts)
+        return b"".join(p if isinstance(p, bytes) else p[pos] for p in self.parts).decode()
 
 
 @dataclass
@@ -273,16 +274,21 @@ def _csv_chunk(frame: pd.DataFrame, header: list[str], first_row: int) -> Chunk:
 
 def json_records(body: pd.DataFrame) -> RawRecords:
     """Each row as a JSON object (column → cell string), built column by column: one C-level
-    ``json.dumps`` per column. Control characters are always escaped in JSON text, so the
-    unit separator splits a dumped column exactly."""
-    parts: list[str | list[str]] = []
+    dump per column, split back into its cells. In a JSON array of strings, quote, comma,
+    quote occurs only between two elements (a quote inside a string is escaped)."""
+    if not len(body.columns):
+        return RawRecords([b"{}"], len(body))
+    parts: list[bytes | list[bytes]] = []
     for i, column in enumerate(body.columns):
-        key = json.dumps(str(column), ensure_ascii=False)
-        cells = body[column].tolist()
-        dumped = json.dumps(cells, ensure_ascii=False, separators=("\x1f", ":"))
-        parts += [("," if i else "{") + key + ":", dumped[1:-1].split("\x1f") if cells else []]
-    parts.append("}")
+        key = orjson.dumps(str(column))
+        parts += [(b'",' if i else b"{") + key + b':"', _json_strings(body[column].tolist())]
+    parts.append(b'"}')
     return RawRecords(parts, len(body))
+
+
+def _json_strings(cells: list[str]) -> list[bytes]:
+    """Each string's JSON text without its quotes."""
+    return orjson.dumps(cells)[2:-2].split(b'","') if cells else []
 
 
 def _json_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterator[Chunk]:

@@ -114,7 +114,8 @@ def test_incidents_trace_back_to_raw_row_batch_and_file(tmp_path, setup_regions)
 
 
 def test_raw_records_keep_awkward_text_exactly(tmp_path, setup_regions):
-    awkward = 'He said "stop" \\ ran {away}\tthen\nleft; \\N السالمية \x01'
+    # quote-comma-quote and a closing backslash: the edges of the raw JSON built per column
+    awkward = 'He said "stop" \\ ran {away}\tthen\nleft; \\N "," السالمية \x01 \\'
     rows = [row(1, area=awkward), row(2, area=awkward, latitude="x")]
     batch = batch_ingest_file(path=write_csv(tmp_path / "awkward.csv", rows))
     assert_invariant(batch)

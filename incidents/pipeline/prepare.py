@@ -56,10 +56,10 @@ class PreparedChunk:
     rejected: int
     staged: int
     staged_without_id: int
-    raw: bytes
+    raw: load.Payload
     raw_columns: tuple[str, ...]
-    rejected_rows: bytes
-    staging: bytes
+    rejected_rows: load.Payload
+    staging: load.Payload
 
 
 def chunks_prepare(chunks: Iterable[Chunk], context: BatchContext) -> Iterator[PreparedChunk]:
@@ -86,7 +86,7 @@ def chunk_prepare(chunk: Chunk, context: BatchContext, recent: RecentIds) -> Pre
     clock.lap("validate")
     rejected = sorted(errors)
     raw_ids = None
-    staging = b""
+    staging: load.Payload = []
     if len(clean):
         # Clean rows point at their raw record, so the raw ids are drawn here; a chunk with
         # nothing to stage (a file loaded before) leaves the numbering to the table.
@@ -114,7 +114,7 @@ def chunk_prepare(chunk: Chunk, context: BatchContext, recent: RecentIds) -> Pre
 
 def _staging(
     clean: pd.DataFrame, first_row: int, raw_ids: np.ndarray, context: BatchContext
-) -> bytes:
+) -> load.Payload:
     """The valid rows' COPY text, with their region and time features."""
     rows = clean.index.to_numpy()
     features = time_features_frame(clean["occurred_at"], context.profile)

@@ -29,7 +29,7 @@ from incidents.profiles import Profile
 from incidents.validation import RowError, stringify
 
 # Rows per chunk. The reader works on one chunk while up to two more wait as ready COPY text
-# and the loader streams another: peak RSS ~285 MB, the same at 1M and 3M rows.
+# and the loader streams another: peak RSS ~255 MB, the same at 1M and 3M rows.
 CHUNK_ROWS = 15_000
 # A CSV row may carry this many extra fields (unquoted commas in a description, say) and
 # still be rejected on its own; beyond that the file is unreadable. Each spare column costs

@@ -23,7 +23,6 @@ from incidents.geo import RegionShapes
 from incidents.models import IngestBatch
 from incidents.pipeline import load
 from incidents.pipeline.files import file_move_after, intake_folders
-from incidents.pipeline.heap import fixed_mmap_threshold
 from incidents.pipeline.prefetch import Prefetch
 from incidents.pipeline.prepare import BatchContext, PreparedChunk, chunks_prepare
 from incidents.pipeline.readers import (
@@ -156,7 +155,6 @@ def _run(
     """Run the batch with optimistic inserts; if a key collides (``load.IdConflict``), the
     work is rolled back and done again, skipping keys already loaded as it goes."""
     started = time.monotonic()
-    fixed_mmap_threshold()
     try:
         try:
             totals = _load_all(batch, profile, chunks(), progress, tolerant=False)

@@ -113,8 +113,10 @@ def test_incidents_trace_back_to_raw_row_batch_and_file(tmp_path, setup_regions)
     assert (incident.area, incident.severity, incident.channel) == ("Hawalli", 5, "public_report")
 
 
-def test_raw_records_keep_awkward_text_exactly(tmp_path, setup_regions):
-    # quote-comma-quote and a closing backslash: the edges of the raw JSON built per column
+def test_raw_records_keep_awkward_text_exactly(tmp_path, setup_regions, monkeypatch):
+    # quote-comma-quote and a closing backslash: the edges of the raw JSON built per column;
+    # and COPY text sent one line per block
+    monkeypatch.setattr(load, "BLOCK_LINES", 1)
     awkward = 'He said "stop" \\ ran {away}\tthen\nleft; \\N "," السالمية \x01 \\'
     rows = [row(1, area=awkward), row(2, area=awkward, latitude="x")]
     batch = batch_ingest_file(path=write_csv(tmp_path / "awkward.csv", rows))
@@ -244,7 +246,11 @@ def test_utf8_with_bom_and_windows_1256_arabic_files_read_the_same(tmp_path, set
     assert Incident.objects.get(external_id="K-4").category.code == "traffic_accident"
 
 
-def test_malformed_csv_rows_are_rejected_not_fatal(tmp_path, setup_regions):
+@pytest.mark.parametrize("block_lines", [1, 2, 2000])
+def test_malformed_csv_rows_are_rejected_not_fatal(
+    tmp_path, setup_regions, monkeypatch, block_lines
+):
+    monkeypatch.setattr(load, "BLOCK_LINES", block_lines)  # the malformed row in any block
     path = tmp_path / "ragged.csv"
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(

@@ -1,14 +1,11 @@
-"""The reader thread's hand-over: order, bounded look-ahead, errors, early stop; and the
-batch's allocator setting."""
+"""The reader thread's hand-over: order, bounded look-ahead, errors, early stop."""
 
-import platform
 import sys
 import threading
 import time
 
 import pytest
 
-from incidents.pipeline.heap import fixed_mmap_threshold
 from incidents.pipeline.prefetch import Prefetch
 
 
@@ -48,8 +45,3 @@ def test_closing_early_stops_the_thread():
     next(items)
     items.close()
     assert not any(t.name == "ingest-reader" and t.is_alive() for t in threading.enumerate())
-
-
-def test_batches_keep_large_buffers_out_of_the_c_heap_on_glibc():
-    # glibc accepts the fixed mmap threshold (mallopt answers 1); elsewhere it is a no-op.
-    assert fixed_mmap_threshold() is (platform.libc_ver()[0] == "glibc")

@@ -129,6 +129,10 @@ class RawIncident(models.Model):
         indexes = [BrinIndex(fields=["batch"], name="raw_batch_brin")]
 
 
+# The (source, external id) key; the ETL tells its violations apart by this name.
+INCIDENT_UNIQUE_KEY = "incident_unique_source_id"
+
+
 class Incident(models.Model):
     """A validated incident (the seed's incidents_clean), traceable to its raw record."""
 
@@ -202,9 +206,7 @@ class Incident(models.Model):
         db_table = "incidents_clean"
         ordering = ["-occurred_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"], name="incident_unique_source_id"
-            )
+            models.UniqueConstraint(fields=["source", "external_id"], name=INCIDENT_UNIQUE_KEY)
         ]
 
     def __str__(self) -> str:

@@ -24,12 +24,12 @@ inserts.
 from __future__ import annotations
 
 import json
-from itertools import repeat
 
 import numpy as np
 import pandas as pd
 from django.db import IntegrityError, connection
 
+from incidents.models import INCIDENT_UNIQUE_KEY
 from incidents.pipeline.readers import RawRecords
 from incidents.pipeline.timing import Clock
 from incidents.profiles import Profile
@@ -76,7 +76,6 @@ Payload = list[bytes]  # COPY text in blocks
 # are faulted in page by page (1M rows, against one block per chunk: ~1.5 s and ~30 MB of
 # peak RSS less).
 BLOCK_LINES = 2000
-UNIQUE_KEY = "incident_unique_source_id"
 
 
 class IdConflict(Exception):
@@ -141,14 +140,10 @@ def raw_payload(
     size = len(records)
     numbers = range(first_row, first_row + size)
     if raw_ids is None:
-        heads = list(map(b"%d\t%d\t".__mod__, zip(repeat(batch_id), numbers)))
+        heads = list(map((b"%d\t%%d\t" % batch_id).__mod__, numbers))
     else:
-        heads = list(
-            map(
-                b"%d\t%d\t%d\t".__mod__,
-                zip(raw_ids.tolist(), repeat(batch_id), numbers),
-            )
-        )
+        head = b"%%d\t%d\t%%d\t" % batch_id
+        heads = list(map(head.__mod__, zip(raw_ids.tolist(), numbers, strict=True)))
     replaced = {pos: record.encode() for pos, record in records.replaced.items()}
     # JSON escapes its backslashes once; COPY's text format needs them escaped again.
     return joined_blocks([heads, *records.parts, b"\n"], size, replaced, escape=True)
@@ -498,7 +493,7 @@ def insert_incidents(profile: Profile, *, by_code: bool, tolerant: bool = False)
             cursor.execute(_insert_sql(region_by_code, on_conflict), params)
         except IntegrityError as exc:
             diag = getattr(exc.__cause__, "diag", None)
-            if getattr(diag, "constraint_name", None) == UNIQUE_KEY:
+            if getattr(diag, "constraint_name", None) == INCIDENT_UNIQUE_KEY:
                 raise IdConflict(str(exc)) from exc
             raise
         return cursor.rowcount

@@ -276,8 +276,6 @@ def json_records(body: pd.DataFrame) -> RawRecords:
     """Each row as a JSON object (column → cell string), built column by column: one C-level
     dump per column, split back into its cells. In a JSON array of strings, quote, comma,
     quote occurs only between two elements (a quote inside a string is escaped)."""
-    if not len(body.columns):
-        return RawRecords([b"{}"], len(body))
     parts: list[bytes | list[bytes]] = []
     for i, column in enumerate(body.columns):
         key = orjson.dumps(str(column))

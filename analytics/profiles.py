@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.gis.db.models import Extent
 
-from analytics.core.projection import Utm, projection_for, utm_srid_for
+from analytics.core.projection import MetricProjection, projection_for, utm_srid_for
 from incidents.models import Category, Region
 from incidents.profiles import Profile, load_profile
 
@@ -55,7 +55,7 @@ class AnalyticsProfile:
         return utm_srid_for((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
 
     @property
-    def projection(self) -> Utm:
+    def projection(self) -> MetricProjection:
         return projection_for(self.metric_srid)
 
     def holidays(self, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:

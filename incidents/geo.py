@@ -14,30 +14,23 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import shapely
-from django.db import connection
+from pyproj import Transformer
 
 from incidents.models import Region
 from incidents.profiles import Profile
 
 
 def reproject(lons: np.ndarray, lats: np.ndarray, srid: int) -> tuple[np.ndarray, np.ndarray]:
-    """Reproject coordinates from ``srid`` to WGS84 lon/lat in one SQL round trip (PostGIS
-    knows every EPSG code, so no projection library is needed in Python)."""
+    """Reproject coordinates from ``srid`` to WGS84 lon/lat with PROJ, in the calling thread
+    (no database round trip, so the ETL's reader thread needs no connection for it)."""
     if srid == 4326 or len(lons) == 0:
         return np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT ST_X(p), ST_Y(p) FROM (
-                SELECT ST_Transform(ST_SetSRID(ST_MakePoint(x, y), %s), 4326) AS p, n
-                FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, n)
-            ) s ORDER BY n
-            """,
-            [srid, list(map(float, lons)), list(map(float, lats))],
-        )
-        rows = cursor.fetchall()
-    out = np.array(rows, dtype=float).reshape(-1, 2)
-    return out[:, 0], out[:, 1]
+    return _to_wgs84(srid).transform(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+
+
+@lru_cache(maxsize=16)
+def _to_wgs84(srid: int) -> Transformer:
+    return Transformer.from_crs(srid, 4326, always_xy=True)
 
 
 NO_REGION = -1

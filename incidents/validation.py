@@ -263,6 +263,7 @@ def validate_frame(
     lons, lats, coord_field = _coordinates(col, name, columns, canonical, check)
     ok = np.isfinite(lons) & np.isfinite(lats)
     if profile.crs != 4326 and ok.any():
+        lons, lats = lons.copy(), lats.copy()  # the frame's own arrays may be read-only
         lons[ok], lats[ok] = reproject(lons[ok], lats[ok], profile.crs)
     in_range = ok & (np.abs(lons) <= 180) & (np.abs(lats) <= 90)
     check.add(

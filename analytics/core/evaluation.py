@@ -22,7 +22,7 @@ from analytics.core.backtest import (
 from analytics.core.clustering import AdaptiveParams
 from analytics.core.forecasting import ForecastParams, first_of_month_excess
 from analytics.core.grid import Grid
-from analytics.core.projection import Utm
+from analytics.core.projection import MetricProjection
 from analytics.core.risk import RiskParams
 
 
@@ -39,7 +39,11 @@ class EvaluationParams:
 
 
 def evaluate_frame(
-    frame: pd.DataFrame, *, projection: Utm, end: pd.Timestamp, params: EvaluationParams
+    frame: pd.DataFrame,
+    *,
+    projection: MetricProjection,
+    end: pd.Timestamp,
+    params: EvaluationParams,
 ) -> dict:
     """Backtest the region-level daily forecasts and the risk map / hotspots on ``frame``
     (the incident frame, see ``frames``) over the ``weeks`` weeks before ``end``."""

@@ -14,18 +14,18 @@ from django.contrib.gis.geos import (
 )
 
 from analytics.core.grid import Grid
-from analytics.core.projection import Utm
+from analytics.core.projection import MetricProjection
 
 HULL_BUFFER_M = 25.0
 
 
-def _ring_to_wgs84(ring, projection: Utm) -> LinearRing:
+def _ring_to_wgs84(ring, projection: MetricProjection) -> LinearRing:
     coords = np.asarray(ring.coords, dtype=float)
     lon, lat = projection.inverse(coords[:, 0], coords[:, 1])
     return LinearRing(list(zip(lon.tolist(), lat.tolist(), strict=True)))
 
 
-def to_wgs84(geom: GEOSGeometry, projection: Utm) -> MultiPolygon:
+def to_wgs84(geom: GEOSGeometry, projection: MetricProjection) -> MultiPolygon:
     """A metric (Multi)Polygon as a WGS84 MultiPolygon in ``settings.SRID``."""
     polygons = [geom] if geom.geom_type == "Polygon" else list(geom)
     out = []
@@ -46,14 +46,14 @@ def cell_square(grid: Grid, flat: int) -> Polygon:
     return Polygon(((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)))
 
 
-def cells_outline(grid: Grid, cells: np.ndarray, projection: Utm) -> MultiPolygon:
+def cells_outline(grid: Grid, cells: np.ndarray, projection: MetricProjection) -> MultiPolygon:
     """The union of a hotspot's cells, grown by a metre so corner-touching cells join."""
     union = MultiPolygon(*[cell_square(grid, c) for c in cells]).unary_union.buffer(1.0, quadsegs=1)
     return to_wgs84(union.simplify(0.5), projection)
 
 
 def points_outline(
-    x: np.ndarray, y: np.ndarray, projection: Utm, buffer_m: float = HULL_BUFFER_M
+    x: np.ndarray, y: np.ndarray, projection: MetricProjection, buffer_m: float = HULL_BUFFER_M
 ) -> MultiPolygon:
     """The convex hull of a cluster's points, slightly buffered."""
     hull = MultiPoint(
@@ -62,7 +62,7 @@ def points_outline(
     return to_wgs84(hull.buffer(buffer_m, quadsegs=4), projection)
 
 
-def cell_polygon_wgs84(grid: Grid, flat: np.ndarray, projection: Utm) -> list[Polygon]:
+def cell_polygon_wgs84(grid: Grid, flat: np.ndarray, projection: MetricProjection) -> list[Polygon]:
     """WGS84 squares for many cells at once (corners projected in one numpy call)."""
     row, col = np.divmod(np.asarray(flat), grid.nx)
     x0, y0 = grid.x0 + col * grid.cell, grid.y0 + row * grid.cell
@@ -75,6 +75,6 @@ def cell_polygon_wgs84(grid: Grid, flat: np.ndarray, projection: Utm) -> list[Po
     ]
 
 
-def centroid_wgs84(x: float, y: float, projection: Utm) -> Point:
+def centroid_wgs84(x: float, y: float, projection: MetricProjection) -> Point:
     lon, lat = projection.inverse(np.array([x]), np.array([y]))
     return Point(float(lon[0]), float(lat[0]), srid=4326)

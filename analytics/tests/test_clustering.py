@@ -14,7 +14,7 @@ from analytics.core.clustering import (
     trend_label,
 )
 from analytics.core.grid import Grid
-from analytics.core.projection import projection_for, utm_srid_for
+from analytics.core.projection import ProjectionError, projection_for, utm_srid_for
 
 KUWAIT = projection_for(32638)
 
@@ -108,20 +108,37 @@ def test_grid_dbscan_agrees_with_a_far_outlier_at_a_tiny_eps():
 
 
 @pytest.mark.django_db
-def test_projection_matches_postgis():
-    lon, lat = np.array([47.98, 46.6, 48.4]), np.array([29.37, 28.6, 30.05])
-    x, y = KUWAIT.forward(lon, lat)
+@pytest.mark.parametrize(
+    ("srid", "lon", "lat"),
+    [
+        (32638, [47.98, 46.6, 48.4], [29.37, 28.6, 30.05]),  # Kuwait, WGS84 UTM 38N
+        (26971, [-87.7, -87.6, -87.9], [41.8, 41.7, 42.0]),  # NAD83 Illinois East (metres)
+    ],
+)
+def test_projection_matches_postgis(srid, lon, lat):
+    """UTM zones and national grids alike: PROJ in Python agrees with PostGIS to the cm."""
+    lon, lat = np.array(lon), np.array(lat)
+    projection = projection_for(srid)
+    x, y = projection.forward(lon, lat)
     with connection.cursor() as cursor:
         for i in range(3):
             cursor.execute(
-                "SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 32638) g) s",
-                [float(lon[i]), float(lat[i])],
+                "SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s) g) s",
+                [float(lon[i]), float(lat[i]), srid],
             )
             px, py = cursor.fetchone()
             assert abs(px - x[i]) < 0.01 and abs(py - y[i]) < 0.01
-    back_lon, back_lat = KUWAIT.inverse(x, y)
+    back_lon, back_lat = projection.inverse(x, y)
     assert np.allclose(back_lon, lon, atol=1e-9) and np.allclose(back_lat, lat, atol=1e-9)
     assert utm_srid_for(-87.7, 41.8) == 32616 and utm_srid_for(47.98, 29.37) == 32638
+
+
+@pytest.mark.parametrize("srid", [4326, 3435, 999_999])
+def test_projection_refuses_systems_not_projected_in_metres(srid):
+    """Degrees (4326), US survey feet (Illinois East ftUS) and unknown codes would make eps
+    and cell sizes meaningless: refused with a clear error."""
+    with pytest.raises(ProjectionError):
+        projection_for(srid)
 
 
 def _city(rng):

@@ -24,6 +24,8 @@ import holidays
 import yaml
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from khareetaty.exceptions import ApplicationError
 
@@ -295,8 +297,10 @@ class _ProfileParser:
 
     def crs(self) -> int:
         value = self.get("crs", int, 4326)
-        if value <= 0:
-            self.fail("crs", "must be an EPSG code such as 4326")
+        try:
+            CRS.from_epsg(value)
+        except CRSError:
+            self.fail("crs", "must be a known EPSG code such as 4326")
         return value
 
     def categories(self) -> dict[str, str]:

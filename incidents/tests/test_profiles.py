@@ -82,6 +82,7 @@ def test_valid_custom_profile_parses(tmp_path):
         (VALID.format(name="partner") + "colour: blue\n", "colour"),
         (VALID.format(name="partner") + "encoding: latin-9\n", "encoding"),
         (VALID.format(name="partner") + "night_hours: {start: 25, end: 6}\n", "night_hours.start"),
+        (VALID.format(name="partner") + "crs: 999999\n", "crs"),
         ("name: partner\n: : :\n", "YAML"),
     ],
 )

@@ -192,3 +192,17 @@ def test_cells_are_stripped_and_offsets_found_among_local_times_in_one_chunk():
     assert clean["category"].tolist() == ["theft"] * 3
     # 22:15 in Kuwait (UTC+3) and 19:15Z are the same instant.
     assert clean["occurred_at"].nunique() == 1
+
+
+def test_projected_coordinates_are_reprojected_to_wgs84():
+    """A source in UTM 38N metres (x 791,222.675 y 3,252,721.020) lands on lon/lat."""
+    profile = dataclasses.replace(load_profile(), crs=32638)
+    record, errors = validate_record(
+        {**GOOD, "longitude": "791222.675", "latitude": "3252721.020"},
+        profile,
+        now=NOW,
+        known_categories=KNOWN,
+    )
+    assert errors == []
+    assert record.lon == pytest.approx(48.0, abs=1e-6)
+    assert record.lat == pytest.approx(29.37, abs=1e-6)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from analytics.core import clustering
 from analytics.core.clustering import (
     AdaptiveParams,
     adaptive_hotspots,
+    dbscan,
     dbscan_binned,
     inhabited_cells,
     match_by_overlap,
@@ -90,9 +90,9 @@ def test_grid_dbscan_agrees_when_the_raster_is_cut_into_strips_and_pairs_are_not
 ):
     x, y = _mixed_city(np.random.default_rng(8))
     exact = dbscan_binned(x, y, eps_m=100, min_samples=5, method="sklearn")
-    monkeypatch.setattr(clustering, "RASTER_CELLS", 20_000)
-    monkeypatch.setattr(clustering, "PAIR_CHUNK", 500)
-    monkeypatch.setattr(clustering, "PAIR_CACHE", 1_000)
+    monkeypatch.setattr(dbscan, "RASTER_CELLS", 20_000)
+    monkeypatch.setattr(dbscan, "PAIR_CHUNK", 500)
+    monkeypatch.setattr(dbscan, "PAIR_CACHE", 1_000)
     fast = dbscan_binned(x, y, eps_m=100, min_samples=5)
     np.testing.assert_array_equal(fast, exact)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from commands.choices import AlertSource, DeliveryStatus, Severity
 from commands.models import Alert, Delivery
 from commands.services.alerts import AlertSpec, alert_raise
+from commands.services.deliveries import SendOutcome
 from commands.tasks import MAX_SEND_RETRIES, delivery_send_task
 from commands.tests.factories import AlertRuleFactory
 from commands.texts import Bilingual
@@ -54,11 +55,14 @@ def test_a_send_task_delivered_three_times_sends_one_sms(analyst, fake_twilio, a
     fake_twilio.script = [("hang", 0.3)]  # keep the first send in flight while duplicates arrive
     alert = raise_critical()  # commits, enqueues the send task once
     delivery = alert.deliveries.get()
-    delivery_send_task.apply_async(args=[delivery.pk], queue="alerts")
-    delivery_send_task.apply_async(args=[delivery.pk], queue="alerts")
+    duplicates = [
+        delivery_send_task.apply_async(args=[delivery.pk], queue="alerts") for _ in range(2)
+    ]
 
     wait_until(lambda: Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENT)
-    time.sleep(0.5)  # give the duplicates time to (not) send
+    # Both duplicates have run to the end (their outcome stored), not merely had time to.
+    outcomes = [d.get(timeout=15) for d in duplicates]
+    assert outcomes.count(SendOutcome.SKIPPED) >= 1 and outcomes.count(SendOutcome.SENT) <= 1
 
     assert len(fake_twilio.messages()) == 1
     assert Delivery.objects.get(pk=delivery.pk).attempts == 1

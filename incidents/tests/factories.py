@@ -1,12 +1,15 @@
 """factory_boy factories for the incidents app; geometry always inside Kuwait's extent."""
 
 import datetime as dt
+from functools import lru_cache
 
 import factory
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.utils import timezone
 
+from incidents.geo import time_features
 from incidents.models import Category, Incident, IngestBatch, Region
+from incidents.profiles import Profile, ProfileError, load_profile
 
 # Kuwait City area, well inside the country bounding box (lon 46.55 to 48.43, lat 28.52 to 30.10).
 KUWAIT_CENTRE = (47.98, 29.37)
@@ -66,11 +69,24 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     geom = factory.LazyFunction(lambda: Point(*KUWAIT_CENTRE, srid=4326))
     region = None
     severity = 3
-    local_hour = factory.LazyAttribute(lambda o: o.occurred_at.astimezone(dt.UTC).hour)
-    weekday = factory.LazyAttribute(lambda o: o.occurred_at.weekday())
-    is_weekend = False
-    is_night = False
-    is_holiday = False
+
+    class Params:
+        # The same features the services compute, in the source profile's time zone.
+        features = factory.LazyAttribute(lambda o: time_features(o.occurred_at, _profile(o.source)))
+
+    local_hour = factory.LazyAttribute(lambda o: o.features["local_hour"])
+    weekday = factory.LazyAttribute(lambda o: o.features["weekday"])
+    is_weekend = factory.LazyAttribute(lambda o: o.features["is_weekend"])
+    is_night = factory.LazyAttribute(lambda o: o.features["is_night"])
+    is_holiday = factory.LazyAttribute(lambda o: o.features["is_holiday"])
+
+
+@lru_cache(maxsize=8)
+def _profile(source: str) -> Profile:
+    try:
+        return load_profile(source)
+    except ProfileError:
+        return load_profile()
 
 
 NINE_CATEGORIES = (

@@ -9,6 +9,13 @@ import pytest
 from incidents.pipeline.prefetch import Prefetch
 
 
+def wait_until(predicate, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
 def test_items_arrive_in_order_and_the_switch_interval_is_restored():
     before = sys.getswitchinterval()
     assert list(Prefetch(iter(range(50)), ahead=3)) == list(range(50))
@@ -23,11 +30,14 @@ def test_the_producer_runs_at_most_ahead_plus_one_items_in_front():
             produced.append(n)
             yield n
 
-    items = iter(Prefetch(produce(), ahead=3))
+    prefetch = Prefetch(produce(), ahead=3)
+    items = iter(prefetch)
     assert next(items) == 0
-    time.sleep(0.3)  # let the thread run as far as it may
-    # taken: 0; waiting: 1, 2, 3; being built and blocked on the full queue: 4
-    assert len(produced) == 5
+    # taken: 0; waiting: 1, 2, 3 (the queue is full); built and blocked on the full queue: 4.
+    # An unbounded or larger queue never reaches this state with exactly five produced.
+    wait_until(lambda: prefetch._queue.full() and len(produced) == 5)
+    assert next(items) == 1
+    wait_until(lambda: prefetch._queue.full() and len(produced) == 6)
     items.close()
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from incidents.choices import BatchStatus, IncidentStatus
 from incidents.geo import region_for_point, time_features
 from incidents.models import Category, Incident, IngestBatch, RawIncident, Region, RejectedRow
-from incidents.profiles import Profile, load_profile
+from incidents.profiles import DEFAULT_PROFILE, Profile, available_profiles, load_profile
 from incidents.signals import incident_created
 from incidents.validation import (
     NEAR_DUPLICATE_METRES,
@@ -194,6 +194,20 @@ def _batch_outcome(batch: IngestBatch, outcome: str, actor, detail: dict) -> Non
     )
 
 
+def incident_check(*, record: dict, profile_name: str = DEFAULT_PROFILE) -> None:
+    """Validate a canonical record without storing anything (forms check before they save);
+    raises ``ValidationError`` keyed by canonical field, like the writes do."""
+    _, errors = validate_record(record, load_profile(profile_name), canonical=True)
+    if errors:
+        raise _errors_to_validation_error(errors)
+
+
+def incident_profile_name(incident: Incident) -> str:
+    """The profile whose rules an incident was validated by: its source's, else the default
+    (single records from the API carry the source ``api``)."""
+    return incident.source if incident.source in available_profiles() else DEFAULT_PROFILE
+
+
 def _canonical(incident: Incident) -> dict[str, str]:
     """The incident as a canonical record (what ``validate_record`` reads)."""
     return {
@@ -225,11 +239,12 @@ def _status(value) -> str:
 
 @transaction.atomic
 def incident_update(
-    *, incident: Incident, data: dict, actor, profile_name: str = "kuwait"
+    *, incident: Incident, data: dict, actor, profile_name: str | None = None
 ) -> Incident:
     """Change an incident's fields (canonical names, plus ``status``). The merged record is
-    validated with the ingest rules; region and time features follow a new place or time.
-    Audited with the old and new value of every changed field."""
+    validated with the ingest rules of its source's profile (or ``profile_name``); region and
+    time features follow a new place or time. Audited with the old and new value of every
+    changed field."""
     unknown = sorted(set(data) - {*UPDATABLE_FIELDS, "status"})
     if unknown:
         raise ValidationError(
@@ -238,7 +253,7 @@ def incident_update(
                 for name in unknown
             }
         )
-    profile = load_profile(profile_name)
+    profile = load_profile(profile_name or incident_profile_name(incident))
     before = {**_canonical(incident), "status": incident.status}
     merged = {**before, **{k: stringify(v) for k, v in data.items() if k != "status"}}
     merged.pop("status")

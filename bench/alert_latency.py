@@ -339,7 +339,7 @@ def main() -> None:
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-        fake.server.shutdown()
+        fake.server.stop()
     finished = ModelRun.objects.filter(pk__in=keeper.runs).values_list("status", flat=True)
     print(
         json.dumps(

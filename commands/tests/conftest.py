@@ -66,8 +66,7 @@ def fake_twilio(settings):
     settings.TWILIO_TIMEOUT_SECONDS = 1
     settings.SITE_URL = "https://khareetaty.test"
     yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    fake.server.stop()
 
 
 @pytest.fixture

@@ -2,16 +2,17 @@
 official SDK talks to over HTTP, and an aiosmtpd SMTP server."""
 
 import json
+import re
 import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 
 @dataclass
@@ -29,7 +30,7 @@ class FakeTwilio:
     """Records every request; ``script`` holds the next responses: ``("ok",)``,
     ``("error", status, code)`` or ``("hang", seconds)``; empty means "ok"."""
 
-    server: ThreadingHTTPServer = None
+    server: HTTPServer = None
     requests: list[TwilioRequest] = field(default_factory=list)
     script: list[tuple] = field(default_factory=list)
     default: tuple = ("ok",)
@@ -38,18 +39,15 @@ class FakeTwilio:
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.server.host}:{self.server.port}"
 
     def messages(self) -> list[TwilioRequest]:
         with self.lock:
-            return [r for r in self.requests if r.path.endswith("/Messages.json")]
+            return self.messages_unlocked()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[TwilioRequest]:
-        deadline = time.monotonic() + timeout
         with self.received:
-            while len(self.messages_unlocked()) < count and time.monotonic() < deadline:
-                self.received.wait(timeout=0.05)
+            self.received.wait_for(lambda: len(self.messages_unlocked()) >= count, timeout)
         return self.messages()
 
     def messages_unlocked(self) -> list[TwilioRequest]:
@@ -59,69 +57,50 @@ class FakeTwilio:
         with self.lock:
             return self.script.pop(0) if self.script else self.default
 
+    def respond(self, http: Request) -> Response:
+        """Record the request, then answer as scripted (a created message by default)."""
+        params = http.form.to_dict()
+        request = TwilioRequest(
+            "POST",
+            http.path,
+            params,
+            http.headers.get("Authorization", ""),
+            time.monotonic(),
+            time.time(),
+        )
+        action = self.next_action()
+        with self.received:
+            self.requests.append(request)
+            self.received.notify_all()
+        if action[0] == "hang":
+            time.sleep(action[1])
+        if action[0] == "error":
+            body = {"code": action[2], "message": "fake failure", "status": action[1]}
+            return _json(action[1], body)
+        return _json(
+            201,
+            {
+                "sid": "SM" + uuid.uuid4().hex,
+                "status": "queued",
+                "to": params.get("To"),
+                "from": params.get("From"),
+                "body": params.get("Body"),
+                "account_sid": "AC" + "0" * 32,
+                "num_segments": "1",
+            },
+        )
 
-def _handler(fake: FakeTwilio):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
 
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode()
-            params = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-            request = TwilioRequest(
-                "POST",
-                urlsplit(self.path).path,
-                params,
-                self.headers.get("Authorization", ""),
-                time.monotonic(),
-                time.time(),
-            )
-            action = fake.next_action()
-            with fake.received:
-                fake.requests.append(request)
-                fake.received.notify_all()
-            if action[0] == "hang":
-                time.sleep(action[1])
-            if action[0] == "error":
-                self._reply(
-                    action[1], {"code": action[2], "message": "fake failure", "status": action[1]}
-                )
-                return
-            sid = "SM" + uuid.uuid4().hex
-            self._reply(
-                201,
-                {
-                    "sid": sid,
-                    "status": "queued",
-                    "to": params.get("To"),
-                    "from": params.get("From"),
-                    "body": params.get("Body"),
-                    "account_sid": "AC" + "0" * 32,
-                    "num_segments": "1",
-                },
-            )
-
-        def _reply(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout test)
-
-    return Handler
+def _json(status: int, payload: dict) -> Response:
+    return Response(json.dumps(payload), status=status, content_type="application/json")
 
 
 def start_fake_twilio() -> FakeTwilio:
-    fake = FakeTwilio()
+    """A threaded pytest-httpserver answering every POST the SDK sends."""
+    fake = FakeTwilio(server=HTTPServer(host="127.0.0.1", threaded=True))
     fake.received = threading.Condition(fake.lock)
-    fake.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.server.daemon_threads = True
-    threading.Thread(target=fake.server.serve_forever, daemon=True).start()
+    fake.server.expect_request(re.compile(".*"), method="POST").respond_with_handler(fake.respond)
+    fake.server.start()
     return fake
 
 

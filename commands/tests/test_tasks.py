@@ -12,7 +12,7 @@ from commands.choices import AlertSource, DeliveryStatus, Severity
 from commands.models import Alert, Delivery
 from commands.services.alerts import AlertSpec, alert_raise
 from commands.services.deliveries import SendOutcome
-from commands.tasks import MAX_SEND_RETRIES, delivery_send_task
+from commands.tasks import MAX_SEND_RETRIES, delivery_send_task, retry_countdown
 from commands.tests.factories import AlertRuleFactory
 from commands.texts import Bilingual
 from incidents import signals as incident_signals
@@ -83,9 +83,21 @@ def test_the_worker_retries_with_backoff_then_falls_back_to_email(
     assert delivery.attempts == 1 + MAX_SEND_RETRIES
     assert len(fake_twilio.messages()) == 1 + MAX_SEND_RETRIES
     gaps = [b.received_at - a.received_at for a, b in pairwise(fake_twilio.messages())]
-    assert gaps[-1] > gaps[0]  # exponential backoff (jitter stays within 0.5x to 1.5x)
+    # Each retry waits at least its backoff's lower bound (0.5 x min(cap, base x 2^n)); a
+    # loaded machine may only add to a gap, so upper bounds are checked on retry_countdown.
+    floors = [0.5 * min(0.2, 0.05 * 2**n) for n in range(MAX_SEND_RETRIES)]
+    assert all(gap >= floor for gap, floor in zip(gaps, floors, strict=True)), gaps
     wait_until(lambda: Delivery.objects.get(pk=fallback.pk).status == DeliveryStatus.SENT)
     assert smtp.messages[0]["to"] == ["duty@example.kw"]
+
+
+def test_retry_countdown_grows_exponentially_within_its_jitter_and_cap(settings):
+    settings.COMMANDS_RETRY_BASE_SECONDS = 2
+    settings.COMMANDS_RETRY_MAX_SECONDS = 300
+    for retries, nominal in [(0, 2), (1, 4), (3, 16), (7, 256), (9, 300)]:
+        waits = [retry_countdown(retries) for _ in range(200)]
+        assert nominal * 0.5 <= min(waits) and max(waits) <= nominal * 1.5
+        assert max(waits) - min(waits) > nominal * 0.5  # jittered, not fixed
 
 
 def test_an_api_style_incident_reaches_the_phone_through_the_alerts_worker(

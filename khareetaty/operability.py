@@ -1,15 +1,17 @@
 """Health, readiness and metrics: what an orchestrator and Prometheus ask of a process."""
 
-import ipaddress
+import hmac
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
 from django_redis import get_redis_connection
 
 from khareetaty.celery import app as celery_app
+from khareetaty.net import request_from_networks
 
 BEAT_HEARTBEAT_KEY = "operability:beat-heartbeat"
 
@@ -65,15 +67,17 @@ def readiness_report() -> tuple[bool, dict[str, dict[str, str]]]:
     return all(item["status"] == "ok" for item in report.values()), report
 
 
-def metrics_access_allowed(remote_addr: str, authorization: str) -> bool:
-    """Metrics are for the internal network or a holder of METRICS_TOKEN."""
-    if settings.METRICS_TOKEN and authorization == f"Bearer {settings.METRICS_TOKEN}":
-        return True
-    try:
-        address = ipaddress.ip_address(remote_addr)
-    except ValueError:
+def metrics_token_presented(authorization: str) -> bool:
+    """True when ``authorization`` is ``Bearer <METRICS_TOKEN>``, compared in constant time."""
+    token = settings.METRICS_TOKEN
+    if not token:
         return False
-    return any(
-        address in ipaddress.ip_network(network, strict=False)
-        for network in settings.METRICS_ALLOWED_NETWORKS
-    )
+    return hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())
+
+
+def internal_caller(request: HttpRequest) -> bool:
+    """An internal caller: from METRICS_ALLOWED_NETWORKS (trusted client address) or holding
+    METRICS_TOKEN. Everyone else gets the public minimum of /metrics and /readyz."""
+    return metrics_token_presented(
+        request.META.get("HTTP_AUTHORIZATION", "")
+    ) or request_from_networks(request, settings.METRICS_ALLOWED_NETWORKS)

@@ -3,7 +3,7 @@ from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from khareetaty.operability import metrics_access_allowed, readiness_report
+from khareetaty.operability import internal_caller, readiness_report
 from khareetaty.permissions import PUBLIC
 
 
@@ -22,9 +22,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not metrics_access_allowed(
-        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_AUTHORIZATION", "")
-    ):
+    if not internal_caller(request):
         return HttpResponseForbidden("Metrics are available to the internal network only.")
     return ExportToDjangoView(request)
 

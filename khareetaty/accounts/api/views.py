@@ -18,12 +18,14 @@ from khareetaty.accounts.services import user_create
 from khareetaty.audit.services import audit_record
 from khareetaty.exceptions import ApplicationError
 from khareetaty.permissions import ANY_ROLE, PUBLIC, SUPERADMINS
+from khareetaty.throttling import SIGN_IN_THROTTLES
 
 
 class LoginView(TokenObtainPairView):
     """Exchange username and password for an access token (8 h) and a refresh token."""
 
     role_access = {"POST": PUBLIC}
+    throttle_classes = [*APIView.throttle_classes, *SIGN_IN_THROTTLES]
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

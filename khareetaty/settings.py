@@ -207,7 +207,7 @@ SIMPLE_JWT = {
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "100/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "khareetaty.accounts.tokens.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["khareetaty.permissions.RoleAccess"],

@@ -1,12 +1,15 @@
-"""Sign-in pages: Django's own views, with the sign-in limits the API applies too."""
+"""Sign-in and password pages: Django's own views, with the sign-in limits the API applies
+and the token revocation every password change needs."""
 
 from math import ceil
 
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from khareetaty.accounts.services import user_set_password
 from khareetaty.throttling import sign_in_refused
 
 
@@ -33,3 +36,17 @@ class SignInView(auth_views.LoginView):
         if wait is not None:
             return too_many_sign_ins(request, wait)
         return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password page, through ``user_set_password``: every token and other session of
+    the user ends (audited); this session carries on with the new password."""
+
+    def form_valid(self, form) -> HttpResponse:
+        user = user_set_password(
+            user=self.request.user,
+            password=form.cleaned_data["new_password1"],
+            actor=self.request.user,
+        )
+        update_session_auth_hash(self.request, user)
+        return HttpResponseRedirect(self.get_success_url())

@@ -1,7 +1,9 @@
 from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.accounts.models import User
+from khareetaty.accounts.tokens import CredentialBoundRefreshToken
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
@@ -32,6 +34,17 @@ class UserCreateInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(required=False, allow_blank=True, default="")
     phone_number = serializers.CharField(required=False, allow_blank=True, default="")
     preferred_language = serializers.ChoiceField(choices=Language.choices, default=Language.ARABIC)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(write_only=True, trim_whitespace=False)
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class LoginInputSerializer(TokenObtainPairSerializer):
+    """Username and password; the tokens it returns are bound to the user's credentials."""
+
+    token_class = CredentialBoundRefreshToken
 
 
 class LogoutInputSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Health, readiness and metrics: what an orchestrator and Prometheus ask of a process."""
 
+import contextlib
 import hmac
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from khareetaty.celery import app as celery_app
 from khareetaty.net import request_from_networks
 
 BEAT_HEARTBEAT_KEY = "operability:beat-heartbeat"
+READINESS_CACHE_KEY = "operability:readiness"
 
 
 def beat_heartbeat_record() -> None:
@@ -56,8 +58,7 @@ READINESS_CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
-def readiness_report() -> tuple[bool, dict[str, dict[str, str]]]:
-    """Run every readiness check; one failing check does not stop the others."""
+def _run_readiness_checks() -> tuple[bool, dict[str, dict[str, str]]]:
     report = {}
     for name, check in READINESS_CHECKS.items():
         try:
@@ -65,6 +66,23 @@ def readiness_report() -> tuple[bool, dict[str, dict[str, str]]]:
         except Exception as exc:  # noqa: BLE001 — a failing dependency is the answer, not an error
             report[name] = {"status": "error", "detail": str(exc) or exc.__class__.__name__}
     return all(item["status"] == "ok" for item in report.values()), report
+
+
+def readiness_report() -> tuple[bool, dict[str, dict[str, str]]]:
+    """Run every readiness check (one failing check does not stop the others), at most once
+    per READYZ_CACHE_SECONDS: a probe every second must not ping every Celery worker."""
+    try:
+        cached = cache.get(READINESS_CACHE_KEY)
+    except Exception:  # noqa: BLE001 — Redis down is reported by the checks themselves
+        cached = None
+    if cached is not None:
+        return cached
+    result = _run_readiness_checks()
+    if settings.READYZ_CACHE_SECONDS > 0:
+        # Redis down: nothing to cache into, and the answer stands.
+        with contextlib.suppress(Exception):
+            cache.set(READINESS_CACHE_KEY, result, timeout=settings.READYZ_CACHE_SECONDS)
+    return result
 
 
 def metrics_token_presented(authorization: str) -> bool:

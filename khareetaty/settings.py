@@ -354,6 +354,8 @@ METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
 # /metrics (and /readyz details) without the token: loopback only unless widened here.
 METRICS_ALLOWED_NETWORKS = _env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
 PROMETHEUS_EXPORT_MIGRATIONS = False
+# /readyz runs its checks (database, Redis, a Celery ping, Beat) at most this often.
+READYZ_CACHE_SECONDS = env_int("READYZ_CACHE_SECONDS", 5)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

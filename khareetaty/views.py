@@ -14,10 +14,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready or not, for anyone; which dependency failed and why, for internal callers only."""
     ready, checks = readiness_report()
-    return JsonResponse(
-        {"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503
-    )
+    status = 200 if ready else 503
+    if not internal_caller(request):
+        return JsonResponse({"status": "ok" if ready else "unavailable"}, status=status)
+    return JsonResponse({"status": "ok" if ready else "error", "checks": checks}, status=status)
 
 
 @never_cache

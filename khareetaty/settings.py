@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_prometheus",
     "django_guid",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "leaflet",
     "khareetaty.accounts",
     "khareetaty.audit",
@@ -192,6 +194,11 @@ TRUSTED_PROXIES = _env_networks("TRUSTED_PROXIES", [])
 SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 20)
 SIGNIN_RATE_LIMIT = env_str("SIGNIN_RATE_LIMIT", "30/min")
 SIGNIN_GLOBAL_RATE_LIMIT = env_str("SIGNIN_GLOBAL_RATE_LIMIT", "600/min")
+
+# Two-factor sign-in (TOTP, django-otp) for superadmins: asked of every superadmin who has
+# enrolled a device, and of every superadmin at all when this is on (pages and API).
+REQUIRE_2FA_FOR_SUPERADMINS = env_bool("REQUIRE_2FA_FOR_SUPERADMINS", False)
+OTP_TOTP_ISSUER = "Khareetaty"
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 8 * 60)),

@@ -26,6 +26,8 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     path("api/", include(api_patterns)),
     path("accounts/login/", account_views.SignInView.as_view(), name="login"),
+    path("accounts/login/otp/", account_views.SignInOtpView.as_view(), name="login_otp"),
+    path("accounts/2fa/", account_views.OtpEnrolView.as_view(), name="otp_enrol"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
@@ -38,5 +40,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin signs in through the site's page: sign-in limits and the one-time code apply.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
 ]

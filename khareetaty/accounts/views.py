@@ -14,6 +14,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
@@ -73,6 +74,7 @@ class SignInView(auth_views.LoginView):
             return self.render_to_response(context, status=403)
         self.request.session[OTP_PENDING_KEY] = {
             "user_id": user.pk,
+            "credentials": user.credentials_fingerprint(),
             "backend": user.backend,
             "at": time.time(),
             "next": self.get_success_url(),
@@ -95,7 +97,14 @@ def _pending_user(request: HttpRequest) -> User | None:
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > OTP_PENDING_SECONDS:
         request.session.pop(OTP_PENDING_KEY, None)
         return None
-    return User.objects.filter(pk=pending.get("user_id"), is_active=True).first()
+    user = User.objects.filter(pk=pending.get("user_id"), is_active=True).first()
+    # A password or role change since the password step voids it.
+    if user is None or not constant_time_compare(
+        str(pending.get("credentials", "")), user.credentials_fingerprint()
+    ):
+        request.session.pop(OTP_PENDING_KEY, None)
+        return None
+    return user
 
 
 class SignInOtpView(FormView):

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from conftest import TEST_PASSWORD
 from khareetaty.accounts.choices import Role
 from khareetaty.accounts.otp import otp_device_start
+from khareetaty.accounts.services import user_set_password
 from khareetaty.audit.models import ActionLog
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,16 @@ def test_a_code_works_once(superadmin_with_device):
 def test_the_code_step_needs_the_password_step_first(superadmin_with_device):
     _user, device = superadmin_with_device
     client = Client()
+    response = client.post(reverse("login_otp"), {"otp": code(device)})
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_password_change_between_the_steps_voids_the_first(superadmin_with_device):
+    user, device = superadmin_with_device
+    client = Client()
+    page_password_step(client, user)
+    user_set_password(user=user, password="Another-Long-Phrase-73")
     response = client.post(reverse("login_otp"), {"otp": code(device)})
     assert response.status_code == 302 and response["Location"] == reverse("login")
     assert "_auth_user_id" not in client.session

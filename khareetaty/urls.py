@@ -42,5 +42,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin signs in through the site's page: sign-in limits and the one-time code apply.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    # ... and changes one's password through the site's page, which ends the old tokens.
+    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path("admin/", admin.site.urls),
 ]

@@ -130,6 +130,20 @@ def test_admin_password_change_ends_the_users_tokens(make_user):
     assert not signed_out(admin)
 
 
+def test_the_admins_own_password_form_is_the_sites_page(make_user):
+    admin = page_session(make_user(Role.SUPERADMIN))
+    response = admin.post(
+        "/admin/password_change/",
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change")
+
+
 def test_a_password_set_outside_the_services_still_ends_tokens(make_user):
     """manage.py changepassword and the shell save the hash directly: checked on use."""
     user = make_user()

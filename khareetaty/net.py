@@ -8,13 +8,15 @@ trusted proxy. Whatever the client itself wrote to the left of that is ignored.
 """
 
 import ipaddress
+import logging
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=32)
@@ -41,11 +43,23 @@ def address_in_networks(address: str, networks: Iterable[str]) -> bool:
     return any(parsed in network for network in parse_networks(tuple(networks)))
 
 
+@cache
+def warn_untrusted_forwarding() -> None:
+    """Behind a proxy with TRUSTED_PROXIES unset, every client looks like the proxy: limits
+    and lockouts then hit everyone at once. Said once per process."""
+    logger.warning(
+        "X-Forwarded-For ignored: TRUSTED_PROXIES is empty. If Khareetaty runs behind a "
+        "reverse proxy, list the proxy's address in TRUSTED_PROXIES."
+    )
+
+
 def client_ip(request: HttpRequest) -> str:
     """The address of the client that sent ``request``, never one it could choose itself."""
     peer = request.META.get("REMOTE_ADDR", "") or ""
     trusted = tuple(settings.TRUSTED_PROXIES)
     if not trusted or not address_in_networks(peer, trusted):
+        if not trusted and "HTTP_X_FORWARDED_FOR" in request.META:
+            warn_untrusted_forwarding()
         return peer
     client = peer
     hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")

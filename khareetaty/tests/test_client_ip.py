@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from conftest import TEST_PASSWORD
 from khareetaty.accounts.choices import Role
 from khareetaty.audit.models import ActionLog
-from khareetaty.net import client_ip
+from khareetaty.net import client_ip, warn_untrusted_forwarding
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,14 @@ def _ip(settings, trusted, remote, forwarded=None):
 
 def test_forwarded_for_is_ignored_without_a_trusted_proxy(settings):
     assert _ip(settings, [], ATTACKER, "127.0.0.1") == ATTACKER
+
+
+def test_a_forwarded_for_with_no_trusted_proxy_warns_the_operator_once(settings, caplog):
+    warn_untrusted_forwarding.cache_clear()
+    for _ in range(3):
+        _ip(settings, [], "10.0.0.5", ATTACKER)
+    warnings = [r for r in caplog.records if "TRUSTED_PROXIES is empty" in r.getMessage()]
+    assert len(warnings) == 1
 
 
 def test_forwarded_for_is_ignored_when_the_peer_is_not_a_trusted_proxy(settings):

@@ -125,7 +125,7 @@ def test_readyz_runs_its_checks_at_most_once_per_cache_period(client, settings):
     beat_heartbeat_record()  # Beat ticks, but the cached answer stands for a while
     started = time.monotonic()
     again = client.get("/readyz").json()
-    assert time.monotonic() - started < 0.5  # no 1 s Celery ping this time
+    assert time.monotonic() - started < 1.0  # no Celery ping (1 s wait) this time
     assert again["checks"]["celery_beat"]["status"] == "error"
     time.sleep(2.1)  # the period is over
     assert client.get("/readyz").json()["checks"]["celery_beat"]["status"] == "ok"

@@ -1,17 +1,21 @@
 """Health, readiness and metrics: what an orchestrator and Prometheus ask of a process."""
 
-import ipaddress
+import contextlib
+import hmac
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
 from django_redis import get_redis_connection
 
 from khareetaty.celery import app as celery_app
+from khareetaty.net import request_from_networks
 
 BEAT_HEARTBEAT_KEY = "operability:beat-heartbeat"
+READINESS_CACHE_KEY = "operability:readiness"
 
 
 def beat_heartbeat_record() -> None:
@@ -54,8 +58,7 @@ READINESS_CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
-def readiness_report() -> tuple[bool, dict[str, dict[str, str]]]:
-    """Run every readiness check; one failing check does not stop the others."""
+def _run_readiness_checks() -> tuple[bool, dict[str, dict[str, str]]]:
     report = {}
     for name, check in READINESS_CHECKS.items():
         try:
@@ -65,15 +68,34 @@ def readiness_report() -> tuple[bool, dict[str, dict[str, str]]]:
     return all(item["status"] == "ok" for item in report.values()), report
 
 
-def metrics_access_allowed(remote_addr: str, authorization: str) -> bool:
-    """Metrics are for the internal network or a holder of METRICS_TOKEN."""
-    if settings.METRICS_TOKEN and authorization == f"Bearer {settings.METRICS_TOKEN}":
-        return True
+def readiness_report() -> tuple[bool, dict[str, dict[str, str]]]:
+    """Run every readiness check (one failing check does not stop the others), at most once
+    per READYZ_CACHE_SECONDS: a probe every second must not ping every Celery worker."""
     try:
-        address = ipaddress.ip_address(remote_addr)
-    except ValueError:
+        cached = cache.get(READINESS_CACHE_KEY)
+    except Exception:  # noqa: BLE001 — Redis down is reported by the checks themselves
+        cached = None
+    if cached is not None:
+        return cached
+    result = _run_readiness_checks()
+    if settings.READYZ_CACHE_SECONDS > 0:
+        # Redis down: nothing to cache into, and the answer stands.
+        with contextlib.suppress(Exception):
+            cache.set(READINESS_CACHE_KEY, result, timeout=settings.READYZ_CACHE_SECONDS)
+    return result
+
+
+def metrics_token_presented(authorization: str) -> bool:
+    """True when ``authorization`` is ``Bearer <METRICS_TOKEN>``, compared in constant time."""
+    token = settings.METRICS_TOKEN
+    if not token:
         return False
-    return any(
-        address in ipaddress.ip_network(network, strict=False)
-        for network in settings.METRICS_ALLOWED_NETWORKS
-    )
+    return hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())
+
+
+def internal_caller(request: HttpRequest) -> bool:
+    """An internal caller: from METRICS_ALLOWED_NETWORKS (trusted client address) or holding
+    METRICS_TOKEN. Everyone else gets the public minimum of /metrics and /readyz."""
+    return metrics_token_presented(
+        request.META.get("HTTP_AUTHORIZATION", "")
+    ) or request_from_networks(request, settings.METRICS_ALLOWED_NETWORKS)

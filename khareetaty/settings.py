@@ -5,6 +5,7 @@ without a real ``SECRET_KEY``, and the secure defaults make ``check --deploy`` c
 ``.env.example`` documents every variable read here.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "django_prometheus",
     "django_guid",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "leaflet",
     "khareetaty.accounts",
     "khareetaty.audit",
@@ -165,8 +168,37 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "khareetaty.accounts.lockout.lockout_response"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "khareetaty.net.client_ip"
 AXES_VERBOSE = False
+
+
+# The reverse proxies in front of the app (addresses or CIDR networks). Only a request whose
+# peer is one of them has its X-Forwarded-For read (from the right, up to the first address
+# that is not a trusted proxy). Empty (the default): REMOTE_ADDR is the client. The one
+# source of the client address for rate limits, lockout, the audit trail and /metrics.
+def _env_networks(name: str, default: list[str]) -> list[str]:
+    networks = env_list(name, default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {exc}") from exc
+    return networks
+
+
+TRUSTED_PROXIES = _env_networks("TRUSTED_PROXIES", [])
+
+# Sign-in limits, pages and API alike, on top of the per-username lockout above: failed
+# sign-ins per client address across every username (over AXES_COOLOFF_MINUTES), attempts
+# per address, and attempts from everybody together.
+SIGNIN_FAILURES_PER_ADDRESS = env_int("SIGNIN_FAILURES_PER_ADDRESS", 20)
+SIGNIN_RATE_LIMIT = env_str("SIGNIN_RATE_LIMIT", "30/min")
+SIGNIN_GLOBAL_RATE_LIMIT = env_str("SIGNIN_GLOBAL_RATE_LIMIT", "600/min")
+
+# Two-factor sign-in (TOTP, django-otp) for superadmins: asked of every superadmin who has
+# enrolled a device, and of every superadmin at all when this is on (pages and API).
+REQUIRE_2FA_FOR_SUPERADMINS = env_bool("REQUIRE_2FA_FOR_SUPERADMINS", False)
+OTP_TOTP_ISSUER = "Khareetaty"
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 8 * 60)),
@@ -182,7 +214,7 @@ SIMPLE_JWT = {
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "100/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "khareetaty.accounts.tokens.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["khareetaty.permissions.RoleAccess"],
@@ -326,10 +358,11 @@ DJANGO_GUID = {
     "UUID_LENGTH": 32,
 }
 METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
-METRICS_ALLOWED_NETWORKS = env_list(
-    "METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12"]
-)
+# /metrics (and /readyz details) without the token: loopback only unless widened here.
+METRICS_ALLOWED_NETWORKS = _env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
 PROMETHEUS_EXPORT_MIGRATIONS = False
+# /readyz runs its checks (database, Redis, a Celery ping, Beat) at most this often.
+READYZ_CACHE_SECONDS = env_int("READYZ_CACHE_SECONDS", 5)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from khareetaty import views
+from khareetaty.accounts import views as account_views
 
 api_patterns = [
     path("auth/", include("khareetaty.accounts.api.urls")),
@@ -24,11 +25,13 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
     path("api/", include(api_patterns)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", account_views.SignInView.as_view(), name="login"),
+    path("accounts/login/otp/", account_views.SignInOtpView.as_view(), name="login_otp"),
+    path("accounts/2fa/", account_views.OtpEnrolView.as_view(), name="otp_enrol"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        account_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -37,5 +40,9 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin signs in through the site's page: sign-in limits and the one-time code apply.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    # ... and changes one's password through the site's page, which ends the old tokens.
+    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path("admin/", admin.site.urls),
 ]

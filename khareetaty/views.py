@@ -3,7 +3,7 @@ from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from khareetaty.operability import metrics_access_allowed, readiness_report
+from khareetaty.operability import internal_caller, readiness_report
 from khareetaty.permissions import PUBLIC
 
 
@@ -14,17 +14,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready or not, for anyone; which dependency failed and why, for internal callers only."""
     ready, checks = readiness_report()
-    return JsonResponse(
-        {"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503
-    )
+    status = 200 if ready else 503
+    if not internal_caller(request):
+        return JsonResponse({"status": "ok" if ready else "unavailable"}, status=status)
+    return JsonResponse({"status": "ok" if ready else "error", "checks": checks}, status=status)
 
 
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not metrics_access_allowed(
-        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_AUTHORIZATION", "")
-    ):
+    if not internal_caller(request):
         return HttpResponseForbidden("Metrics are available to the internal network only.")
     return ExportToDjangoView(request)
 

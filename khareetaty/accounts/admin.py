@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from khareetaty.accounts.models import User
-from khareetaty.accounts.services import user_set_role
+from khareetaty.accounts.services import user_set_active, user_set_role, user_tokens_revoke
 from khareetaty.audit.admin import AuditedModelAdmin
 
 
@@ -43,9 +43,26 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
 
     def save_model(self, request, obj, form, change):
-        """Roles go through the service so staff flags, groups and the audit stay in step."""
-        new_role = obj.role
+        """Role and activation go through services, so staff flags, groups, token revocation
+        and the audit stay in step."""
+        new_role, new_active = obj.role, obj.is_active
         if change:
-            obj.role = User.objects.only("role").get(pk=obj.pk).role
+            stored = User.objects.only("role", "is_active").get(pk=obj.pk)
+            obj.role, obj.is_active = stored.role, stored.is_active
         super().save_model(request, obj, form, change)
         user_set_role(user=obj, role=new_role, actor=request.user)
+        user_set_active(user=obj, is_active=new_active, actor=request.user)
+
+    def log_change(self, request, obj, message):
+        """The admin's password form saves the user itself; its change ends every token."""
+        result = super().log_change(request, obj, message)
+        if _password_changed(message):
+            user_tokens_revoke(user=obj, reason="password_change", actor=request.user)
+        return result
+
+
+def _password_changed(message) -> bool:
+    """True for the change message of the admin's password form (``changed: ["password"]``)."""
+    if not isinstance(message, list):
+        return False
+    return any("password" in entry.get("changed", {}).get("fields", []) for entry in message)

@@ -1,7 +1,11 @@
+from collections.abc import Iterator
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from khareetaty.accounts.choices import Language, NotificationChannelKind, Role
@@ -39,6 +43,12 @@ class User(AbstractUser):
     )
     quiet_hours_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    token_version = models.PositiveIntegerField(
+        _("token version"),
+        default=0,
+        editable=False,
+        help_text=_("Raised to end every token and session of the user (user_tokens_revoke)."),
+    )
 
     class Meta:
         db_table = "system_users"
@@ -47,6 +57,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def credentials_fingerprint(self, secret: str | None = None) -> str:
+        """An HMAC over what a token or session was granted on: the password hash, the role
+        and ``token_version``. A change to any of them, by any path, ends them all."""
+        return salted_hmac(
+            "khareetaty.accounts.User.credentials_fingerprint",
+            f"{self.password}|{self.role}|{self.token_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self.credentials_fingerprint()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self.credentials_fingerprint(secret=fallback_secret)
 
     def clean(self) -> None:
         super().clean()

@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from khareetaty.accounts.services import role_groups_sync
 from khareetaty.audit.services import audit_record
+from khareetaty.throttling import SignInFailureLimit
 
 
 def sync_role_groups_after_migrate(sender, **kwargs) -> None:
@@ -31,6 +32,13 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
         object_type="accounts.user",
         summary={"username": str(credentials.get("username", ""))[:150]},
     )
+
+
+@receiver(user_login_failed, dispatch_uid="count_login_failure")
+def count_login_failure(sender, credentials, request=None, **kwargs) -> None:
+    """Failures per client address, across usernames, for the sign-in limit."""
+    if request is not None:
+        SignInFailureLimit.record_failure(request)
 
 
 @receiver(user_locked_out, dispatch_uid="audit_lockout")

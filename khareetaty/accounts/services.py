@@ -4,6 +4,9 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.accounts.models import User
@@ -106,6 +109,61 @@ def user_set_role(*, user: User, role: str, actor: User | None = None) -> User:
             obj=user,
             summary={"from": previous, "to": role},
         )
+        user_tokens_revoke(user=user, reason="role_change", actor=actor)
+    return user
+
+
+@transaction.atomic
+def user_tokens_revoke(*, user: User, reason: str, actor: User | None = None) -> int:
+    """End every token and page session ``user`` holds, and audit it.
+
+    Raising ``token_version`` changes the credentials fingerprint that access tokens, refresh
+    tokens and session hashes carry, so each is refused on its next use; outstanding refresh
+    tokens are also blacklisted. Returns how many refresh tokens were blacklisted.
+    """
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+    outstanding = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    blacklisted = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+    audit_record(
+        action="tokens_revoke",
+        actor=actor,
+        obj=user,
+        summary={"reason": reason, "refresh_tokens_blacklisted": len(blacklisted)},
+    )
+    return len(blacklisted)
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, actor: User | None = None) -> User:
+    """Set a validated password, then end the user's other tokens and sessions (audited)."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(action="password_change", actor=actor, obj=user)
+    user_tokens_revoke(user=user, reason="password_change", actor=actor)
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, user: User, is_active: bool, actor: User | None = None) -> User:
+    """Activate or deactivate a user; deactivation ends every token and session (audited)."""
+    previous = User.objects.filter(pk=user.pk).values_list("is_active", flat=True).first()
+    user.is_active = is_active
+    user.save(update_fields=["is_active"])
+    if previous != is_active:
+        audit_record(
+            action="activate" if is_active else "deactivate", actor=actor, obj=user, summary={}
+        )
+        if not is_active:
+            user_tokens_revoke(user=user, reason="deactivation", actor=actor)
     return user
 
 

@@ -1,6 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 
 from khareetaty.audit.context import RequestContext, current_request
+from khareetaty.net import client_ip
 
 
 class RequestContextMiddleware:
@@ -12,7 +13,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = current_request.set(
             RequestContext(
-                ip_address=request.META.get("REMOTE_ADDR") or None,
+                ip_address=client_ip(request) or None,
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
             )
         )

@@ -1,4 +1,5 @@
 import json
+import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -6,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from khareetaty.celery import app as celery_app
-from khareetaty.operability import BEAT_HEARTBEAT_KEY
+from khareetaty.operability import BEAT_HEARTBEAT_KEY, beat_heartbeat_record
 from khareetaty.tasks import beat_heartbeat_task
 from khareetaty.tests.helpers import run_manage
 
@@ -94,3 +95,37 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_readyz_tells_outsiders_only_ready_or_not(settings):
+    cache.delete(BEAT_HEARTBEAT_KEY)
+    outsider = Client(REMOTE_ADDR="203.0.113.7")
+    response = outsider.get("/readyz", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+    assert b"postgis" not in response.content
+
+
+def test_readyz_details_go_to_internal_networks_and_token_holders(settings):
+    settings.METRICS_TOKEN = "s3cret-token"
+    cache.delete(BEAT_HEARTBEAT_KEY)
+    outsider = Client(REMOTE_ADDR="203.0.113.7")
+    with_token = outsider.get("/readyz", HTTP_AUTHORIZATION="Bearer s3cret-token").json()
+    assert with_token["checks"]["database"]["detail"].startswith("postgis ")
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    settings.METRICS_ALLOWED_NETWORKS = ["10.9.0.0/16"]
+    behind_proxy = Client(REMOTE_ADDR="10.0.0.5").get("/readyz", HTTP_X_FORWARDED_FOR="10.9.0.1")
+    assert behind_proxy.json()["checks"]["celery_beat"]["status"] == "error"
+
+
+def test_readyz_runs_its_checks_at_most_once_per_cache_period(client, settings):
+    settings.READYZ_CACHE_SECONDS = 2
+    cache.delete(BEAT_HEARTBEAT_KEY)
+    assert client.get("/readyz").json()["checks"]["celery_beat"]["status"] == "error"
+    beat_heartbeat_record()  # Beat ticks, but the cached answer stands for a while
+    started = time.monotonic()
+    again = client.get("/readyz").json()
+    assert time.monotonic() - started < 1.0  # no Celery ping (1 s wait) this time
+    assert again["checks"]["celery_beat"]["status"] == "error"
+    time.sleep(2.1)  # the period is over
+    assert client.get("/readyz").json()["checks"]["celery_beat"]["status"] == "ok"

@@ -1,7 +1,12 @@
+from django.contrib.auth.models import update_last_login
 from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenObtainSerializer
+from rest_framework_simplejwt.settings import api_settings
 
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.accounts.models import User
+from khareetaty.accounts.otp import login_otp_check
+from khareetaty.accounts.tokens import CredentialBoundRefreshToken
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
@@ -32,6 +37,39 @@ class UserCreateInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(required=False, allow_blank=True, default="")
     phone_number = serializers.CharField(required=False, allow_blank=True, default="")
     preferred_language = serializers.ChoiceField(choices=Language.choices, default=Language.ARABIC)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(write_only=True, trim_whitespace=False)
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class LoginInputSerializer(TokenObtainPairSerializer):
+    """Username, password and, for a superadmin who needs one, the one-time ``otp`` code.
+
+    The tokens it returns are bound to the user's credentials."""
+
+    token_class = CredentialBoundRefreshToken
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["otp"] = serializers.CharField(
+            write_only=True,
+            required=False,
+            allow_blank=True,
+            max_length=10,
+            help_text="The code from the authenticator app: superadmins with two-factor sign-in.",
+        )
+
+    def validate(self, attrs: dict) -> dict:
+        TokenObtainSerializer.validate(self, attrs)  # authenticates, sets self.user
+        login_otp_check(
+            user=self.user, token=attrs.get("otp", ""), request=self.context.get("request")
+        )
+        refresh = self.get_token(self.user)
+        if api_settings.UPDATE_LAST_LOGIN:
+            update_last_login(None, self.user)
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
 
 
 class LogoutInputSerializer(serializers.Serializer):

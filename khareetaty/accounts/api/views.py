@@ -1,7 +1,8 @@
 from django.contrib.auth.signals import user_logged_in
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
@@ -9,21 +10,27 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from khareetaty.accounts.api.serializers import (
+    LoginInputSerializer,
     LogoutInputSerializer,
+    PasswordChangeInputSerializer,
     UserCreateInputSerializer,
     UserOutputSerializer,
 )
 from khareetaty.accounts.lockout import lockout_response
-from khareetaty.accounts.services import user_create
+from khareetaty.accounts.services import user_create, user_set_password
+from khareetaty.accounts.tokens import RevocableTokenRefreshSerializer
 from khareetaty.audit.services import audit_record
 from khareetaty.exceptions import ApplicationError
 from khareetaty.permissions import ANY_ROLE, PUBLIC, SUPERADMINS
+from khareetaty.throttling import SIGN_IN_THROTTLES, SignInFailureLimit
 
 
 class LoginView(TokenObtainPairView):
     """Exchange username and password for an access token (8 h) and a refresh token."""
 
     role_access = {"POST": PUBLIC}
+    serializer_class = LoginInputSerializer
+    throttle_classes = [*APIView.throttle_classes, *SIGN_IN_THROTTLES]
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -38,9 +45,12 @@ class LoginView(TokenObtainPairView):
 
 
 class RefreshView(TokenRefreshView):
-    """Rotate a refresh token: the old one is blacklisted and a new pair is returned."""
+    """Rotate a refresh token: the old one is blacklisted and a new pair is returned.
+
+    Refused once the user's password or role changed or their tokens were revoked."""
 
     role_access = {"POST": PUBLIC}
+    serializer_class = RevocableTokenRefreshSerializer
 
 
 class LogoutView(APIView):
@@ -60,6 +70,28 @@ class LogoutView(APIView):
             raise ApplicationError("This refresh token belongs to another user.")
         token.blacklist()
         audit_record(action="logout", actor=request.user, obj=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    """Change one's own password. Every token and session of the user ends, this one too:
+    sign in again with the new password."""
+
+    role_access = {"POST": ANY_ROLE}
+    throttle_classes = [*APIView.throttle_classes, SignInFailureLimit]
+
+    @extend_schema(request=PasswordChangeInputSerializer, responses={204: None})
+    def post(self, request):
+        serializer = PasswordChangeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not request.user.check_password(serializer.validated_data["current_password"]):
+            SignInFailureLimit.record_failure(request)
+            raise ValidationError({"current_password": [_("The current password is wrong.")]})
+        user_set_password(
+            user=request.user,
+            password=serializer.validated_data["new_password"],
+            actor=request.user,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

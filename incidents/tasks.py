@@ -24,4 +24,7 @@ def batch_run_task(batch_id: int) -> str | None:
 @shared_task(name="incidents.intake_sweep", acks_late=True)
 def intake_sweep_task() -> list[int]:
     """Ingest the files waiting in the intake staging folder (scheduled by Beat)."""
-    return [batch.pk for batch in intake_sweep()]
+    result = intake_sweep()
+    if result.skipped:
+        logger.warning("intake sweep skipped %s: not plain files", ", ".join(result.skipped))
+    return [batch.pk for batch in result.batches]

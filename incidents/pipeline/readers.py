@@ -14,6 +14,8 @@ import gzip
 import hashlib
 import io
 import json
+import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -100,7 +102,9 @@ def inspect_file(path: Path, profile: Profile) -> SourceFile:
         with open(path, "rb") as raw:
             gzipped = raw.read(2) == b"\x1f\x8b"
     except OSError as exc:
-        raise UnreadableFile(_("Cannot open the file: %(error)s") % {"error": exc}) from exc
+        raise UnreadableFile(
+            _("Cannot open the file: %(error)s") % {"error": exc.strerror or _("read error")}
+        ) from exc
     digest = hashlib.sha256()
     with open(path, "rb") as raw:
         for block in iter(lambda: raw.read(1 << 20), b""):
@@ -132,8 +136,12 @@ def _scan_bytes(source: SourceFile) -> tuple[bytes, bool]:
                 decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         ok = False
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise UnreadableFile(_("Cannot read the file: %(error)s") % {"error": exc}) from exc
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise UnreadableFile(_("The file is not a readable gzip file.")) from exc
+    except OSError as exc:
+        raise UnreadableFile(
+            _("Cannot read the file: %(error)s") % {"error": exc.strerror or _("read error")}
+        ) from exc
     return head, ok
 
 
@@ -228,9 +236,7 @@ def _csv_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterat
                 yield chunk
                 del chunk
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            raise UnreadableFile(
-                _("The file is not readable CSV: %(error)s") % {"error": exc}
-            ) from exc
+            raise UnreadableFile(_csv_problem(exc)) from exc
 
 
 def _check_header(header: list[str], profile: Profile) -> None:
@@ -238,14 +244,27 @@ def _check_header(header: list[str], profile: Profile) -> None:
         raise UnreadableFile(_("The CSV file has no header row."))
     missing = [c for c in required_columns(profile) if c not in header]
     if missing:
+        # The profile's column names only: the header is the file's content, which is never
+        # echoed (the file may not be what it claims to be).
         raise UnreadableFile(
-            _("Required columns missing for profile %(profile)s: %(columns)s (found: %(found)s).")
-            % {
-                "profile": profile.name,
-                "columns": ", ".join(missing),
-                "found": ", ".join(header[:30]),
-            }
+            _(
+                "Not a readable CSV for profile %(profile)s: invalid header; required columns "
+                "missing: %(columns)s (%(found)d columns found)."
+            )
+            % {"profile": profile.name, "columns": ", ".join(missing), "found": len(header)}
         )
+
+
+def _csv_problem(exc: Exception) -> str:
+    """What went wrong, in our own words: parser messages can quote the file's bytes."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _("Not a readable CSV: the text is not valid in its encoding.")
+    line = re.search(r"\b(?:line|row) (\d+)", str(exc))
+    if line:
+        return _("Not a readable CSV: its structure is broken near line %(line)s.") % {
+            "line": line.group(1)
+        }
+    return _("Not a readable CSV: its structure is broken.")
 
 
 def _csv_chunk(frame: pd.DataFrame, header: list[str], first_row: int) -> Chunk:
@@ -304,9 +323,8 @@ def _json_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Itera
                     _("The file is not a GeoJSON FeatureCollection with features.")
                 )
         except ijson.JSONError as exc:
-            raise UnreadableFile(
-                _("The file is not valid JSON: %(error)s") % {"error": exc}
-            ) from exc
+            # ijson's messages quote the text around the error: never echoed.
+            raise UnreadableFile(_("The file is not valid JSON.")) from exc
 
 
 class _Utf8Stream:

@@ -279,7 +279,7 @@ INGEST_PROFILE_DIRS = env_list("INGEST_PROFILE_DIRS", [])
 REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 10 * 2**20)
 INGEST_UPLOAD_MAX_BYTES = env_int("INGEST_UPLOAD_MAX_BYTES", 512 * 2**20)
 INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 4 * 2**30)
-INGEST_MAX_RECORD_BYTES = env_int("INGEST_MAX_RECORD_BYTES", 2**20)
+INGEST_MAX_RECORD_BYTES = env_int("INGEST_MAX_RECORD_BYTES", 2**20)  # a CSV record, a JSON value
 INGEST_MAX_ROWS = env_int("INGEST_MAX_ROWS", 5_000_000)
 # A batch still "running" this long after it started died with its worker: the sweep marks
 # it failed. Keep it above CELERY_TASK_TIME_LIMIT.

@@ -3,9 +3,10 @@ it is valid UTF-8, and the size limits.
 
 A file fails here, whole and with one clear message, when it decompresses to more than
 ``INGEST_MAX_DECOMPRESSED_BYTES`` (a gzip bomb stops being read at the cap) or when one CSV
-record is longer than ``INGEST_MAX_RECORD_BYTES`` (a record is measured between line ends
-outside quotes, so a 400 MB field is found after ~1 MB and never reaches the parser). Both
-checks are vectorised over 1 MiB blocks (numpy), so the pass costs little more than reading.
+record, or one JSON value (a string, a number), is longer than ``INGEST_MAX_RECORD_BYTES``:
+a CSV record is measured between line ends outside quotes, a JSON string between unescaped
+quotes, so a 400 MB field is found after ~1 MB and never reaches the parser. The checks are
+vectorised over 1 MiB blocks (numpy), so the pass costs little more than reading.
 
 When a file is not valid UTF-8 throughout, ``utf8_evidence`` counts, in a second pass, the
 bytes that are invalid as UTF-8 against the characters that are valid multi-byte UTF-8: a
@@ -84,14 +85,14 @@ def scan_bytes(source: SourceFile, *, limits: ReadLimits) -> Scan:
     ``zlib.error`` when it cannot be read."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     scan: Scan | None = None
-    records: _RecordLengths | None = None
+    records: _RecordLengths | _JsonTokens | None = None
     total = 0
     with source.open_binary() as stream:
         for block in iter(lambda: stream.read(BLOCK), b""):
             if scan is None:
                 scan = Scan(block[:HEAD], detect_format(source.path, block[:HEAD]), True)
-                if scan.format == "csv":
-                    records = _RecordLengths(limits.max_record_bytes)
+                measure = _RecordLengths if scan.format == "csv" else _JsonTokens
+                records = measure(limits.max_record_bytes)
             total += len(block)
             if total > limits.max_bytes:
                 raise FileTooLarge(
@@ -152,6 +153,64 @@ class _RecordLengths:
                 "field is far too long or a quote is not closed."
             )
             % {"record": record, "limit": self.limit}
+        )
+
+
+# JSON bytes that end a number or literal token outside strings.
+_JSON_BOUNDARY = np.zeros(256, dtype=bool)
+_JSON_BOUNDARY[list(b",:[]{} \t\r\n")] = True
+_BACKSLASH = 92
+
+
+class _JsonTokens:
+    """The longest JSON token so far (a string from quote to quote, or a number or literal
+    between structural characters), block by block: ijson holds a whole token in memory."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.offset = 0
+        self.last = -1  # offset of the last token boundary
+        self.in_string = False
+        self.backslashes = 0  # the run of backslashes that ended the previous block
+
+    def feed(self, block: bytes) -> None:
+        data = np.frombuffer(block, dtype=np.uint8)
+        quotes = self._unescaped_quotes(data)
+        marks = np.flatnonzero(_JSON_BOUNDARY[data])
+        if len(quotes) or self.in_string:
+            marks = marks[(np.searchsorted(quotes, marks) + self.in_string) % 2 == 0]
+        bounds = np.union1d(marks, quotes) + self.offset
+        if len(bounds):
+            if np.diff(bounds, prepend=self.last).max() > self.limit:
+                self._fail()
+            self.last = int(bounds[-1])
+        self.in_string ^= bool(len(quotes) % 2)
+        self.offset += len(block)
+        if self.offset - 1 - self.last > self.limit:
+            self._fail()
+
+    def _unescaped_quotes(self, data: np.ndarray) -> np.ndarray:
+        """Quote positions not escaped (an even run of backslashes before them)."""
+        quotes = np.flatnonzero(data == _QUOTE)
+        slashes = np.flatnonzero(data == _BACKSLASH)
+        carry, self.backslashes = self.backslashes, 0
+        if not len(slashes):
+            return quotes[1:] if carry % 2 and len(quotes) and quotes[0] == 0 else quotes
+        new_run = np.ones(len(slashes), dtype=bool)
+        new_run[1:] = slashes[1:] != slashes[:-1] + 1
+        starts = slashes[new_run][np.cumsum(new_run) - 1]  # each backslash's run start
+        if slashes[-1] == len(data) - 1:  # a run that ends the block carries over
+            self.backslashes = len(data) - int(starts[-1]) + (carry if starts[-1] == 0 else 0)
+        last = np.maximum(np.searchsorted(slashes, quotes) - 1, 0)
+        adjacent = slashes[last] == quotes - 1
+        runs = np.where(adjacent, quotes - starts[last], 0)
+        runs = runs + np.where((adjacent & (starts[last] == 0)) | (quotes == 0), carry, 0)
+        return quotes[runs % 2 == 0]
+
+    def _fail(self) -> None:
+        raise FileTooLarge(
+            _("A JSON value is longer than %(limit)d bytes, or a string is not closed.")
+            % {"limit": self.limit}
         )
 
 

@@ -82,6 +82,26 @@ def test_a_200_mb_field_fails_the_file_early_without_reading_it_into_memory(
     assert peak_rss_mb() - before < 60
 
 
+@pytest.mark.parametrize(
+    ("start", "piece", "end"),
+    [(b'"', b'ab\\"c,:' * 2**17, b'"'), (b"", b"1" * 2**20, b"")],
+    ids=["string-with-escaped-quotes", "number"],
+)
+def test_a_200_mb_json_value_fails_the_file_early_without_reading_it_into_memory(
+    tmp_path, regions, start, piece, end
+):
+    path = tmp_path / "long-value.json.gz"
+    with gzip.open(path, "wb", compresslevel=1) as out:
+        out.write(b'[{"incident_id": "J-1", "category": "theft"}, {"description": ' + start)
+        for _ in range(200):
+            out.write(piece)
+        out.write(end + b"}]")
+    before = peak_rss_mb()
+    batch = batch_ingest_file(path=path)
+    assert_failed_with_nothing_written(batch, "A JSON value is longer than 1048576 bytes")
+    assert peak_rss_mb() - before < 60
+
+
 def test_a_file_with_more_rows_than_the_limit_fails_whole(tmp_path, regions, settings):
     settings.INGEST_MAX_ROWS = 10
     path = tmp_path / "many.csv"

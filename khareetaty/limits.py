@@ -7,8 +7,9 @@ as soon as it passes the limit; the connection is then closed, nothing more is r
 Django middleware ``request_body_limit`` does the ``Content-Length`` check for WSGI servers
 (which read bodies lazily and never read a chunked one).
 
-The limit is ``REQUEST_BODY_MAX_BYTES`` everywhere except the batch upload endpoint, which
-takes files up to ``INGEST_UPLOAD_MAX_BYTES`` (plus room for the multipart envelope).
+The limit is ``REQUEST_BODY_MAX_BYTES`` everywhere except file uploads (multipart) to the
+batch endpoint, which take files up to ``INGEST_UPLOAD_MAX_BYTES`` (plus room for the
+multipart envelope).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ UPLOAD_PATHS = ("/api/incidents/batches", "/api/incidents/batches/")
 MULTIPART_ROOM = 64 * 1024  # the multipart envelope and form fields around an upload
 
 
-def body_limit(path: str) -> int:
-    """The most bytes a request body to ``path`` may have."""
-    if path in UPLOAD_PATHS:
+def body_limit(path: str, content_type: str = "") -> int:
+    """The most bytes a request body to ``path`` may have: file uploads (multipart) to the
+    batch endpoint may be large; anything parsed into memory (JSON) may not."""
+    if path in UPLOAD_PATHS and content_type.lower().startswith("multipart/form-data"):
         return max(
             settings.REQUEST_BODY_MAX_BYTES, settings.INGEST_UPLOAD_MAX_BYTES + MULTIPART_ROOM
         )
@@ -41,14 +43,19 @@ def _refusal(limit: int) -> dict:
     }
 
 
-def _declared_length(headers) -> int | None:
+def _header(headers, wanted: bytes) -> bytes | None:
     for name, value in headers:
-        if name.lower() == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
+        if name.lower() == wanted:
+            return value
     return None
+
+
+def _declared_length(headers) -> int | None:
+    value = _header(headers, b"content-length")
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
 
 
 class RequestBodyLimit:
@@ -60,8 +67,10 @@ class RequestBodyLimit:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = body_limit(scope.get("path", ""))
-        declared = _declared_length(scope.get("headers", ()))
+        headers = scope.get("headers", ())
+        content_type = (_header(headers, b"content-type") or b"").decode("latin-1")
+        limit = body_limit(scope.get("path", ""), content_type)
+        declared = _declared_length(headers)
         if declared is not None and declared > limit:
             return await _send_refusal(send, limit)
         state = {"read": 0, "over": False, "started": False}
@@ -107,7 +116,7 @@ def request_body_limit(get_response: Callable[[HttpRequest], HttpResponse]):
     """Django middleware: 413 when the declared length is over the limit (WSGI servers)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        limit = body_limit(request.path)
+        limit = body_limit(request.path, request.META.get("CONTENT_TYPE", ""))
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -199,6 +199,17 @@ class TestUploads:
         assert IngestBatch.objects.count() == 0
 
 
+def test_json_records_to_the_upload_endpoint_get_the_plain_body_limit(client_for, settings):
+    settings.REQUEST_BODY_MAX_BYTES = 10_000
+    settings.INGEST_UPLOAD_MAX_BYTES = 10**9
+    records = [{"incident_id": f"R-{n}", "description": "x" * 100} for n in range(200)]
+    response = client_for(Role.ANALYST).post(
+        "/api/incidents/batches", {"records": records}, format="json"
+    )
+    assert response.status_code == 413
+    assert IngestBatch.objects.count() == 0
+
+
 def test_rejected_rows_are_unaffected_by_the_limits(tmp_path, regions):
     path = tmp_path / "ok.csv"
     path.write_bytes(HEADER + line(1) + line(2).replace(b"theft", b"unicorn"))

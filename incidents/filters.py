@@ -7,13 +7,18 @@ comma-separated list; categories and regions by code), ``severity`` (list) and
 ``severity_min``, and ``q`` (free text over description, area, block and external id).
 """
 
+import datetime as dt
+import math
+
 import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from incidents.models import Incident
 
@@ -32,13 +37,58 @@ def parse_bbox(value: str) -> Polygon:
         numbers = [float(part) for part in value.split(",")]
     except ValueError:
         numbers = []
-    if len(numbers) != 4 or numbers[0] >= numbers[2] or numbers[1] >= numbers[3]:
+    if (
+        len(numbers) != 4
+        or not all(map(math.isfinite, numbers))
+        or numbers[0] >= numbers[2]
+        or numbers[1] >= numbers[3]
+    ):
         raise ValidationError(
-            _("bbox must be min_lon,min_lat,max_lon,max_lat with min < max."), code="invalid_bbox"
+            _("bbox must be four finite numbers min_lon,min_lat,max_lon,max_lat with min < max."),
+            code="invalid_bbox",
         )
     polygon = Polygon.from_bbox(numbers)
     polygon.srid = settings.API_SRID
     return polygon
+
+
+# PostgreSQL holds time-zone offsets up to ±15:59; Python's datetime holds years 1 to 9999.
+MAX_UTC_OFFSET = dt.timedelta(hours=15, minutes=59)
+
+
+def instant_check(value: dt.datetime) -> dt.datetime:
+    """``value`` if the database can compare with it; ``ValidationError`` otherwise."""
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValidationError(
+            _("The time-zone offset must be within ±15:59."), code="invalid_offset"
+        )
+    try:
+        value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValidationError(_("The time is out of range."), code="out_of_range") from None
+    return value
+
+
+def instant_parse(text: str) -> dt.datetime:
+    """An ISO 8601 time as the API hands it out (a cursor position), checked."""
+    try:
+        value = parse_datetime(text.strip())
+    except ValueError:
+        value = None
+    if value is None:
+        raise ValidationError(_("Not a valid time."), code="invalid")
+    return instant_check(value)
+
+
+class InstantField(IsoDateTimeField):
+    def clean(self, value) -> dt.datetime | None:
+        value = super().clean(value)
+        return None if value is None else instant_check(value)
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
 
 
 class BBoxField(forms.CharField):
@@ -60,8 +110,8 @@ class BBoxFilter(django_filters.Filter):
 
 class IncidentFilterSet(django_filters.FilterSet):
     bbox = BBoxFilter(field_name="geom", label=_("Bounding box: min_lon,min_lat,max_lon,max_lat"))
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = InstantFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = InstantFilter(field_name="occurred_at", lookup_expr="lt")
     category = CharInFilter(field_name="category__code", lookup_expr="in")
     region = CharInFilter(field_name="region__code", lookup_expr="in")
     severity = NumberInFilter(field_name="severity", lookup_expr="in")

@@ -11,4 +11,12 @@ PERIODIC_TASKS = [
         description="Ingests files dropped into the intake staging folder; moves them to "
         "archive/ or failed/.",
     ),
+    PeriodicTaskSpec(
+        name="Stale ingest batches",
+        task="incidents.batches_fail_stale",
+        every_seconds=10 * 60,
+        queue="default",  # not behind the long jobs it checks on
+        description="Marks failed the batches still running INGEST_STALE_BATCH_MINUTES after "
+        "they started (their worker died).",
+    ),
 ]

@@ -36,6 +36,8 @@ from incidents.profiles import FIELDS, Profile, normalise_label
 NEAR_DUPLICATE_SECONDS = 60
 NEAR_DUPLICATE_METRES = 25
 
+# A region code derived from source data (``regions.code_format``): plain ASCII, no markup.
+REGION_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 WKT_POINT = r"^\s*(?:SRID=\d+;)?\s*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)\s*$"
 CLEAN_COLUMNS = [
     "external_id",
@@ -287,6 +289,7 @@ def validate_frame(
     categories = _category(col["category"], name["category"], profile, known, check)
     severity = _severity(col["severity"], name["severity"], check)
     channel = _channel(col["channel"], name["channel"], profile, check)
+    region_codes = _region_codes(col["region"], name["region"], profile, check)
 
     clean = pd.DataFrame(
         {
@@ -302,7 +305,7 @@ def validate_frame(
             "severity": severity,
             "channel": channel,
             "description": col["description"],
-            "region_code": _region_codes(col["region"], profile),
+            "region_code": region_codes,
         }
     )[~check.bad]
     _derive_missing_ids(clean)
@@ -389,9 +392,24 @@ def _channel(values, field_name, profile, check) -> pd.Series:
     return codes.fillna("").replace("", profile.default_channel)
 
 
-def _region_codes(values: pd.Series, profile: Profile) -> pd.Series:
+def _region_codes(values: pd.Series, field_name: str, profile: Profile, check) -> pd.Series:
+    """Region codes from the source's region column (``regions.code_format``). A code becomes
+    a region (and its name) for everyone to see, so it must match ``REGION_CODE``; the value
+    is not echoed in the message."""
     fmt = profile.regions.code_format
-    return _map_labels(values, lambda v: fmt.format(v) if v else "")
+    codes = _map_labels(values, lambda v: fmt.format(v) if v else "")
+    if (values != "").any():
+        valid = _map_labels(codes, lambda c: c == "" or REGION_CODE.fullmatch(c) is not None)
+        check.add(
+            ~valid.to_numpy(dtype=bool),
+            field_name,
+            "invalid_region_code",
+            _(
+                "The region does not make a valid region code (a letter or digit, then up to "
+                "31 letters, digits, '_', '.' or '-')."
+            ),
+        )
+    return codes
 
 
 def _derive_missing_ids(clean: pd.DataFrame) -> None:

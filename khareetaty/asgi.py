@@ -2,7 +2,8 @@
 
 WebSocket connections are authenticated by the Django session (``AuthMiddlewareStack``) and
 must come from an allowed host (``AllowedHostsOriginValidator``), so another site cannot open
-the live feed in a signed-in user's browser.
+the live feed in a signed-in user's browser. Request bodies over the limit are refused before
+Django reads them (``khareetaty.limits``).
 """
 
 import os
@@ -19,10 +20,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from commands.routing import websocket_urlpatterns  # noqa: E402
+from khareetaty.limits import RequestBodyLimit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestBodyLimit(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
+    "khareetaty.limits.request_body_limit",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -305,6 +306,16 @@ LEAFLET_CONFIG = {
 INTAKE_DIR = Path(env_str("INTAKE_DIR", str(VAR_DIR / "intake")))
 INTAKE_SETTLE_SECONDS = env_int("INTAKE_SETTLE_SECONDS", 5)
 INGEST_PROFILE_DIRS = env_list("INGEST_PROFILE_DIRS", [])
+# Size limits (khareetaty.limits, incidents.pipeline): each is refused with a clear error and
+# a batch over one fails whole, with nothing written.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 10 * 2**20)
+INGEST_UPLOAD_MAX_BYTES = env_int("INGEST_UPLOAD_MAX_BYTES", 512 * 2**20)
+INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 4 * 2**30)
+INGEST_MAX_RECORD_BYTES = env_int("INGEST_MAX_RECORD_BYTES", 2**20)  # a CSV record, a JSON value
+INGEST_MAX_ROWS = env_int("INGEST_MAX_ROWS", 5_000_000)
+# A batch still "running" this long after it started died with its worker: the sweep marks
+# it failed. Keep it above CELERY_TASK_TIME_LIMIT.
+INGEST_STALE_BATCH_MINUTES = env_int("INGEST_STALE_BATCH_MINUTES", 120)
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL", REDIS_URL)

@@ -1,5 +1,6 @@
 """Serializers of the ingest-batch API."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -23,6 +24,16 @@ class BatchCreateInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 _("Unknown profile; available: %(names)s.")
                 % {"names": ", ".join(available_profiles())}
+            )
+        return value
+
+    def validate_file(self, value):
+        limit = settings.INGEST_UPLOAD_MAX_BYTES
+        if value is not None and value.size > limit:
+            raise serializers.ValidationError(
+                _("The file is larger than the upload limit of %(limit)d bytes.")
+                % {"limit": limit},
+                code="too_large",
             )
         return value
 

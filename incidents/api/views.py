@@ -5,10 +5,11 @@ audited). Everyone signed in reads; analysts and superadmins write.
 """
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ from incidents.api.serializers import (
     IncidentUpdateSerializer,
     RegionSerializer,
 )
-from incidents.filters import IncidentFilterSet
+from incidents.filters import IncidentFilterSet, instant_parse
 from incidents.selectors import (
     DEFAULT_SIMPLIFY_DEGREES,
     category_list,
@@ -44,6 +45,17 @@ class IncidentCursorPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def decode_cursor(self, request):
+        """A cursor's position is an incident's time: a forged one the database cannot
+        compare with answers 400, not 500."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                instant_parse(cursor.position)
+            except DjangoValidationError as exc:
+                raise ValidationError({"cursor": exc.messages}) from None
+        return cursor
 
     def get_paginated_response(self, data) -> Response:
         return Response(
@@ -80,6 +92,14 @@ class IncidentViewSet(viewsets.ModelViewSet):
     filterset_class = IncidentFilterSet
     pagination_class = IncidentCursorPagination
     lookup_value_regex = r"\d+"  # leaves /incidents/batches to the batch API
+    # The ``trace`` action shares its name with the HTTP TRACE handler: TRACE is refused
+    # (405) rather than dispatched to it.
+    http_method_names = [m for m in viewsets.ModelViewSet.http_method_names if m != "trace"]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        if request.method.lower() not in self.http_method_names:
+            raise MethodNotAllowed(request.method)  # before the role check: 405 for everyone
+        super().initial(request, *args, **kwargs)
 
     def get_queryset(self):
         return incident_list()

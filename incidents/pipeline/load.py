@@ -24,6 +24,7 @@ inserts.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -473,9 +474,14 @@ def hull(points: str) -> str:
 
 
 def _region_name(code: str, rule) -> str:
+    """The name of a region derived from the data: plain text. The code was validated
+    (``validation.REGION_CODE``); markup characters are dropped all the same."""
     prefix, _, suffix = rule.code_format.partition("{}")
     value = code[len(prefix) : len(code) - len(suffix) if suffix else None]
-    return rule.name_format.format(value)[:200]
+    return _MARKUP.sub("", rule.name_format.format(value))[:200]
+
+
+_MARKUP = re.compile(r"[<>&\"'`]")
 
 
 def insert_incidents(profile: Profile, *, by_code: bool, tolerant: bool = False) -> int:

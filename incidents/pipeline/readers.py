@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -23,8 +24,19 @@ import ijson
 import numpy as np
 import orjson
 import pandas as pd
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from incidents.pipeline.scan import (
+    READ_ERRORS,
+    FileTooLarge,
+    ReadLimits,
+    Scan,
+    escaped_rows,
+    invalid_encoding_error,
+    scan_bytes,
+    utf8_evidence,
+)
 from incidents.profiles import Profile
 from incidents.validation import RowError, stringify
 
@@ -88,87 +100,71 @@ class SourceFile:
     gzipped: bool
     sha256: str
     size: int
+    # Bytes that are not valid UTF-8 in a file read as UTF-8 all the same (the evidence said
+    # UTF-8): the rows holding them are rejected as ``invalid_encoding``.
+    bad_bytes: int = 0
 
     def open_binary(self):
         return gzip.open(self.path, "rb") if self.gzipped else open(self.path, "rb")
 
 
 def inspect_file(path: Path, profile: Profile) -> SourceFile:
-    """Hash the file, detect gzip, format and encoding in one pass over its bytes."""
+    """Hash the file, detect gzip, format and encoding in one pass over its bytes, and hold
+    it to the size limits before anything is written."""
     path = Path(path)
     try:
         with open(path, "rb") as raw:
             gzipped = raw.read(2) == b"\x1f\x8b"
     except OSError as exc:
-        raise UnreadableFile(_("Cannot open the file: %(error)s") % {"error": exc}) from exc
+        raise UnreadableFile(
+            _("Cannot open the file: %(error)s") % {"error": exc.strerror or _("read error")}
+        ) from exc
     digest = hashlib.sha256()
     with open(path, "rb") as raw:
         for block in iter(lambda: raw.read(1 << 20), b""):
             digest.update(block)
     source = SourceFile(path, "", "", gzipped, digest.hexdigest(), path.stat().st_size)
-    head, utf8_ok = _scan_bytes(source)
-    if not head.strip():
+    try:
+        scan = scan_bytes(source, limits=ReadLimits.from_settings())
+    except FileTooLarge as exc:
+        raise UnreadableFile(str(exc)) from exc
+    except READ_ERRORS as exc:
+        raise UnreadableFile(_("The file is not a readable gzip file.")) from exc
+    except OSError as exc:
+        raise UnreadableFile(
+            _("Cannot read the file: %(error)s") % {"error": exc.strerror or _("read error")}
+        ) from exc
+    if not scan.head.strip():
         raise UnreadableFile(_("The file is empty."))
-    source.encoding = _encoding(head, utf8_ok, profile)
-    source.format = _format(path, head)
+    source.format = scan.format
+    source.encoding = _encoding(scan, source, profile)
     return source
 
 
-def _scan_bytes(source: SourceFile) -> tuple[bytes, bool]:
-    """The first 64 KiB, and whether the whole file is valid UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    head, ok = b"", True
-    try:
-        with source.open_binary() as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                if not head:
-                    head = block[:65536]
-                if ok:
-                    try:
-                        decoder.decode(block)
-                    except UnicodeDecodeError:
-                        ok = False
-            if ok:
-                decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        ok = False
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise UnreadableFile(_("Cannot read the file: %(error)s") % {"error": exc}) from exc
-    return head, ok
-
-
-def _encoding(head: bytes, utf8_ok: bool, profile: Profile) -> str:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if profile.encoding == "windows-1256":
+def _encoding(scan: Scan, source: SourceFile, profile: Profile) -> str:
+    bom = scan.head.startswith(codecs.BOM_UTF8)
+    if profile.encoding == "windows-1256" and not bom:
         return "cp1256"
-    if utf8_ok:
-        return "utf-8"
+    encoding = "utf-8-sig" if bom else "utf-8"
+    if scan.utf8_ok:
+        return encoding
+    # Not valid UTF-8 throughout: decided on evidence, never by one bad byte.
+    evidence = utf8_evidence(source)
+    if evidence.mostly_utf8:
+        if source.format != "csv":
+            raise UnreadableFile(
+                _("The file is UTF-8 text but for %(count)d invalid bytes; fix them and resend.")
+                % {"count": evidence.invalid}
+            )
+        source.bad_bytes = evidence.invalid
+        return encoding
     if profile.encoding == "auto":
-        # Not UTF-8: the Arabic Windows code page is the other encoding sources use here.
-        if b"\x00" in head:
+        if b"\x00" in scan.head:
             raise UnreadableFile(_("The file is binary, not text."))
-        return "cp1256"
+        return "cp1256"  # the Arabic Windows code page is the other encoding sources use here
     raise UnreadableFile(
         _("The file is not valid %(encoding)s text.") % {"encoding": profile.encoding}
     )
-
-
-def _format(path: Path, head: bytes) -> str:
-    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-    ext = suffixes[-1] if suffixes else ""
-    if ext in (".geojson",):
-        return "geojson"
-    if ext == ".json":
-        return "geojson" if b'"FeatureCollection"' in head else "json"
-    if ext in (".csv", ".txt", ".tsv"):
-        return "csv"
-    start = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1]
-    if start == b"[":
-        return "json"
-    if start == b"{":
-        return "geojson"
-    return "csv"
 
 
 def read_chunks(
@@ -196,10 +192,15 @@ def _csv_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterat
         header_bytes = binary.readline(1 << 20)
         header_line = header_bytes.decode(source.encoding, errors="replace")
         body_encoding = "utf-8" if source.encoding == "utf-8-sig" else source.encoding
+        # A file that is UTF-8 but for a few bytes: they reach the cells as lone surrogates,
+        # and their rows are rejected (``_csv_chunk``); strict otherwise.
+        encoding_errors = "surrogateescape" if source.bad_bytes else "strict"
         stream = binary
         if "\r" in header_line.rstrip("\r\n"):
             binary.seek(0)
-            stream = io.TextIOWrapper(binary, encoding=source.encoding, newline="")
+            stream = io.TextIOWrapper(
+                binary, encoding=source.encoding, newline="", errors=encoding_errors
+            )
             header_line = stream.readline()
         header = next(iter(pd.read_csv(io.StringIO(header_line), sep=profile.delimiter, header=None, dtype=str, keep_default_na=False).itertuples(index=False, name=None)), ())  # fmt: skip
         header = [str(h).strip() for h in header]
@@ -219,18 +220,18 @@ def _csv_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Iterat
                 chunksize=chunk_rows,
                 engine="c",
                 skip_blank_lines=True,
+                encoding_errors=encoding_errors,
             )
             first = 1
             for frame in reader:
-                chunk = _csv_chunk(frame, header, first)
+                chunk = _csv_chunk(frame, header, first, escaped=bool(source.bad_bytes))
                 first += len(frame)
+                _check_rows(first - 1)
                 del frame  # not kept alive while the next chunk is parsed
                 yield chunk
                 del chunk
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            raise UnreadableFile(
-                _("The file is not readable CSV: %(error)s") % {"error": exc}
-            ) from exc
+            raise UnreadableFile(_csv_problem(exc)) from exc
 
 
 def _check_header(header: list[str], profile: Profile) -> None:
@@ -238,20 +239,46 @@ def _check_header(header: list[str], profile: Profile) -> None:
         raise UnreadableFile(_("The CSV file has no header row."))
     missing = [c for c in required_columns(profile) if c not in header]
     if missing:
+        # The profile's column names only: the header is the file's content, which is never
+        # echoed (the file may not be what it claims to be).
         raise UnreadableFile(
-            _("Required columns missing for profile %(profile)s: %(columns)s (found: %(found)s).")
-            % {
-                "profile": profile.name,
-                "columns": ", ".join(missing),
-                "found": ", ".join(header[:30]),
-            }
+            _(
+                "Not a readable CSV for profile %(profile)s: invalid header; required columns "
+                "missing: %(columns)s (%(found)d columns found)."
+            )
+            % {"profile": profile.name, "columns": ", ".join(missing), "found": len(header)}
         )
 
 
-def _csv_chunk(frame: pd.DataFrame, header: list[str], first_row: int) -> Chunk:
+def _csv_problem(exc: Exception) -> str:
+    """What went wrong, in our own words: parser messages can quote the file's bytes."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _("Not a readable CSV: the text is not valid in its encoding.")
+    line = re.search(r"\b(?:line|row) (\d+)", str(exc))
+    if line:
+        return _("Not a readable CSV: its structure is broken near line %(line)s.") % {
+            "line": line.group(1)
+        }
+    return _("Not a readable CSV: its structure is broken.")
+
+
+def _check_rows(count: int) -> None:
+    limit = settings.INGEST_MAX_ROWS
+    if count > limit:
+        raise UnreadableFile(
+            _("The file holds more than %(limit)d records; split it into smaller files.")
+            % {"limit": limit}
+        )
+
+
+def _csv_chunk(
+    frame: pd.DataFrame, header: list[str], first_row: int, *, escaped: bool = False
+) -> Chunk:
     """Rows with a field in a spare column had too many fields. A row with too few reads as
-    empty trailing cells (pandas cannot tell those apart), which validation then judges."""
+    empty trailing cells (pandas cannot tell those apart), which validation then judges.
+    ``escaped``: cells may hold bytes that were not valid UTF-8 (as lone surrogates)."""
     frame = frame.reset_index(drop=True)
+    bad_rows = escaped_rows(frame) if escaped else []
     spare = [c for c in frame.columns if c.startswith(_SPARE)]
     too_many = np.zeros(len(frame), dtype=bool)
     for column in spare:  # column by column: an all-empty object column compares fast
@@ -269,6 +296,8 @@ def _csv_chunk(frame: pd.DataFrame, header: list[str], first_row: int) -> Chunk:
         record = json.loads(raw.record(pos))
         record["_extra_fields"] = fields
         raw.replaced[pos] = json.dumps(record, ensure_ascii=False)
+    for pos in bad_rows:
+        errors.setdefault(pos, []).insert(0, invalid_encoding_error())
     return Chunk(frame=body, first_row=first_row, raw=raw, errors=errors)
 
 
@@ -299,14 +328,14 @@ def _json_chunks(source: SourceFile, profile: Profile, chunk_rows: int) -> Itera
             while batch := list(islice(items, chunk_rows)):
                 yield records_chunk(batch, profile, first, geojson=source.format == "geojson")
                 first += len(batch)
+                _check_rows(first - 1)
             if first == 1 and source.format == "geojson":
                 raise UnreadableFile(
                     _("The file is not a GeoJSON FeatureCollection with features.")
                 )
         except ijson.JSONError as exc:
-            raise UnreadableFile(
-                _("The file is not valid JSON: %(error)s") % {"error": exc}
-            ) from exc
+            # ijson's messages quote the text around the error: never echoed.
+            raise UnreadableFile(_("The file is not valid JSON.")) from exc
 
 
 class _Utf8Stream:
@@ -334,8 +363,13 @@ def records_chunk(
     """A chunk from JSON records (API batches, JSON arrays) or GeoJSON features."""
     rows, raw, errors = [], [], {}
     for pos, item in enumerate(records):
-        raw.append(json.dumps(item, ensure_ascii=False, default=str))
-        cells, problem = _flatten(item, profile, geojson)
+        try:
+            raw.append(json.dumps(item, ensure_ascii=False, default=str))
+            cells, problem = _flatten(item, profile, geojson)
+        except RecursionError:
+            raise UnreadableFile(
+                _("Record %(row)d is nested too deeply to be read.") % {"row": first_row + pos}
+            ) from None
         rows.append(cells)
         if problem:
             errors[pos] = [problem]

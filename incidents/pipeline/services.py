@@ -8,15 +8,18 @@ nothing is and the batch is marked failed with one message. The counts always sa
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.choices import BatchStatus
 from incidents.geo import RegionShapes
@@ -41,6 +44,9 @@ from khareetaty.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[int], None]  # called with the number of rows just processed
+INTERNAL_ERROR = gettext_lazy(
+    "The batch stopped on an internal error; nothing was stored. The server log has details."
+)
 
 
 @dataclass
@@ -139,6 +145,9 @@ def _run_file(batch: IngestBatch, path: Path, progress: Progress | None) -> Inge
         source = inspect_file(path, profile)
     except UnreadableFile as exc:
         return _fail(batch, str(exc))
+    except Exception:
+        logger.exception("batch %s: reading %s failed", batch.pk, path.name)
+        return _fail(batch, str(INTERNAL_ERROR))
     IngestBatch.objects.filter(pk=batch.pk).update(
         file_sha256=source.sha256, file_format=source.format
     )
@@ -163,6 +172,11 @@ def _run(
             totals = _load_all(batch, profile, chunks(), progress, tolerant=True)
     except UnreadableFile as exc:
         return _fail(batch, str(exc))
+    except Exception:
+        # Whatever killed it (a bug, the database, a time limit), the batch must not stay
+        # "running": its transaction is rolled back, so it failed with nothing written.
+        logger.exception("batch %s failed on an unexpected error", batch.pk)
+        return _fail(batch, str(INTERNAL_ERROR))
     load.refresh_after_load(totals.accepted)
     logger.info(
         "batch %s done in %.1fs: %s received, %s accepted, %s duplicates, %s rejected",
@@ -272,6 +286,44 @@ def _fail(batch: IngestBatch, message: str) -> IngestBatch:
     return batch
 
 
+def batch_fail(*, batch_id: int, message: str) -> bool:
+    """Mark a batch that is still pending or running failed (a task that died with it);
+    returns whether it was. A finished batch is left as it is."""
+    batch = IngestBatch.objects.filter(
+        pk=batch_id, status__in=[BatchStatus.PENDING, BatchStatus.RUNNING]
+    ).first()
+    if batch is None:
+        return False
+    _fail(batch, message)
+    return True
+
+
+def batch_fail_stale(*, older_than: dt.timedelta | None = None) -> list[int]:
+    """Mark failed every batch still "running" that started longer ago than ``older_than``
+    (default ``INGEST_STALE_BATCH_MINUTES``): its worker died (killed, out of memory, a hard
+    time limit) before it could say so. Returns their ids."""
+    age = older_than or dt.timedelta(minutes=settings.INGEST_STALE_BATCH_MINUTES)
+    stale = IngestBatch.objects.filter(
+        status=BatchStatus.RUNNING, started_at__lt=timezone.now() - age
+    ).values_list("pk", flat=True)
+    message = _("The batch stopped without finishing (its worker died); nothing was stored.")
+    failed = []
+    for batch_id in list(stale):
+        with transaction.atomic():
+            # Locked and checked again: a batch that finishes meanwhile keeps its result.
+            batch = (
+                IngestBatch.objects.select_for_update()
+                .filter(pk=batch_id, status=BatchStatus.RUNNING)
+                .first()
+            )
+            if batch is not None:
+                _finish(batch, BatchCounts(), BatchStatus.FAILED, message)
+                failed.append(batch_id)
+    if failed:
+        logger.warning("stale running batches marked failed: %s", failed)
+    return failed
+
+
 def _announce(batch: IngestBatch) -> None:
     if batch.accepted:
         batch_accepted.send(sender=IngestBatch, batch_id=batch.pk, incident_ids=None)
@@ -279,6 +331,8 @@ def _announce(batch: IngestBatch) -> None:
 
 __all__ = [
     "batch_create",
+    "batch_fail",
+    "batch_fail_stale",
     "batch_ingest_file",
     "batch_ingest_records",
     "batch_run",

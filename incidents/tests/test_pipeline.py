@@ -206,7 +206,7 @@ def test_sources_without_ids_deduplicate_within_a_minute_and_25_metres(tmp_path,
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"when,what\n2025-01-01,theft\n", "Required columns missing"),
+        (b"when,what\n2025-01-01,theft\n", "invalid header"),
         (b"", "empty"),
         (b"\x00\x01\x02\xff\xfe" * 100, "binary"),
     ],

@@ -44,7 +44,7 @@ def test_sweep_archives_good_files_and_fails_unreadable_ones(intake):
     drop(intake / "staging", "broken.csv", "nothing,useful\n1,2\n")
     drop(intake / "staging" / "chicago", "chi.csv", CHICAGO)
     drop(intake / "staging", "still-copying.csv.part", GOOD)
-    batches = intake_sweep()
+    batches = intake_sweep().batches
     by_name = {b.file_name: b for b in batches}
     assert set(by_name) == {"good.csv", "broken.csv", "chi.csv"}
     assert by_name["good.csv"].status == BatchStatus.DONE
@@ -60,7 +60,7 @@ def test_sweep_archives_good_files_and_fails_unreadable_ones(intake):
         "still-copying.csv.part"
     ]
     assert Incident.objects.count() == 3
-    assert intake_sweep() == []  # nothing left to do
+    assert intake_sweep().batches == []  # nothing left to do
 
 
 @pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_a_file_still_being_written_waits_for_the_next_sweep(intake, settings):
     settings.INTAKE_SETTLE_SECONDS = 30
     nine_categories()
     drop(intake / "staging", "fresh.csv", GOOD, age=0)
-    assert intake_sweep() == []
+    assert intake_sweep().batches == []
     assert (intake / "staging" / "fresh.csv").exists()
 
 
@@ -92,3 +92,65 @@ def test_a_celery_worker_runs_the_sweep_task(intake):
     batch = IngestBatch.objects.get(pk=batch_ids[0])
     assert (batch.status, batch.accepted) == (BatchStatus.DONE, 2)
     assert (intake / "archive" / f"{batch.pk}-worker.csv").exists()
+
+
+SECRET = "SECRET_KEY=do-not-leak-4f1c9e\n"
+
+
+def _tree(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.mark.django_db
+def test_symlinks_in_staging_are_skipped_and_their_targets_never_read_or_moved(intake, tmp_path):
+    nine_categories()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.env"
+    secret.write_text(SECRET)
+    (outside / "chicago").mkdir()
+    drop(outside / "chicago", "c.csv", CHICAGO)
+    staging = intake / "staging"
+    (staging / "leak.csv").symlink_to(secret)
+    (staging / "chicago").symlink_to(outside / "chicago", target_is_directory=True)
+    real = drop(staging, "real.csv", GOOD)
+    (staging / "inner.csv").symlink_to(real)  # even a link to a file inside staging
+    (staging / "kuwait").mkdir()
+    (staging / "kuwait" / "nested.csv").symlink_to(secret)
+    result = intake_sweep()
+    assert [b.file_name for b in result.batches] == ["real.csv"]
+    assert sorted(result.skipped) == ["chicago", "inner.csv", "kuwait/nested.csv", "leak.csv"]
+    assert IngestBatch.objects.count() == 1
+    assert secret.read_text() == SECRET and (outside / "chicago" / "c.csv").exists()
+    assert (staging / "leak.csv").is_symlink() and (staging / "chicago").is_symlink()
+    assert _tree(intake / "processing") == [] and _tree(intake / "failed") == []
+
+
+@pytest.mark.django_db
+def test_a_hard_link_to_a_file_elsewhere_is_skipped(intake, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text(SECRET)
+    os.link(secret, intake / "staging" / "linked.csv")
+    os.utime(intake / "staging" / "linked.csv", (time.time() - 60, time.time() - 60))
+    result = intake_sweep()
+    assert (result.batches, result.skipped) == ([], ["linked.csv"])
+    assert IngestBatch.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("secret.csv", SECRET + "JWT_SIGNING_KEY=do-not-leak-4f1c9e\n"),
+        ("secret.csv", 'incident_id,occurred_at,category,latitude,longitude\n"do-not-leak-4f1c9e'),
+        ("secret.json", '[{"key": do-not-leak-4f1c9e}]'),
+        ("secret.geojson", '{"type": "FeatureCollection", "features": [do-not-leak-4f1c9e'),
+    ],
+)
+def test_a_failed_file_s_content_is_never_echoed_in_the_batch_error(intake, name, content):
+    drop(intake / "staging", name, content)
+    (batch,) = intake_sweep().batches
+    assert batch.status == BatchStatus.FAILED
+    assert batch.error_message
+    assert "do-not-leak" not in batch.error_message
+    assert "SECRET" not in batch.error_message

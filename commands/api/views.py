@@ -24,6 +24,7 @@ from commands.api import serializers as s
 from commands.choices import AckVia
 from commands.filters import AlertFilterSet, AlertRuleFilterSet, TaskFilterSet
 from commands.models import Alert, Task
+from commands.permissions import ALERT_ACTION_ROLES, ANALYSTS_AND_FIELD, TASK_CANCEL_ROLES
 from commands.policy import (
     PolicyInvalid,
     policy_active,
@@ -35,7 +36,6 @@ from commands.services import alerts as alert_services
 from commands.services import field_tasks
 from commands.services.deliveries import delivery_provider_status
 from commands.services.replies import ack_link_delivery, alert_acknowledge_by_link, alert_reply
-from khareetaty.accounts.choices import Role
 from khareetaty.exceptions import ApplicationError
 from khareetaty.permissions import (
     ANALYSTS,
@@ -45,8 +45,6 @@ from khareetaty.permissions import (
     STAFF,
     SUPERADMINS,
 )
-
-ANALYSTS_AND_FIELD = ANALYSTS | {Role.FIELD_SUPERVISOR}
 
 
 class DashboardView(APIView):
@@ -71,10 +69,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "list": ANY_ROLE,
         "retrieve": ANY_ROLE,
         "create": ANALYSTS,
-        "acknowledge": ANALYSTS_AND_FIELD,
-        "resolve": ANALYSTS,
+        **ALERT_ACTION_ROLES,  # the same policy as SMS replies and signed links
         "suppress": ANALYSTS,
-        "escalate": ANALYSTS,
     }
 
     def get_queryset(self):
@@ -207,7 +203,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         "partial_update": ANALYSTS,
         "destroy": ANALYSTS,
         "assign": ANALYSTS,
-        "cancel": ANALYSTS,
+        "cancel": TASK_CANCEL_ROLES,
         "due": ANALYSTS,
         "status": ANALYSTS_AND_FIELD,
         "updates": ANALYSTS_AND_FIELD,

@@ -52,9 +52,18 @@ class DashboardView(APIView):
 
     role_access = {"read": STAFF}
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[s.DashboardFilterInput], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(selectors.dashboard_summary())
+        data = s.DashboardFilterInput(
+            data={
+                "region": request.query_params.getlist("region"),
+                "category": request.query_params.getlist("category"),
+                "period": request.query_params.get("period", ""),
+            }
+        )
+        data.is_valid(raise_exception=True)
+        now = timezone.now()
+        return Response(selectors.dashboard_summary(now=now, scope=data.scope(now=now)))
 
 
 def _until(data: dict):

@@ -362,6 +362,23 @@ class TaskDetailSerializer(TaskSerializer):
         ]
 
 
+class PointInput(GeometryField):
+    """A location given as a GeoJSON Point (lon, lat) inside valid degrees; anything else
+    is a 400, never a database error."""
+
+    def to_internal_value(self, value):
+        geom = super().to_internal_value(value)
+        if geom is None:
+            return geom
+        if geom.geom_type != "Point":
+            raise serializers.ValidationError("A location must be a GeoJSON Point.")
+        if not (-180 <= geom.x <= 180 and -90 <= geom.y <= 90):
+            raise serializers.ValidationError("The point must be longitude, latitude in degrees.")
+        if geom.srid is None:
+            geom.srid = 4326
+        return geom
+
+
 class _AssigneeInput(serializers.Serializer):
     assignee_user = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
@@ -375,7 +392,7 @@ class TaskCreateInput(_AssigneeInput):
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInput(required=False, allow_null=True)
     due_at = serializers.DateTimeField(required=False, allow_null=True)
     alert = serializers.PrimaryKeyRelatedField(
         queryset=Alert.objects.all(), required=False, allow_null=True
@@ -400,7 +417,7 @@ class TaskEditInput(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInput(required=False, allow_null=True)
     due_at = serializers.DateTimeField(required=False, allow_null=True)
     region = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.all(), required=False, allow_null=True
@@ -422,7 +439,7 @@ class TaskDueInput(serializers.Serializer):
 class TaskStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInput(required=False, allow_null=True)
 
 
 class TaskNoteInput(serializers.Serializer):
@@ -430,7 +447,7 @@ class TaskNoteInput(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=TaskStatus.choices, required=False, allow_blank=True, default=""
     )
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInput(required=False, allow_null=True)
 
 
 class _CodeOrIdField(serializers.CharField):

@@ -7,6 +7,7 @@ Idempotent: rules and teams are upserted by name (an admin's later edits are kep
 the activity is seeded only while there are no tasks yet.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,6 +41,7 @@ DEMO_TEAMS = [
     ("patrol-hawalli", "Hawalli patrol", "دورية حولي", "KW-HA", ["field", "field2"]),
     ("patrol-ahmadi", "Ahmadi patrol", "دورية الأحمدي", "KW-AH", ["field2"]),
 ]
+TOP_HOTSPOTS = 4
 # Tasks seeded per status, walked through the real status flow by a field supervisor.
 _WALKS = {
     TaskStatus.ASSIGNED: [],
@@ -69,6 +71,8 @@ def demo_rules_ensure(*, actor) -> int:
     for name, kind, severity, params, cooldown in DEMO_RULES:
         if AlertRule.objects.filter(name=name).exists():
             continue
+        if kind == RuleKind.HOTSPOT:
+            params = {**params, **_top_hotspots_score()}
         rule_save(
             actor=actor,
             name=name,
@@ -79,6 +83,20 @@ def demo_rules_ensure(*, actor) -> int:
         )
         made += 1
     return made
+
+
+def _top_hotspots_score(top: int = TOP_HOTSPOTS) -> dict:
+    """``min_score`` that lets only the latest run's ``top`` hotspots alert, so the demo's
+    first run raises a handful of hotspot alerts, not one per cluster."""
+    latest = Hotspot.objects.order_by("-run_id").values_list("run_id", flat=True).first()
+    if latest is None:
+        return {}
+    scores = list(
+        Hotspot.objects.filter(run_id=latest)
+        .order_by("-score")
+        .values_list("score", flat=True)[:top]
+    )
+    return {"min_score": float(math.floor(scores[-1]))} if len(scores) == top else {}
 
 
 def demo_teams_ensure() -> int:

@@ -82,9 +82,18 @@ def test_the_kpis_take_category_and_period_and_region_ids(client_for, world):
 
 def test_unknown_filter_values_answer_400_not_500(client_for, world):
     viewer = client_for("viewer")
-    for query in ("region=atlantis", "category=nope", "period=7y", "region=99999999"):
+    for query in (
+        "region=atlantis",
+        "category=nope",
+        "period=7y",
+        "region=99999999",
+        "region=99999999999999999999999",
+        "region=%C2%B2",
+    ):
         response = viewer.get(f"/api/commands/dashboard?{query}")
         assert response.status_code == 400, query
+    huge = viewer.get("/api/commands/alerts?region=99999999999999999999999")
+    assert huge.status_code == 400
 
 
 def test_counted_strings_have_every_plural_form():

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from commands.services.deliveries import delivery_provider_status
-from commands.services.replies import ack_link_delivery, alert_acknowledge_by_link, alert_reply
+from commands.services.replies import ack_link_usable, alert_acknowledge_by_link, alert_reply
 from khareetaty.exceptions import ApplicationError
 from khareetaty.permissions import PUBLIC
 
@@ -85,13 +85,16 @@ class AlertAckLinkView(APIView):
     authentication_classes = []
     parser_classes = [FormParser, MultiPartParser]
 
-    @extend_schema(responses={200: OpenApiTypes.STR, 404: OpenApiTypes.STR})
+    @extend_schema(responses={200: OpenApiTypes.STR, 403: OpenApiTypes.STR, 404: OpenApiTypes.STR})
     def get(self, request, token: str):
         try:
-            delivery = ack_link_delivery(token=token)
+            delivery = ack_link_usable(token=token)
         except ApplicationError as exc:
             return render(
-                request, "commands/notifications/ack_link.html", {"error": exc.message}, status=404
+                request,
+                "commands/notifications/ack_link.html",
+                {"error": exc.message},
+                status=exc.status_code,
             )
         return render(
             request,
@@ -99,7 +102,10 @@ class AlertAckLinkView(APIView):
             {"alert": delivery.alert, "delivery": delivery},
         )
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.STR, 404: OpenApiTypes.STR})
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.STR, 403: OpenApiTypes.STR, 404: OpenApiTypes.STR},
+    )
     def post(self, request, token: str):
         try:
             alert = alert_acknowledge_by_link(token=token)

@@ -162,13 +162,21 @@ def ack_link_delivery(*, token: str, now: datetime | None = None) -> Delivery:
     return delivery
 
 
+def ack_link_usable(*, token: str, now: datetime | None = None) -> Delivery:
+    """The link's delivery when its recipient may acknowledge (the API's role policy;
+    active users only), else ``AckLinkRefused`` (403) — checked before the page offers
+    the button and again when it is pressed."""
+    delivery = ack_link_delivery(token=token, now=now)
+    if not alert_action_allowed(user=delivery.recipient, action="acknowledge"):
+        raise AckLinkRefused("Your role may not acknowledge alerts. No action was taken.")
+    return delivery
+
+
 def alert_acknowledge_by_link(*, token: str, now: datetime | None = None) -> Alert:
     """Acknowledge the alert behind a signed link as the delivery's recipient. Each link
     works once (conditional UPDATE on ``ack_link_used_at``)."""
     now = now or timezone.now()
-    delivery = ack_link_delivery(token=token, now=now)
-    if not alert_action_allowed(user=delivery.recipient, action="acknowledge"):
-        raise AckLinkRefused("Your role may not acknowledge alerts. No action was taken.")
+    delivery = ack_link_usable(token=token, now=now)
     used = Delivery.objects.filter(pk=delivery.pk, ack_link_used_at__isnull=True).update(
         ack_link_used_at=now
     )

@@ -291,6 +291,10 @@ def test_guessing_codes_is_cut_off_after_ten_wrong_ones(field_sent):
 
 def test_a_signed_link_of_a_role_that_may_not_acknowledge_is_refused(field_sent):
     viewer_link = f"/api/commands/ack/{ack_link_token(field_sent['viewer'])}"
+    page = APIClient().get(viewer_link)
+    assert page.status_code == 403
+    assert "may not acknowledge" in page.content.decode()
+    assert "<form" not in page.content.decode()
     refused = APIClient().post(viewer_link)
     assert refused.status_code == 403
     alert = field_sent["viewer"].alert

@@ -123,3 +123,17 @@ def test_the_field_page_shows_report_controls_only_to_roles_that_may_report(
     assert ('<div id="status-buttons" class="status-buttons">' in html) is shown
     assert ('<form id="update-form" class="update-form">' in html) is shown
     assert ('<form id="update-form" class="update-form" hidden>' in html) is not shown
+
+
+def test_the_field_page_has_a_navigate_link_and_the_task_panel_words_are_translated(
+    client, make_user
+):
+    from commands.views.pages import page_strings
+
+    client.force_login(make_user("field_supervisor", preferred_language="en"))
+    html = client.get("/field/tasks/1/").content.decode()
+    assert '<a id="task-navigate" class="button big" hidden>Navigate</a>' in html
+    with translation.override("ar"):
+        strings = {key: str(value) for key, value in page_strings().items() if key != "plurals"}
+    assert strings["navigate"] == "انتقل إلى الموقع"
+    assert strings["open_task"] % {"id": 7} == "المهمة المفتوحة رقم 7"

@@ -117,6 +117,25 @@ PAGE_STRINGS = {
 }
 
 
+# Words of the task detail panel and the alert↔task links (rendered by the page scripts).
+TASK_PANEL_STRINGS = {
+    "navigate": _("Navigate"),
+    "open_task": _("Open task #%(id)s"),
+    "from_alert": _("From alert #%(id)s"),
+    "timeline": _("Timeline"),
+    "reassign": _("Reassign"),
+    "cancel_task": _("Cancel task"),
+    "cancel_reason": _("Reason (optional)"),
+    "due_time": _("Due time"),
+    "set_due": _("Set due time"),
+    "clear_due": _("Remove due time"),
+    "team": _("Team"),
+    "user": _("User"),
+    "task_exists": _("This alert already has an open task."),
+    "resolved_by_task": _("Resolved when its task was done."),
+    "save": _("Save"),
+}
+
 # Counted strings: singular and plural (English), rendered per plural category so the page
 # can pick the right form for any n with ``Intl.PluralRules(lang).select(n)`` (Arabic has
 # six forms). ``PAGE_STRINGS`` keeps a plain fallback under the same key.
@@ -246,6 +265,7 @@ def page_strings() -> dict[str, Any]:
     }
     return {
         **PAGE_STRINGS,
+        **TASK_PANEL_STRINGS,
         "plurals": page_plurals(),
         **{
             f"{prefix}_{value}": label

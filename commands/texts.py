@@ -20,6 +20,14 @@ class Bilingual:
         )
 
 
+def score(value: float | None) -> str:
+    """A score as people read it: whole above 10 (692, not 691.667), one decimal below."""
+    if value is None:
+        return ""
+    rounded = round(value) if abs(value) >= 10 else round(value, 1)
+    return f"{rounded:g}"
+
+
 def named(obj, fallback_en: str = "all regions", fallback_ar: str = "كل المناطق") -> Bilingual:
     """An object's ``name_en``/``name_ar`` pair (``name_ar`` falls back to English)."""
     if obj is None:
@@ -46,10 +54,17 @@ FORECAST_MESSAGE = Bilingual(
     "{region} is forecast {yhat} incidents ({category}) on {date}, against a baseline of {baseline} a day.",
     "من المتوقع {yhat} بلاغات ({category}) في {region} يوم {date}، مقابل معدل {baseline} يومياً.",
 )
-HOTSPOT_TITLE = Bilingual("{trend} hotspot in {region}", "بؤرة {trend} في {region}")
+HOTSPOT_TITLE = Bilingual("{Trend} hotspot in {region}", "بؤرة {trend} في {region}")
+# "Hotspot detected …, trend: intensifying" needs no article (no "A intensifying").
 HOTSPOT_MESSAGE = Bilingual(
-    "A {trend} hotspot (score {score}) was detected in {region}.",
-    "تم رصد بؤرة {trend} (درجة {score}) في {region}.",
+    "Hotspot detected in {region} ({trend}, score {score}).",
+    "تم رصد بؤرة {trend} في {region} (الدرجة {score}).",
+)
+TASK_HOTSPOT_TITLE = Bilingual(
+    "Patrol {trend} hotspot in {region}", "دورية في بؤرة {trend} في {region}"
+)
+TASK_HOTSPOT_DESCRIPTION = Bilingual(
+    "Hotspot #{id}, score {score}.", "البؤرة رقم {id}، الدرجة {score}."
 )
 HOTSPOT_TRENDS = {
     "new": Bilingual("new", "جديدة"),
@@ -69,8 +84,8 @@ REPLY_UNKNOWN_NUMBER = Bilingual(
     "عذراً، هذا الرقم غير مسجل في خريطتي. لم يتم اتخاذ أي إجراء.",
 )
 REPLY_NOT_UNDERSTOOD = Bilingual(
-    "Sorry, we did not understand. Reply with the alert code and a letter: a (acknowledge), e (escalate) or r (resolve), e.g. 12a.",
-    "عذراً، لم نفهم الرد. أرسل رقم التنبيه وحرفاً: a (استلام) أو e (تصعيد) أو r (إغلاق)، مثال: 12a.",
+    "Sorry, we did not understand. Reply with the code from the alert message and a letter: a (acknowledge), e (escalate) or r (resolve), e.g. K7M2Pa.",
+    "عذراً، لم نفهم الرد. أرسل الرمز الوارد في رسالة التنبيه وحرفاً: a (استلام) أو e (تصعيد) أو r (إغلاق)، مثال: K7M2Pa.",
 )
 REPLY_STALE_CODE = Bilingual(
     "Sorry, code {code} does not match an open alert sent to you. No action was taken.",
@@ -80,6 +95,24 @@ REPLY_NOT_ALLOWED = Bilingual(
     "Sorry, alert {code} cannot be {action} now (it is {status}). No action was taken.",
     "عذراً، لا يمكن تنفيذ الإجراء على التنبيه {code} الآن (حالته {status}). لم يتم اتخاذ أي إجراء.",
 )
+REPLY_TOO_MANY_WRONG = Bilingual(
+    "Sorry, too many wrong codes were sent from this number. Try again in an hour. No action was taken.",
+    "عذراً، أُرسلت رموز خاطئة كثيرة من هذا الرقم. حاول بعد ساعة. لم يتم اتخاذ أي إجراء.",
+)
+REPLY_ROLE_REFUSED = {
+    "a": Bilingual(
+        "Sorry, your role may not acknowledge alerts. Alert {code} is unchanged.",
+        "عذراً، لا يسمح دورك باستلام التنبيهات. لم يتغير التنبيه {code}.",
+    ),
+    "e": Bilingual(
+        "Sorry, your role may not escalate alerts; only analysts can. Alert {code} is unchanged.",
+        "عذراً، لا يسمح دورك بتصعيد التنبيهات؛ هذا للمحللين فقط. لم يتغير التنبيه {code}.",
+    ),
+    "r": Bilingual(
+        "Sorry, your role may not resolve alerts; only analysts can. Reply {code}a to acknowledge. Alert {code} is unchanged.",
+        "عذراً، لا يسمح دورك بإغلاق التنبيهات؛ هذا للمحللين فقط. أرسل {code}a للاستلام. لم يتغير التنبيه {code}.",
+    ),
+}
 REPLY_DONE = {
     "a": Bilingual("Thank you. Alert {code} is acknowledged.", "شكراً. تم استلام التنبيه {code}."),
     "e": Bilingual("Thank you. Alert {code} was escalated.", "شكراً. تم تصعيد التنبيه {code}."),

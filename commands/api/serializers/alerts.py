@@ -1,20 +1,14 @@
-"""API serializers: output shapes and the input of each action. Fields listed explicitly."""
+"""Alert, rule and team serializers (output shapes and action inputs)."""
 
-from django.contrib.auth import get_user_model
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework_gis.fields import GeometryField
 
-from commands.choices import Severity, TaskPriority, TaskStatus
-from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, TaskUpdate, Team
+from commands.api.serializers.common import UserRefField
+from commands.choices import OPEN_TASK_STATUSES, Severity
+from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, Team
 from incidents.models import Category, Incident, Region
-
-User = get_user_model()
-
-
-class UserRefField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "username")
-        super().__init__(**kwargs)
 
 
 class AlertEventSerializer(serializers.ModelSerializer):
@@ -49,8 +43,25 @@ class DeliverySerializer(serializers.ModelSerializer):
         ]
 
 
+class AlertTaskSerializer(serializers.ModelSerializer):
+    """The tasks made from an alert, as the alert shows them."""
+
+    title = serializers.SerializerMethodField()
+    assignee_user = UserRefField(read_only=True)
+    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "title", "status", "assignee_user", "assignee_team", "due_at"]
+
+    def get_title(self, task: Task) -> str:
+        return task.title_for(translation.get_language() or "en")
+
+
 class AlertSerializer(serializers.ModelSerializer):
     rule_name = serializers.CharField(source="rule.name", default=None, read_only=True)
+    tasks = AlertTaskSerializer(many=True, read_only=True)
+    open_task = serializers.SerializerMethodField()
     acknowledged_by = UserRefField(read_only=True)
     resolved_by = UserRefField(read_only=True)
     suppressed_by = UserRefField(read_only=True)
@@ -74,6 +85,8 @@ class AlertSerializer(serializers.ModelSerializer):
             "hotspot_id",
             "forecast_id",
             "task",
+            "tasks",
+            "open_task",
             "count",
             "short_code",
             "first_seen_at",
@@ -88,6 +101,11 @@ class AlertSerializer(serializers.ModelSerializer):
             "next_step_at",
             "escalation_finished_at",
         ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_open_task(self, alert: Alert) -> int | None:
+        """The id of the alert's open task (null when none): follow it, do not add one."""
+        return next((t.pk for t in alert.tasks.all() if t.status in OPEN_TASK_STATUSES), None)
 
 
 class AlertDetailSerializer(AlertSerializer):
@@ -175,118 +193,3 @@ class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "slug", "name_en", "name_ar", "region", "members"]
-
-
-class TaskUpdateSerializer(serializers.ModelSerializer):
-    author = UserRefField(read_only=True)
-    geom = GeometryField(read_only=True)
-
-    class Meta:
-        model = TaskUpdate
-        fields = ["id", "author", "note", "status", "geom", "created_at"]
-
-
-class TaskSerializer(serializers.ModelSerializer):
-    geom = GeometryField(read_only=True)
-    assignee_user = UserRefField(read_only=True)
-    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = UserRefField(read_only=True)
-
-    class Meta:
-        model = Task
-        fields = [
-            "id",
-            "title",
-            "description",
-            "priority",
-            "status",
-            "geom",
-            "due_at",
-            "alert",
-            "hotspot_id",
-            "incident",
-            "region",
-            "assignee_user",
-            "assignee_team",
-            "created_by",
-            "overdue_alert",
-            "created_at",
-            "updated_at",
-            "completed_at",
-        ]
-
-
-class TaskDetailSerializer(TaskSerializer):
-    updates = TaskUpdateSerializer(many=True, read_only=True)
-
-    class Meta(TaskSerializer.Meta):
-        fields = [*TaskSerializer.Meta.fields, "updates"]
-
-
-class _AssigneeInput(serializers.Serializer):
-    assignee_user = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
-    )
-    assignee_team = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True
-    )
-
-
-class TaskCreateInput(_AssigneeInput):
-    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
-    priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    geom = GeometryField(required=False, allow_null=True)
-    due_at = serializers.DateTimeField(required=False, allow_null=True)
-    alert = serializers.PrimaryKeyRelatedField(
-        queryset=Alert.objects.all(), required=False, allow_null=True
-    )
-    hotspot = serializers.IntegerField(required=False, allow_null=True)
-    incident = serializers.PrimaryKeyRelatedField(
-        queryset=Incident.objects.all(), required=False, allow_null=True
-    )
-    region = serializers.PrimaryKeyRelatedField(
-        queryset=Region.objects.all(), required=False, allow_null=True
-    )
-
-    def validate(self, attrs):
-        if not attrs.get("title") and not attrs.get("alert") and not attrs.get("hotspot"):
-            raise serializers.ValidationError(
-                {"title": "A title is required (or an alert/hotspot to pre-fill from)."}
-            )
-        return attrs
-
-
-class TaskEditInput(serializers.Serializer):
-    title = serializers.CharField(max_length=300, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-    priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    geom = GeometryField(required=False, allow_null=True)
-    due_at = serializers.DateTimeField(required=False, allow_null=True)
-    region = serializers.PrimaryKeyRelatedField(
-        queryset=Region.objects.all(), required=False, allow_null=True
-    )
-
-
-class TaskAssignInput(_AssigneeInput):
-    pass
-
-
-class TaskStatusInput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=TaskStatus.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    geom = GeometryField(required=False, allow_null=True)
-
-
-class TaskNoteInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    status = serializers.ChoiceField(
-        choices=TaskStatus.choices, required=False, allow_blank=True, default=""
-    )
-    geom = GeometryField(required=False, allow_null=True)
-
-
-class PolicyValidateInput(serializers.Serializer):
-    content = serializers.CharField(
-        required=False, help_text="YAML to check; omit to check the file."
-    )

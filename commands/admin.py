@@ -1,5 +1,6 @@
 """Admin for rules, alerts (read-mostly), deliveries, teams, tasks and policy versions."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +15,15 @@ from commands.models import (
     Team,
 )
 from commands.policy import PolicyInvalid, policy_reload
+from commands.services.field_tasks import (
+    task_add_update,
+    task_assign,
+    task_create,
+    task_move_check,
+    task_update,
+)
 from khareetaty.audit.admin import AuditedModelAdmin
+from khareetaty.exceptions import ApplicationError
 
 
 @admin.register(AlertRule)
@@ -95,30 +104,129 @@ class TeamAdmin(AuditedModelAdmin):
 
 
 class TaskUpdateInline(admin.TabularInline):
+    """The task's timeline, read only: reports are added through the task's status and note
+    fields (``task_add_update``), like the API's."""
+
     model = TaskUpdate
     extra = 0
-    fields = ["created_at", "author", "status", "note"]
-    readonly_fields = ["created_at", "author"]
+    can_delete = False
+    fields = ["created_at", "author", "kind", "status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TaskAdminForm(forms.ModelForm):
+    """A status change is checked by the services' own rule (``task_move_check``) so a
+    refused move is a form error, not a failed save."""
+
+    note = forms.CharField(
+        label=_("Note for the timeline"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = Task
+        fields = [
+            "title",
+            "description",
+            "priority",
+            "status",
+            "due_at",
+            "alert",
+            "incident",
+            "region",
+            "geom",
+            "assignee_user",
+            "assignee_team",
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        stored = Task.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        if stored is not None and status and status != stored.status:
+            try:
+                task_move_check(task=stored, status=status, actor=self.actor)
+            except ApplicationError as exc:
+                self.add_error("status", exc.message)
+        return cleaned
+
+    def _post_clean(self) -> None:
+        """The services validate and save; the instance is not changed behind them."""
 
 
 @admin.register(Task)
 class TaskAdmin(AuditedModelAdmin):
+    """Every write goes through ``commands.services.field_tasks`` like the API's: allowed
+    moves, ``completed_at``, the timeline, the alert link, live events and the audit."""
+
+    form = TaskAdminForm
     list_display = ["title", "priority", "status", "assignee_user", "assignee_team", "due_at"]
     list_filter = ["status", "priority", "assignee_team"]
     search_fields = ["title", "description"]
     raw_id_fields = ["alert", "incident", "overdue_alert"]
     inlines = [TaskUpdateInline]
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
 
-    def save_formset(self, request, form, formset, change):
-        for update in formset.save(commit=False):
-            update.author = update.author or request.user
-            update.save()
-        formset.save_m2m()
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return ["alert", "incident"] if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        if not change:
+            created = task_create(
+                actor=request.user,
+                title=data["title"],
+                description=data.get("description") or "",
+                priority=data.get("priority"),
+                geom=data.get("geom"),
+                due_at=data.get("due_at"),
+                alert=data.get("alert"),
+                incident_id=getattr(data.get("incident"), "pk", None),
+                region_id=getattr(data.get("region"), "pk", None),
+                assignee_user=data.get("assignee_user"),
+                assignee_team=data.get("assignee_team"),
+            )
+            obj.pk = created.pk
+            return
+        self._save_changes(request, Task.objects.get(pk=obj.pk), form)
+
+    def _save_changes(self, request, task: Task, form) -> None:
+        data, changed = form.cleaned_data, set(form.changed_data)
+        edits = {
+            name: data[name] for name in ("title", "description", "priority", "geom", "due_at")
+        }
+        edits["region_id"] = getattr(data.get("region"), "pk", None)
+        edits = {
+            name: value for name, value in edits.items() if name.removesuffix("_id") in changed
+        }
+        if edits:
+            task = task_update(task=task, actor=request.user, **edits)
+        if changed & {"assignee_user", "assignee_team"}:
+            task = task_assign(
+                task=task,
+                actor=request.user,
+                assignee_user=data.get("assignee_user"),
+                assignee_team=data.get("assignee_team"),
+            )
+        if "status" in changed or data.get("note"):
+            status = data["status"] if data["status"] != task.status else ""
+            task_add_update(task=task, actor=request.user, status=status, note=data.get("note", ""))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a task is cancelled, like through the API; its timeline is evidence
+
+    # The services audit each write; the admin's own history is kept, not audited twice.
+    def log_addition(self, request, obj, message):
+        return admin.ModelAdmin.log_addition(self, request, obj, message)
+
+    def log_change(self, request, obj, message):
+        return admin.ModelAdmin.log_change(self, request, obj, message)
 
 
 @admin.register(EscalationPolicyVersion)

@@ -233,8 +233,9 @@ class TaskActionNotAllowed(ApplicationError):
     code = "permission_denied"
 
 
-def _move(task: Task, status: str, actor) -> None:
-    """Change the status if the move is allowed; only analysts may cancel."""
+def task_move_check(*, task: Task, status: str, actor) -> None:
+    """Raise unless ``actor`` may move ``task`` to ``status``: an allowed transition, and
+    only analysts cancel. Forms check with it before they save."""
     if status not in TASK_TRANSITIONS.get(task.status, set()):
         raise ApplicationError(
             f"A task cannot move from {task.status} to {status}.",
@@ -242,6 +243,11 @@ def _move(task: Task, status: str, actor) -> None:
         )
     if status == TaskStatus.CANCELLED and getattr(actor, "role", None) not in TASK_CANCEL_ROLES:
         raise TaskActionNotAllowed("Only analysts may cancel a task.")
+
+
+def _move(task: Task, status: str, actor) -> None:
+    """Change the status if the move is allowed."""
+    task_move_check(task=task, status=status, actor=actor)
     task.status = status
     task.completed_at = timezone.now() if status == TaskStatus.DONE else None
     task.save(update_fields=["status", "completed_at", "updated_at"])

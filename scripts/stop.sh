@@ -15,12 +15,14 @@ if [ -f "$VAR/run/redis.pid" ]; then
   redis-cli -p "${KHAREETATY_REDIS_PORT:-63799}" shutdown nosave >/dev/null 2>&1
   rm -f "$VAR/run/redis.pid"
 fi
-if [ -f "$VAR/pg/PG_VERSION" ]; then
-  PGBIN="/usr/lib/postgresql/$(cat "$VAR/pg/PG_VERSION")/bin"
+# The cluster lives in var/pg, or (run as root) under /var/lib/khareetaty (bootstrap.sh).
+PGDATA="${KHAREETATY_PG_HOME:-$VAR}/pg"
+if [ -f "$PGDATA/PG_VERSION" ]; then
+  PGBIN="/usr/lib/postgresql/$(cat "$PGDATA/PG_VERSION")/bin"
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast stop >/dev/null 2>&1
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1
   else
-    "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast stop >/dev/null 2>&1
+    "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1
   fi
 fi
 echo "Stopped."

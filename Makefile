@@ -46,3 +46,4 @@ format:
 
 requirements:
 	$(VENV)/pip-compile --quiet --strip-extras --output-file requirements.txt requirements.in
+	$(VENV)/pip-compile --quiet --strip-extras --output-file requirements-dev.txt requirements-dev.in

@@ -60,10 +60,12 @@ if [ ! -x .venv/bin/python ]; then
   say "Creating .venv"
   "$PY" -m venv .venv
 fi
-if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ]; then
+# Runtime and development requirements (requirements-dev.txt includes requirements.txt).
+if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ] \
+   || [ requirements-dev.txt -nt .venv/.installed ]; then
   say "Installing Python requirements"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements.txt
+  .venv/bin/pip install -q -r requirements-dev.txt
   touch .venv/.installed
 fi
 

@@ -8,14 +8,15 @@ bootstrap:
 
 # `make run` serves plain HTTP on 127.0.0.1 with DEBUG off: the installation's own key from
 # var/ (scripts/local_secrets.sh), no HTTPS redirect or secure-only cookies (there is no TLS
-# here), static files by WhiteNoise after collectstatic, and the database as the non-owner
-# application role. Each can be overridden from the environment.
+# here), static files by WhiteNoise after collectstatic, mail printed to the console, and the
+# database as the non-owner application role. Each can be overridden from the environment.
 run: export SECURE_SSL_REDIRECT ?= false
 run: export SESSION_COOKIE_SECURE ?= false
 run: export CSRF_COOKIE_SECURE ?= false
 run: export SECURE_HSTS_SECONDS ?= 0
 run: export ALLOWED_HOSTS ?= localhost,127.0.0.1,[::1]
 run: export KHAREETATY_PG_USER ?= khareetaty_app
+run: export EMAIL_URL ?= consolemail://
 run: bootstrap
 	@$(VENV)/python manage.py collectstatic --noinput -v 0
 	@$(VENV)/python manage.py setup_demo

@@ -27,7 +27,8 @@ class AuditedAdminMixin:
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         response = super().response_action(request, queryset)
         action = request.POST.get("action", "")
-        if selected and action in self.get_actions(request):
+        # Deletions are recorded one by one by log_deletions (after the confirmation page).
+        if selected and action != "delete_selected" and action in self.get_actions(request):
             audit_record(
                 action="admin_action",
                 actor=request.user,

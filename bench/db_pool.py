@@ -39,6 +39,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.db import connection  # noqa: E402
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from khareetaty.accounts.choices import Role  # noqa: E402
@@ -63,7 +64,8 @@ def connections(owner_url: str, role: str) -> int:
         autocommit=True,
     ) as conn:
         return conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", [role]
+            "SELECT count(*) FROM pg_stat_activity WHERE usename = %s AND datname = %s",
+            [role, url.path[1:]],
         ).fetchone()[0]
 
 
@@ -77,10 +79,12 @@ async def load(url: str, token: str, clients: int, seconds: float) -> dict[int, 
                 async with session.get(url, headers={"Authorization": f"Bearer {token}"}) as r:
                     await r.read()
                     statuses[r.status] = statuses.get(r.status, 0) + 1
-            except aiohttp.ClientError:
+            except (aiohttp.ClientError, TimeoutError):
                 statuses[0] = statuses.get(0, 0) + 1
 
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as session:
+    timeout = aiohttp.ClientTimeout(total=10)
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         await asyncio.gather(*(client(session) for _ in range(clients)))
     return statuses
 
@@ -121,9 +125,15 @@ def run(label: str, extra_env: dict, token: str, args) -> dict:
     samples: list[int] = []
     done = threading.Event()
 
+    refused = 0
+
     def sample() -> None:
+        nonlocal refused
         while not done.is_set():
-            samples.append(connections(args.owner_url, role))
+            try:
+                samples.append(connections(args.owner_url, role))
+            except psycopg.OperationalError:  # no connection slot left, even to look
+                refused += 1
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample)
@@ -141,6 +151,7 @@ def run(label: str, extra_env: dict, token: str, args) -> dict:
         "requests_per_second": round(sum(statuses.values()) / elapsed, 1),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "peak_connections": max(samples),
+        "samples_refused_for_lack_of_slots": refused,
         "connections_at_end": final,
     }
 
@@ -156,6 +167,7 @@ def main() -> None:
         username="bench-pool", password=secrets.token_urlsafe(24), role=Role.ANALYST
     )
     token = str(RefreshToken.for_user(user).access_token)
+    connection.close()  # count the server's connections only
     results = [
         run("pool", {"DB_POOL_MAX_SIZE": str(args.pool_max), "DB_POOL_MIN_SIZE": "1"}, token, args),
         run(

@@ -107,19 +107,31 @@ def audit_checkpoint(*, path: Path | None = None) -> Checkpoint | None:
     ``settings.AUDIT_CHECKPOINT_FILE`` (which backups take). A later rewrite or truncation of
     the table below a checkpoint is then visible to ``audit_verify``."""
     head = ActionLog.objects.order_by("-id").values_list("id", "entry_hash").first()
-    if head is None:
-        return None
+    path = Path(path or settings.AUDIT_CHECKPOINT_FILE)
+    if head is None or _last_checkpoint_head(path) == head:
+        return None  # nothing new to anchor
     key_id = current_key_id()
     at = timezone.now().isoformat(timespec="seconds")
     signature = checkpoint_signature(entry_id=head[0], entry_hash=head[1], at=at, key_id=key_id)
     checkpoint = Checkpoint(head[0], head[1], at, key_id, signature)
-    path = Path(path or settings.AUDIT_CHECKPOINT_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(descriptor, "a", encoding="utf-8") as file:
         file.write(json.dumps(checkpoint.as_dict(), sort_keys=True) + "\n")
     logger.info("audit checkpoint", extra={"audit_checkpoint": checkpoint.as_dict()})
     return checkpoint
+
+
+def _last_checkpoint_head(path: Path) -> tuple[int, str] | None:
+    """(id, hash) of the file's last checkpoint, read from its end."""
+    try:
+        with path.open("rb") as file:
+            file.seek(max(0, path.stat().st_size - 4096))
+            last = file.read().splitlines()[-1]
+        item = json.loads(last)
+        return int(item["id"]), str(item["entry_hash"])
+    except (OSError, IndexError, ValueError, KeyError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)

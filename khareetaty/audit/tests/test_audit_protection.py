@@ -153,3 +153,14 @@ def test_demo_setup_leaves_a_verifiable_audit_trail(settings, tmp_path):
     assert result.ok, result
     assert result.checked == ActionLog.objects.count()
     call_command("audit_verify")
+
+
+def test_a_checkpoint_is_written_only_when_the_head_moved(tmp_path):
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    audit_record(action="create", object_type="demo.thing", object_id=1)
+    assert audit_checkpoint(path=checkpoints) is not None
+    assert audit_checkpoint(path=checkpoints) is None
+    audit_record(action="create", object_type="demo.thing", object_id=2)
+    assert audit_checkpoint(path=checkpoints) is not None
+    assert len(checkpoints.read_text().splitlines()) == 2
+    assert audit_verify(checkpoint_path=checkpoints).checkpoints == 2

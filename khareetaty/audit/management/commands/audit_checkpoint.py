@@ -9,6 +9,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         checkpoint = audit_checkpoint()
         if checkpoint is None:
-            self.stdout.write("The audit trail is empty: nothing to anchor.")
+            self.stdout.write("Nothing new to anchor (empty trail, or head already anchored).")
             return
         self.stdout.write(f"Checkpoint at entry {checkpoint.entry_id} ({checkpoint.entry_hash}).")

@@ -18,6 +18,13 @@ class Command(BaseCommand):
             )
         if result.problems:
             raise CommandError("Audit checkpoints do not hold: " + "; ".join(result.problems))
+        if result.checked and not result.checkpoints:
+            self.stdout.write(
+                self.style.WARNING(
+                    "No signed checkpoints found (AUDIT_CHECKPOINT_FILE): a truncated tail "
+                    "would go unnoticed. Beat writes one every 5 minutes."
+                )
+            )
         if result.legacy:
             self.stdout.write(
                 self.style.WARNING(

@@ -1,11 +1,22 @@
 # Khareetaty: `make run` starts everything with demo data, `make test` runs the suite.
-.PHONY: run test stop reset bootstrap lint format requirements bench
+.PHONY: run test stop reset bootstrap lint format requirements bench security security-baseline
 
 VENV := .venv/bin
 
 bootstrap:
 	@scripts/bootstrap.sh
 
+# `make run` serves plain HTTP on 127.0.0.1 with DEBUG off: the installation's own key from
+# var/ (scripts/local_secrets.sh), no HTTPS redirect or secure-only cookies (there is no TLS
+# here), static files by WhiteNoise after collectstatic, mail printed to the console, and the
+# database as the non-owner application role. Each can be overridden from the environment.
+run: export SECURE_SSL_REDIRECT ?= false
+run: export SESSION_COOKIE_SECURE ?= false
+run: export CSRF_COOKIE_SECURE ?= false
+run: export SECURE_HSTS_SECONDS ?= 0
+run: export ALLOWED_HOSTS ?= localhost,127.0.0.1,[::1]
+run: export KHAREETATY_PG_USER ?= khareetaty_app
+run: export EMAIL_URL ?= consolemail://
 run: bootstrap
 	@$(VENV)/python manage.py collectstatic --noinput -v 0
 	@$(VENV)/python manage.py setup_demo
@@ -17,10 +28,24 @@ run: bootstrap
 test: bootstrap
 	@$(VENV)/python -m pytest $(PYTEST_ARGS)
 
+# Static security analysis: fails on any new high-severity finding. The reviewed findings of
+# today's code are in .ci/bandit-baseline.json (see docs/security.md); regenerate it with
+# `make security-baseline` only after reviewing what changed.
+BANDIT := $(VENV)/bandit -q -r khareetaty incidents analytics commands bench manage.py \
+	-x "*/tests/*,*/migrations/*"
+security:
+	@$(BANDIT) --baseline .ci/bandit-baseline.json --severity-level high
+
+security-baseline:
+	@$(BANDIT) -f json -o .ci/bandit-baseline.json || true
+
 stop:
 	@scripts/stop.sh
 
 reset: stop
+	@. var/local.env 2>/dev/null; \
+	  if [ -n "$${KHAREETATY_PG_HOME:-}" ] && [ "$$KHAREETATY_PG_HOME" != "$(CURDIR)/var" ]; then \
+	    rm -rf "$$KHAREETATY_PG_HOME"; fi
 	rm -rf var
 
 lint:
@@ -33,3 +58,4 @@ format:
 
 requirements:
 	$(VENV)/pip-compile --quiet --strip-extras --output-file requirements.txt requirements.in
+	$(VENV)/pip-compile --quiet --strip-extras --output-file requirements-dev.txt requirements-dev.in

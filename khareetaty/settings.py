@@ -23,17 +23,29 @@ VAR_DIR = Path(env_str("KHAREETATY_VAR_DIR", str(BASE_DIR / "var")))
 if (VAR_DIR / "local.env").exists():
     environ.Env.read_env(VAR_DIR / "local.env")
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 
-_DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105 — refused when DEBUG is off
-SECRET_KEY = env_secret("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
-if not DEBUG and (
-    not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith("django-insecure")
-):
+# No default, in any mode: a known key lets anyone mint tokens and acknowledge links.
+# `make run` / `make test` generate one per installation (var/secret-key, mode 600).
+SECRET_KEY = env_secret("SECRET_KEY", "")
+if len(SECRET_KEY) < 50 or "insecure" in SECRET_KEY:  # Django's placeholder keys say so
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a long random value when DEBUG is off "
-        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+        "SECRET_KEY must be set to a long random value (at least 50 characters), e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(64))'."
     )
+
+# Keys the audit trail's hash chain (HMAC-SHA256). Held outside the database, so whoever can
+# write to the database still cannot forge a consistent chain.
+AUDIT_HMAC_KEY = env_secret("AUDIT_HMAC_KEY", "")
+if len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured(
+        "AUDIT_HMAC_KEY must be set to a random value of at least 32 characters "
+        "(kept outside the database; `make run` generates var/audit-hmac-key)."
+    )
+# Signed checkpoints of the chain's head are appended here (keep it in the backups).
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl"))
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -108,12 +120,32 @@ TEMPLATES = [
 # --- Data stores -------------------------------------------------------------------------
 _env = environ.Env()
 _LOCAL_PG_PORT = env_int("KHAREETATY_PG_PORT", 54329)
+# The local cluster has two roles: `khareetaty` owns the schema (migrations, test databases),
+# `khareetaty_app` is what `make run` serves as (KHAREETATY_PG_USER=khareetaty_app).
+_LOCAL_PG_USER = env_str("KHAREETATY_PG_USER", "khareetaty")
 DATABASE_URL = env_secret(
-    "DATABASE_URL", f"postgis://khareetaty@127.0.0.1:{_LOCAL_PG_PORT}/khareetaty"
+    "DATABASE_URL", f"postgis://{_LOCAL_PG_USER}@127.0.0.1:{_LOCAL_PG_PORT}/khareetaty"
 )
+# The non-owner role the application runs as. `migrate` (run as the owner) grants it what it
+# needs: read/write on every table, but only INSERT and SELECT on the audit trail. Empty
+# means the application runs as the owner (not recommended: it could rewrite the trail).
+DB_APP_ROLE = env_str("DB_APP_ROLE", "khareetaty_app")
 DATABASES = {"default": _env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+# DB_POOL_MAX_SIZE > 0 (the web process under ASGI): psycopg's connection pool, bounded, so
+# threads serving sync views share connections instead of each keeping one open. Elsewhere
+# (Celery workers, commands, tests) one persistent connection per process (CONN_MAX_AGE).
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 0)
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env_int("DB_POOL_MIN_SIZE", 2), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        # A request waits at most this long for a free connection.
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):

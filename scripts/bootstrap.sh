@@ -60,35 +60,63 @@ if [ ! -x .venv/bin/python ]; then
   say "Creating .venv"
   "$PY" -m venv .venv
 fi
-if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ]; then
+# Runtime and development requirements (requirements-dev.txt includes requirements.txt).
+if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ] \
+   || [ requirements-dev.txt -nt .venv/.installed ]; then
   say "Installing Python requirements"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements.txt
+  .venv/bin/pip install -q -r requirements-dev.txt
   touch .venv/.installed
 fi
 
+# --- Per-installation secrets (var/secret-key, var/audit-hmac-key; mode 600, kept) ---------
+scripts/local_secrets.sh "$VAR"
+LOCAL_LINES=("SECRET_KEY_FILE=$VAR/secret-key" "AUDIT_HMAC_KEY_FILE=$VAR/audit-hmac-key")
+
 # --- PostgreSQL + PostGIS (project-local unless DATABASE_URL is set) ----------------------
+# Run as the invoking user; as root, PostgreSQL refuses to run as root, so the cluster runs as
+# the `postgres` user with its files (data, socket, log) in a folder that user can always
+# reach: /var/lib/khareetaty/<hash of this clone's path>. The clone itself may then sit in a
+# folder `postgres` cannot enter (root's home, any parent with mode 700). A cluster made by an
+# older bootstrap in var/pg keeps being used.
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_home() {
+  if [ -f "$VAR/pg/PG_VERSION" ] || [ "$(id -u)" -ne 0 ]; then
+    echo "$VAR"
+  else
+    echo "${KHAREETATY_PG_ROOT:-/var/lib/khareetaty}/$(printf %s "$ROOT" | sha256sum | cut -c1-16)"
+  fi
+}
 if [ -z "${DATABASE_URL:-}" ]; then
   PGBIN="/usr/lib/postgresql/$(pg_major)/bin"
-  PGDATA="$VAR/pg"
+  PGHOME=$(pg_home)
+  PGDATA="$PGHOME/pg"
   if [ ! -f "$PGDATA/PG_VERSION" ]; then
     KHAREETATY_PG_PORT=$(free_port "${KHAREETATY_PG_PORT:-54329}")
-    say "Creating a project-local PostgreSQL cluster in var/pg (port $KHAREETATY_PG_PORT)"
-    mkdir -p "$PGDATA"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$PGDATA" "$VAR/run" "$VAR/log"
+    say "Creating a project-local PostgreSQL cluster in $PGDATA (port $KHAREETATY_PG_PORT)"
+    mkdir -p "$PGDATA" "$PGHOME/run" "$PGHOME/log"
+    if [ "$(id -u)" -eq 0 ]; then
+      [ "$PGHOME" = "$VAR" ] || { chmod 755 "$(dirname "$PGHOME")"; chown postgres "$PGHOME"; }
+      chown postgres "$PGDATA" "$PGHOME/run" "$PGHOME/log"
+    fi
     chmod 700 "$PGDATA"
     as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   PG_PORT=${KHAREETATY_PG_PORT:-54329}
   if ! as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     say "Starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$VAR/log/postgresql.log" -w start \
-      -o "-p $PG_PORT -k $VAR/run -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" >/dev/null
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGHOME/log/postgresql.log" -w start \
+      -o "-p $PG_PORT -k $PGHOME/run -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" >/dev/null
   fi
   PSQL=(as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
+  # Two roles: `khareetaty` owns the schema and runs migrations (and creates the test
+  # databases); `khareetaty_app` is what the running application uses: no ownership, no
+  # superuser, only INSERT/SELECT on the audit trail (granted by migrate).
   if [ -z "$("${PSQL[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname='khareetaty'")" ]; then
     "${PSQL[@]}" -c "CREATE ROLE khareetaty LOGIN CREATEDB"
+  fi
+  if [ -z "$("${PSQL[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname='khareetaty_app'")" ]; then
+    "${PSQL[@]}" -c "CREATE ROLE khareetaty_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
   fi
   if [ -z "$("${PSQL[@]}" -c "SELECT 1 FROM pg_database WHERE datname='khareetaty'")" ]; then
     "${PSQL[@]}" -c "CREATE DATABASE khareetaty OWNER khareetaty"
@@ -97,7 +125,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   for db in template1 khareetaty; do
     "${PSQL[@]}" -d "$db" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis"
   done
-  echo "KHAREETATY_PG_PORT=$PG_PORT" > "$LOCAL_ENV.new"
+  LOCAL_LINES+=("KHAREETATY_PG_PORT=$PG_PORT" "KHAREETATY_PG_HOME=$PGHOME")
 fi
 
 # --- Redis (project-local unless REDIS_URL is set) ----------------------------------------
@@ -110,11 +138,13 @@ if [ -z "${REDIS_URL:-}" ]; then
       --pidfile "$VAR/run/redis.pid" --logfile "$VAR/log/redis.log" --save "" --appendonly no >/dev/null
     for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
-  echo "KHAREETATY_REDIS_PORT=$REDIS_PORT" >> "$LOCAL_ENV.new"
+  LOCAL_LINES+=("KHAREETATY_REDIS_PORT=$REDIS_PORT")
 fi
-[ -f "$LOCAL_ENV.new" ] && mv "$LOCAL_ENV.new" "$LOCAL_ENV"
+printf '%s\n' "${LOCAL_LINES[@]}" > "$LOCAL_ENV.new" && mv "$LOCAL_ENV.new" "$LOCAL_ENV"
 
 # --- Django ---------------------------------------------------------------------------------
 say "Compiling translations and migrating"
 .venv/bin/python manage.py compilemessages --ignore=.venv -v 0
-.venv/bin/python manage.py migrate --noinput -v 0
+# Migrations run as the owner role; they grant the application role (khareetaty_app) its
+# privileges. (Ignored when DATABASE_URL is set: then it names the role to migrate as.)
+KHAREETATY_PG_USER=khareetaty .venv/bin/python manage.py migrate --noinput -v 0

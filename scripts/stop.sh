@@ -9,18 +9,24 @@ if [ -f "$VAR/run/honcho.pid" ]; then
   kill "$(cat "$VAR/run/honcho.pid")" 2>/dev/null && sleep 2
   rm -f "$VAR/run/honcho.pid"
 fi
-pkill -f "celery -A khareetaty" 2>/dev/null
-pkill -f "uvicorn khareetaty.asgi" 2>/dev/null
+# Stragglers of this clone only (matched by working folder): other clones on the machine,
+# and their workers, are left alone.
+ROOT=$(pwd -P)
+for pid in $(pgrep -f "celery -A khareetaty|uvicorn khareetaty.asgi" 2>/dev/null); do
+  [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$ROOT" ] && kill "$pid" 2>/dev/null
+done
 if [ -f "$VAR/run/redis.pid" ]; then
   redis-cli -p "${KHAREETATY_REDIS_PORT:-63799}" shutdown nosave >/dev/null 2>&1
   rm -f "$VAR/run/redis.pid"
 fi
-if [ -f "$VAR/pg/PG_VERSION" ]; then
-  PGBIN="/usr/lib/postgresql/$(cat "$VAR/pg/PG_VERSION")/bin"
+# The cluster lives in var/pg, or (run as root) under /var/lib/khareetaty (bootstrap.sh).
+PGDATA="${KHAREETATY_PG_HOME:-$VAR}/pg"
+if [ -f "$PGDATA/PG_VERSION" ]; then
+  PGBIN="/usr/lib/postgresql/$(cat "$PGDATA/PG_VERSION")/bin"
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast stop >/dev/null 2>&1
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1
   else
-    "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast stop >/dev/null 2>&1
+    "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1
   fi
 fi
 echo "Stopped."

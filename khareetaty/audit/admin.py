@@ -1,11 +1,12 @@
 from django.contrib import admin
+from django.contrib.admin import helpers
 
 from khareetaty.audit.models import ActionLog
 from khareetaty.audit.services import audit_record
 
 
-class AuditedModelAdmin(admin.ModelAdmin):
-    """Base for every admin: each add, change and delete also lands in the audit trail."""
+class AuditedAdminMixin:
+    """Each add, change, delete and bulk action of an admin also lands in the audit trail."""
 
     def log_addition(self, request, obj, message):
         audit_record(action="create", actor=request.user, obj=obj, summary={"admin": message})
@@ -19,6 +20,26 @@ class AuditedModelAdmin(admin.ModelAdmin):
         for obj in queryset:
             audit_record(action="delete", actor=request.user, obj=obj, summary={"repr": str(obj)})
         return super().log_deletions(request, queryset)
+
+    def response_action(self, request, queryset):
+        """Bulk actions (enable/disable periodic tasks, say) change rows without ``log_change``:
+        record which action ran on which rows, once it has run."""
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        response = super().response_action(request, queryset)
+        action = request.POST.get("action", "")
+        # Deletions are recorded one by one by log_deletions (after the confirmation page).
+        if selected and action != "delete_selected" and action in self.get_actions(request):
+            audit_record(
+                action="admin_action",
+                actor=request.user,
+                object_type=self.model._meta.label_lower,
+                summary={"action": action, "ids": selected[:1000]},
+            )
+        return response
+
+
+class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Base for every admin of the project."""
 
 
 @admin.register(ActionLog)

@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 class ActionLog(models.Model):
     """One append-only entry of the audit trail (the seed's ``action_log``).
 
-    A database trigger refuses UPDATE and DELETE, and each entry's ``entry_hash`` covers its
-    own fields and the previous entry's hash, so any later edit breaks the chain and
-    ``manage.py audit_verify`` names the first broken entry.
+    The application's database role may only INSERT and SELECT here; triggers refuse UPDATE,
+    DELETE and TRUNCATE; each entry's ``entry_hash`` is an HMAC (key outside the database) of
+    its own fields and the previous entry's hash, and signed checkpoints of the head are kept
+    outside the database, so ``manage.py audit_verify`` finds any later edit or truncation.
     """
 
     created_at = models.DateTimeField(_("time"), db_index=True)
@@ -31,6 +32,9 @@ class ActionLog(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # Fingerprint of the HMAC key that chained this entry; blank for entries written before
+    # the chain was keyed (plain SHA-256, not trusted).
+    key_id = models.CharField(max_length=16, blank=True, default="")
     previous_hash = models.CharField(max_length=64, blank=True)
     entry_hash = models.CharField(max_length=64, unique=True)
 

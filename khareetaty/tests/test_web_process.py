@@ -1,0 +1,165 @@
+"""The web process as `make run` and the deployments start it: uvicorn (ASGI), DEBUG off, the
+non-owner application role, psycopg's connection pool (issue 15, items 0/13 and 2b)."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from khareetaty.accounts.choices import Role
+
+POOL_MAX = 4
+CLIENTS = 24
+LOAD_SECONDS = 6
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_run_environment(port: int, static_root: Path, database_name: str) -> dict[str, str]:
+    """`make run`'s variables (Makefile, Procfile), pointed at the test database."""
+    db = settings.DATABASES["default"]
+    env = {**os.environ}
+    for name in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY_FILE", "AUDIT_HMAC_KEY_FILE"):
+        env.pop(name, None)
+    env.update(
+        SECRET_KEY=settings.SECRET_KEY,
+        AUDIT_HMAC_KEY=settings.AUDIT_HMAC_KEY,
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        SECURE_HSTS_SECONDS="0",
+        ALLOWED_HOSTS="localhost,127.0.0.1",
+        DATABASE_URL=(
+            f"postgis://{settings.DB_APP_ROLE}@{db['HOST']}:{db['PORT']}/{database_name}"
+        ),
+        DB_POOL_MAX_SIZE=str(POOL_MAX),
+        DB_POOL_MIN_SIZE="1",
+        API_RATE_LIMIT="1000000/min",
+        STATIC_ROOT=str(static_root),
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def web_process(tmp_path_factory, django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        database_name = connection.settings_dict["NAME"]
+    port = free_port()
+    env = make_run_environment(port, tmp_path_factory.mktemp("static"), database_name)
+    manage = str(Path(settings.BASE_DIR) / "manage.py")
+    subprocess.run(
+        [sys.executable, manage, "collectstatic", "--noinput", "-v", "0"],
+        env=env,
+        check=True,
+        timeout=180,
+    )
+    uvicorn = Path(sys.executable).parent / "uvicorn"
+    server = subprocess.Popen(
+        [str(uvicorn), "khareetaty.asgi:application", "--port", str(port), "--lifespan", "off"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def app_connections(database_name: str) -> int:
+    """Connections the application role holds to the test database right now."""
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], dbname=database_name, user=db["USER"], autocommit=True
+    ) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE usename = %s AND datname = %s",
+            [settings.DB_APP_ROLE, database_name],
+        ).fetchone()[0]
+
+
+async def hammer(url: str, token: str, seconds: float) -> dict[int, int]:
+    statuses: dict[int, int] = {}
+    deadline = time.monotonic() + seconds
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while time.monotonic() < deadline:
+            async with session.get(url, headers=headers) as response:
+                await response.read()
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+    connector = aiohttp.TCPConnector(limit=CLIENTS)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(client(session) for _ in range(CLIENTS)))
+    return statuses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_connections_stay_within_the_pool_under_concurrent_load(web_process, make_user):
+    user = make_user(Role.ANALYST)
+    token = str(RefreshToken.for_user(user).access_token)
+    database_name = connection.settings_dict["NAME"]
+    samples: list[int] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append(app_connections(database_name))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        statuses = asyncio.run(hammer(f"{web_process}/api/auth/me", token, LOAD_SECONDS))
+    finally:
+        done.set()
+        sampler.join()
+    assert set(statuses) == {200}, statuses
+    assert sum(statuses.values()) > 200
+    assert max(samples) <= POOL_MAX, samples
+    print(f"\n{sum(statuses.values())} requests, peak {max(samples)} connections")
+
+
+def test_make_run_serves_pages_and_static_files_with_debug_off(web_process):
+    with urllib.request.urlopen(f"{web_process}/accounts/login/", timeout=10) as response:  # noqa: S310
+        page = response.read().decode()
+    assert response.status == 200
+    assert "Traceback" not in page
+    static = page.split('href="/static/', 1)[1].split('"', 1)[0]
+    assert "." in static.rsplit("/", 1)[-1].split(".", 1)[1]  # hashed name: manifest storage
+    with urllib.request.urlopen(f"{web_process}/static/{static}", timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{web_process}/no-such-page", timeout=10)  # noqa: S310
+    assert missing.value.code == 404
+    assert "URLconf" not in missing.value.read().decode()  # no DEBUG page

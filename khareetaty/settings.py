@@ -38,7 +38,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "khareetaty.admin_config.KhareetatyAdminConfig",  # django.contrib.admin, superadmins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

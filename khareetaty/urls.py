@@ -2,8 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from khareetaty import views
+from khareetaty.permissions import ANY_ROLE, PUBLIC, role_required
+
+# Every URL declares who may call it (``role_access``): API views on the class, plain views
+# through ``role_required``; khareetaty/tests/test_role_matrix.py walks them all.
+public = role_required(PUBLIC)
 
 api_patterns = [
     path("auth/", include("khareetaty.accounts.api.urls")),
@@ -17,25 +23,26 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="commands_web:home"), name="home"),
+    path("", public(RedirectView.as_view(pattern_name="commands_web:home")), name="home"),
     path("", include("commands.urls")),
     path("analytics/", include("analytics.urls")),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
-    path("metrics", views.metrics, name="metrics"),
+    path("healthz", public(views.healthz), name="healthz"),
+    path("readyz", public(views.readyz), name="readyz"),
+    # Public to the role policy; the view admits the internal network or the metrics token.
+    path("metrics", public(views.metrics), name="metrics"),
     path("api/", include(api_patterns)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", public(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        role_required(ANY_ROLE)(auth_views.PasswordChangeView.as_view()),
         name="password_change",
     ),
     path(
         "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        role_required(ANY_ROLE)(auth_views.PasswordChangeDoneView.as_view()),
         name="password_change_done",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from incidents.filters import IncidentFilterSet
 from incidents.models import Category, Incident, Region
+from khareetaty.permissions import ANY_ROLE, STAFF, role_required
 
 PERIODS = {
     "24h": timedelta(hours=24),
@@ -171,7 +171,7 @@ def _layer_version() -> str:
     return str(Incident.objects.aggregate(latest=Max("pk"))["latest"])
 
 
-@login_required
+@role_required(STAFF)
 @require_GET
 def map_incidents(request: HttpRequest) -> JsonResponse:
     """GET /map/incidents: the incident layer for the current view, cached per version."""
@@ -189,7 +189,7 @@ def map_incidents(request: HttpRequest) -> JsonResponse:
     return JsonResponse(layer)
 
 
-@login_required
+@role_required(STAFF)
 @require_GET
 def map_daily(request: HttpRequest) -> JsonResponse:
     """GET /map/daily: incidents per local day for the filter (the forecast chart's history)."""
@@ -206,7 +206,7 @@ def map_daily(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"days": [[row["day"].isoformat(), row["n"]] for row in days]})
 
 
-@login_required
+@role_required(ANY_ROLE)
 @require_GET
 def map_regions(request: HttpRequest) -> HttpResponse:
     """GET /map/regions: region outlines, simplified for display, cached by the latest edit."""

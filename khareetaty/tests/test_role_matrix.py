@@ -134,7 +134,8 @@ def _view(callback, method: str):
 
 
 def _methods(callback) -> list[str]:
-    """GET, plus POST where the policy declares writes (a page form, sign-out)."""
+    """The methods to walk: a DRF view's handlers; GET for a plain view, and POST where its
+    policy treats writes differently."""
     if hasattr(callback, "cls"):
         actions = getattr(callback, "actions", None)
         names = [m for m in callback.cls.http_method_names if not actions or m in actions]
@@ -142,9 +143,12 @@ def _methods(callback) -> list[str]:
         if not actions:
             handled = [m for m in handled if hasattr(callback.cls, m.lower())]
         return handled
+    # A plain view's guard is the same for every method: POST is walked too only where the
+    # policy gives writes other roles than reads.
     policy = getattr(callback, "role_access", None) or {}
-    writes = any(key == "write" or key not in {*SAFE_METHODS, "read"} for key in policy)
-    return ["GET", "POST"] if writes else ["GET"]
+    reads = allowed_roles(callback, "GET")
+    writes = {roles for key, roles in policy.items() if key not in {*SAFE_METHODS, "read"}}
+    return ["GET", "POST"] if writes - {reads} else ["GET"]
 
 
 def site_urls() -> list[tuple[str, str, object]]:

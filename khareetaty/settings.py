@@ -186,6 +186,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["khareetaty.permissions.RoleAccess"],
+    # JSON with bounded nesting: a body nested 10,000 levels answers 400, not 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "khareetaty.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "khareetaty.throttling.UserRateLimit",
         "khareetaty.throttling.AnonymousRateLimit",

@@ -33,7 +33,7 @@ EVALUATION_NOT_RUN = "not_run"
 
 def _int_param(request, name: str) -> int | None:
     value = request.query_params.get(name)
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 class ModelRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,8 @@
 """API serializers: output shapes and the input of each action. Fields listed explicitly."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
@@ -9,6 +11,33 @@ from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, TaskUp
 from incidents.models import Category, Incident, Region
 
 User = get_user_model()
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "A GeoJSON Point (WGS 84 longitude, latitude).",
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 2,
+                "maxItems": 3,
+            },
+        },
+        "required": ["type", "coordinates"],
+        "nullable": True,
+    }
+)
+class PointInputField(GeometryField):
+    """A task's location: a GeoJSON Point; any other geometry is refused (400)."""
+
+    def to_internal_value(self, value):
+        geometry = super().to_internal_value(value)
+        if geometry.geom_type != "Point":
+            raise serializers.ValidationError(_("A location must be a GeoJSON Point."))
+        return geometry
 
 
 class UserRefField(serializers.SlugRelatedField):
@@ -236,7 +265,7 @@ class TaskCreateInput(_AssigneeInput):
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInputField(required=False, allow_null=True)
     due_at = serializers.DateTimeField(required=False, allow_null=True)
     alert = serializers.PrimaryKeyRelatedField(
         queryset=Alert.objects.all(), required=False, allow_null=True
@@ -261,7 +290,7 @@ class TaskEditInput(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInputField(required=False, allow_null=True)
     due_at = serializers.DateTimeField(required=False, allow_null=True)
     region = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.all(), required=False, allow_null=True
@@ -275,7 +304,7 @@ class TaskAssignInput(_AssigneeInput):
 class TaskStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInputField(required=False, allow_null=True)
 
 
 class TaskNoteInput(serializers.Serializer):
@@ -283,7 +312,7 @@ class TaskNoteInput(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=TaskStatus.choices, required=False, allow_blank=True, default=""
     )
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInputField(required=False, allow_null=True)
 
 
 class PolicyValidateInput(serializers.Serializer):

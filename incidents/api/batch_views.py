@@ -6,12 +6,13 @@ import json
 from django.http import StreamingHttpResponse
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from incidents.api.batch_serializers import BatchCreateInputSerializer, BatchOutputSerializer
 from incidents.models import IngestBatch, RejectedRow
 from incidents.pipeline.uploads import batch_upload
+from khareetaty.parsers import JSONParser
 from khareetaty.permissions import ANALYSTS, STAFF
 
 

@@ -22,6 +22,8 @@ api_patterns = [
     path("docs/", views.DocsView.as_view(url_name="schema"), name="docs"),
 ]
 
+handler404 = "khareetaty.schema.api_not_found"
+
 urlpatterns = [
     path("", public(RedirectView.as_view(pattern_name="commands_web:home")), name="home"),
     path("", include("commands.urls")),

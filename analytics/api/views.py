@@ -48,6 +48,7 @@ class ModelRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             parent__isnull=True
         )
 
+    @extend_schema(request=RunRequestSerializer, responses={202: ModelRunSerializer})
     def create(self, request, *args, **kwargs):
         data = RunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

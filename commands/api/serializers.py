@@ -47,7 +47,7 @@ class UserRefField(serializers.SlugRelatedField):
 
 
 class AlertEventSerializer(serializers.ModelSerializer):
-    actor = UserRefField(read_only=True)
+    actor = UserRefField(read_only=True, allow_null=True)
 
     class Meta:
         model = AlertEvent
@@ -56,7 +56,7 @@ class AlertEventSerializer(serializers.ModelSerializer):
 
 class DeliverySerializer(serializers.ModelSerializer):
     recipient = UserRefField(read_only=True)
-    fallback_from = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    fallback_from = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
 
     class Meta:
         model = Delivery
@@ -79,10 +79,12 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    rule_name = serializers.CharField(source="rule.name", default=None, read_only=True)
-    acknowledged_by = UserRefField(read_only=True)
-    resolved_by = UserRefField(read_only=True)
-    suppressed_by = UserRefField(read_only=True)
+    rule_name = serializers.CharField(
+        source="rule.name", default=None, read_only=True, allow_null=True
+    )
+    acknowledged_by = UserRefField(read_only=True, allow_null=True)
+    resolved_by = UserRefField(read_only=True, allow_null=True)
+    suppressed_by = UserRefField(read_only=True, allow_null=True)
 
     class Meta:
         model = Alert
@@ -175,7 +177,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
     categories = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), many=True, required=False
     )
-    suppressed_by = UserRefField(read_only=True)
+    suppressed_by = UserRefField(read_only=True, allow_null=True)
 
     class Meta:
         model = AlertRule
@@ -207,7 +209,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class TaskUpdateSerializer(serializers.ModelSerializer):
-    author = UserRefField(read_only=True)
+    author = UserRefField(read_only=True, allow_null=True)
     geom = GeometryField(read_only=True)
 
     class Meta:
@@ -217,9 +219,9 @@ class TaskUpdateSerializer(serializers.ModelSerializer):
 
 class TaskSerializer(serializers.ModelSerializer):
     geom = GeometryField(read_only=True)
-    assignee_user = UserRefField(read_only=True)
-    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = UserRefField(read_only=True)
+    assignee_user = UserRefField(read_only=True, allow_null=True)
+    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    created_by = UserRefField(read_only=True, allow_null=True)
 
     class Meta:
         model = Task

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -93,6 +93,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         fresh = selectors.alert_detail(user=self.request.user, alert_id=alert.pk)
         return Response(s.AlertDetailSerializer(fresh).data, status=code)
 
+    @extend_schema(request=s.AlertManualInput, responses={201: s.AlertDetailSerializer})
     def create(self, request):
         data = s.AlertManualInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -110,6 +111,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._detail(alert, status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         alert = alert_services.alert_acknowledge(
@@ -117,6 +119,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._detail(alert)
 
+    @extend_schema(request=s.AlertResolveInput, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         alert = self.get_object()
@@ -127,6 +130,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._detail(alert)
 
+    @extend_schema(request=s.SuppressInput, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def suppress(self, request, pk=None):
         alert = self.get_object()
@@ -140,6 +144,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._detail(alert)
 
+    @extend_schema(request=None, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         alert = alert_services.alert_escalate(alert=self.get_object(), actor=request.user)
@@ -177,6 +182,7 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
     def _fields(serializer) -> dict:
         return dict(serializer.validated_data)
 
+    @extend_schema(request=s.SuppressInput, responses=s.AlertRuleSerializer)
     @action(detail=True, methods=["post"])
     def suppress(self, request, pk=None):
         data = s.SuppressInput(data=request.data)
@@ -189,6 +195,7 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
         )
         return Response(s.AlertRuleSerializer(rule).data)
 
+    @extend_schema(request=None, responses=s.AlertRuleSerializer)
     @action(detail=True, methods=["post"])
     def unsuppress(self, request, pk=None):
         rule = alert_services.rule_unsuppress(rule=self.get_object(), actor=request.user)
@@ -227,6 +234,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         fresh = selectors.task_detail(user=self.request.user, task_id=task.pk)
         return Response(s.TaskDetailSerializer(fresh).data, status=code)
 
+    @extend_schema(request=s.TaskCreateInput, responses={201: s.TaskDetailSerializer})
     def create(self, request):
         data = s.TaskCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -248,6 +256,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         )
         return self._detail(task, status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.TaskEditInput, responses=s.TaskDetailSerializer)
     def partial_update(self, request, pk=None):
         task = self.get_object()
         data = s.TaskEditInput(data=request.data, partial=True)
@@ -258,6 +267,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         task = field_tasks.task_update(task=task, actor=request.user, **changes)
         return self._detail(task)
 
+    @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
         task = self.get_object()
         field_tasks.task_add_update(
@@ -265,6 +275,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=s.TaskAssignInput, responses=s.TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         task = self.get_object()
@@ -273,6 +284,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         task = field_tasks.task_assign(task=task, actor=request.user, **data.validated_data)
         return self._detail(task)
 
+    @extend_schema(request=s.TaskStatusInput, responses=s.TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
         task = self.get_object()
@@ -281,6 +293,10 @@ class TaskViewSet(viewsets.ModelViewSet):
         field_tasks.task_add_update(task=task, actor=request.user, **data.validated_data)
         return self._detail(task)
 
+    @extend_schema(methods=["GET"], responses=s.TaskUpdateSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=s.TaskNoteInput, responses={201: s.TaskUpdateSerializer}
+    )
     @action(detail=True, methods=["get", "post"])
     def updates(self, request, pk=None):
         task = self.get_object()
@@ -389,7 +405,14 @@ class TwilioStatusView(_TwilioWebhook):
     """``POST /api/commands/twilio/status?delivery=<uuid>``: message status callbacks.
     Bad signature → 403; otherwise always 200 (an unknown delivery is ignored)."""
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: None, 403: None})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            (200, "text/plain"): OpenApiTypes.STR,
+            (403, "text/plain"): OpenApiTypes.STR,
+            404: OpenApiResponse(description="Twilio is not configured."),
+        },
+    )
     def post(self, request):
         if not self.signature_ok(request):
             return HttpResponse("invalid signature", status=403, content_type="text/plain")
@@ -406,7 +429,14 @@ class TwilioInboundView(_TwilioWebhook):
     """``POST /api/commands/twilio/inbound``: SMS/WhatsApp replies such as ``3a``.
     Answers with TwiML; bad signature → 403."""
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.STR, 403: None})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            (200, "application/xml"): OpenApiTypes.STR,
+            (403, "text/plain"): OpenApiTypes.STR,
+            404: OpenApiResponse(description="Twilio is not configured."),
+        },
+    )
     def post(self, request):
         if not self.signature_ok(request):
             return HttpResponse("invalid signature", status=403, content_type="text/plain")
@@ -427,7 +457,9 @@ class AlertAckLinkView(APIView):
     authentication_classes = []
     parser_classes = [FormParser, MultiPartParser]
 
-    @extend_schema(responses={200: OpenApiTypes.STR, 404: OpenApiTypes.STR})
+    @extend_schema(
+        responses={(200, "text/html"): OpenApiTypes.STR, (404, "text/html"): OpenApiTypes.STR}
+    )
     def get(self, request, token: str):
         try:
             delivery = ack_link_delivery(token=token)
@@ -441,7 +473,14 @@ class AlertAckLinkView(APIView):
             {"alert": delivery.alert, "delivery": delivery},
         )
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.STR, 404: OpenApiTypes.STR})
+    @extend_schema(
+        request=None,
+        responses={
+            (200, "text/html"): OpenApiTypes.STR,
+            (404, "text/html"): OpenApiTypes.STR,
+            (409, "text/html"): OpenApiTypes.STR,
+        },
+    )
     def post(self, request, token: str):
         try:
             alert = alert_acknowledge_by_link(token=token)

@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -15,7 +16,10 @@ logger = logging.getLogger(__name__)
 # Errors that input parsing raises (``int("²")``, a decoder's recursion limit, a date out of
 # range): whatever code let one escape, the caller sent something unreadable, so it is a
 # 400, logged with its traceback so the missing validation can be added where it belongs.
-UNREADABLE_INPUT = (ValueError, RecursionError, OverflowError)
+# DRF rolls back the request's transaction for a handled error, so nothing half-written stays.
+# PostgreSQL's DataError is the same for values only the database checks (a NUL byte in a
+# text field, a time-zone offset beyond ±15:59).
+UNREADABLE_INPUT = (ValueError, RecursionError, OverflowError, DataError)
 
 
 class ApplicationError(Exception):

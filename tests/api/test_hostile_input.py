@@ -104,3 +104,19 @@ def test_a_task_at_a_point_is_created(client_for):
     response = client.post("/api/commands/tasks/", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["geom"]["type"] == "Point"
+
+
+def test_a_nul_character_in_a_form_field_answers_400(client_for):
+    client = client_for(Role.ANALYST)
+    response = client.post(
+        "/api/commands/tasks/",
+        {"title": "Patrol", "assignee_team": "a\x00b", "assignee_user": "x\x00"},
+        format="json",
+    )
+    assert response.status_code == 400
+
+
+def test_a_time_zone_offset_out_of_range_answers_400(client_for):
+    client = client_for(Role.ANALYST)
+    response = client.get("/api/incidents/", {"occurred_after": "0067-06-14T11:07:43-22:12"})
+    assert response.status_code == 400

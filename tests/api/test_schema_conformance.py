@@ -21,6 +21,7 @@ import pytest
 import schemathesis
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
@@ -31,8 +32,12 @@ from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFa
 from khareetaty.accounts.choices import Role
 from khareetaty.celery import app as celery_app
 
-MAX_EXAMPLES = 5
+# Examples per operation. Superadmins pass every role check, so their calls reach input
+# validation: they run valid and invalid data. Other roles run valid data (their calls stop
+# at 401/403 or reach the same validation as a superadmin's).
+MAX_EXAMPLES = {"superadmin": 5, "other": 3}
 ROLES = [None, *Role.values]  # None: anonymous
+JSON = "application/json"
 
 load_all_checks()
 ALL_CHECKS = CHECKS.get_all()
@@ -71,16 +76,26 @@ def _headers(make_user, role: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _exercise(operation, mode: GenerationMode, base_url: str, headers: dict) -> None:
+def _strategy(operation, mode: GenerationMode):
+    """Invalid bodies go as JSON where the operation takes JSON: a form encoding cannot carry
+    some generated values (they arrive empty: a valid request Schemathesis still counts as
+    invalid)."""
+    takes_json = any(body.media_type == JSON for body in operation.body)
+    if mode is GenerationMode.NEGATIVE and takes_json:
+        return operation.as_strategy(generation_mode=mode, media_type=JSON)
+    return operation.as_strategy(generation_mode=mode)
+
+
+def _exercise(operation, mode, examples: int, base_url: str, headers: dict) -> None:
     @settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=examples,
         derandomize=True,
         database=None,
         deadline=None,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=_strategy(operation, mode))
     def run(case):
         response = case.call(base_url=base_url, headers=headers)
         case.validate_response(response, checks=ALL_CHECKS, headers=headers)
@@ -99,13 +114,19 @@ def test_every_operation_conforms_to_the_schema(role, world, live_server, make_u
     settings.API_RATE_LIMIT = "1000000/min"
     schema = schemathesis.openapi.from_dict(api_schema(), config=CONFIG)
     headers = _headers(make_user, role)
+    modes = [GenerationMode.POSITIVE]
+    if role == Role.SUPERADMIN:
+        modes.append(GenerationMode.NEGATIVE)
+    examples = MAX_EXAMPLES["superadmin" if role == Role.SUPERADMIN else "other"]
     failures = []
     try:
         for result in schema.get_all_operations():
             operation = result.ok()
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            for mode in modes:
                 try:
-                    _exercise(operation, mode, live_server.url, headers)
+                    _exercise(operation, mode, examples, live_server.url, headers)
+                except Unsatisfiable:
+                    continue  # nothing about the operation can be invalid (a free-form token)
                 except (Exception, FailureGroup) as exc:  # noqa: BLE001 — collect them all
                     failures.append(f"--- {operation.label} ({mode}):\n{_describe(exc)}")
     finally:

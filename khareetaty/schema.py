@@ -59,6 +59,17 @@ class AutoSchema(SpectacularAutoSchema):
             )
         return responses
 
+    def _get_filter_parameters(self):
+        """As drf-spectacular's, but a choice filter also lists "": django-filter reads an
+        empty value as no filter, so ``?kind=`` is a valid request."""
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            enum = schema.get("enum") or schema.get("items", {}).get("enum")
+            if enum is not None and "" not in enum:
+                enum.append("")
+        return parameters
+
     def _error_codes(self) -> list[str]:
         codes = ["400"]
         if self.view.authentication_classes or isinstance(self.view, TokenViewBase):

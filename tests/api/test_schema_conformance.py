@@ -76,14 +76,15 @@ def _headers(make_user, role: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _strategy(operation, mode: GenerationMode):
-    """Invalid bodies go as JSON where the operation takes JSON: a form encoding cannot carry
-    some generated values (they arrive empty: a valid request Schemathesis still counts as
-    invalid)."""
-    takes_json = any(body.media_type == JSON for body in operation.body)
-    if mode is GenerationMode.NEGATIVE and takes_json:
-        return operation.as_strategy(generation_mode=mode, media_type=JSON)
-    return operation.as_strategy(generation_mode=mode)
+def json_bodies_only(schema: dict) -> dict:
+    """The schema with request bodies as JSON wherever the operation takes JSON. Invalid
+    bodies are sent so: a form encoding cannot carry some generated values (an array, a
+    bare number: they arrive as an empty form, which is valid, yet counted as invalid)."""
+    for operation in (op for path in schema["paths"].values() for op in path.values()):
+        content = operation.get("requestBody", {}).get("content", {})
+        if JSON in content:
+            operation["requestBody"]["content"] = {JSON: content[JSON]}
+    return schema
 
 
 def _exercise(operation, mode, examples: int, base_url: str, headers: dict) -> None:
@@ -95,7 +96,7 @@ def _exercise(operation, mode, examples: int, base_url: str, headers: dict) -> N
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=_strategy(operation, mode))
+    @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
         response = case.call(base_url=base_url, headers=headers)
         case.validate_response(response, checks=ALL_CHECKS, headers=headers)
@@ -112,17 +113,17 @@ def _describe(exc: BaseException) -> str:
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "anonymous")
 def test_every_operation_conforms_to_the_schema(role, world, live_server, make_user, settings):
     settings.API_RATE_LIMIT = "1000000/min"
-    schema = schemathesis.openapi.from_dict(api_schema(), config=CONFIG)
-    headers = _headers(make_user, role)
-    modes = [GenerationMode.POSITIVE]
+    schemas = {GenerationMode.POSITIVE: schemathesis.openapi.from_dict(api_schema(), config=CONFIG)}
     if role == Role.SUPERADMIN:
-        modes.append(GenerationMode.NEGATIVE)
+        negative = json_bodies_only(api_schema())
+        schemas[GenerationMode.NEGATIVE] = schemathesis.openapi.from_dict(negative, config=CONFIG)
+    headers = _headers(make_user, role)
     examples = MAX_EXAMPLES["superadmin" if role == Role.SUPERADMIN else "other"]
     failures = []
     try:
-        for result in schema.get_all_operations():
-            operation = result.ok()
-            for mode in modes:
+        for mode, schema in schemas.items():
+            for result in schema.get_all_operations():
+                operation = result.ok()
                 try:
                     _exercise(operation, mode, examples, live_server.url, headers)
                 except Unsatisfiable:

@@ -27,6 +27,7 @@ ERROR_DESCRIPTIONS = {
     "429": "Too many requests; retry after the Retry-After seconds.",
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+YES_NO_DESCRIPTION = "true or false (1 or 0); any other value is ignored."
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -60,11 +61,17 @@ class AutoSchema(SpectacularAutoSchema):
         return responses
 
     def _get_filter_parameters(self):
-        """As drf-spectacular's, but a choice filter also lists "": django-filter reads an
-        empty value as no filter, so ``?kind=`` is a valid request."""
+        """As drf-spectacular's, but as django-filter reads them: a choice filter also
+        takes "" (no filter), and a yes/no filter takes true/false (or 1/0) and ignores any
+        other value, so ``?kind=`` and ``?national=maybe`` are valid requests."""
         parameters = super()._get_filter_parameters()
         for parameter in parameters:
             schema = parameter.get("schema", {})
+            if schema.get("type") == "boolean":
+                parameter["schema"] = {"type": "string", "example": "true"}
+                parameter["description"] = " ".join(
+                    (parameter.get("description", ""), YES_NO_DESCRIPTION)
+                ).strip()
             enum = schema.get("enum") or schema.get("items", {}).get("enum")
             if enum is not None and "" not in enum:
                 enum.append("")

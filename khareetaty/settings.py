@@ -180,6 +180,9 @@ SIMPLE_JWT = {
 
 # --- REST API --------------------------------------------------------------------------------
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "100/min")
+# Most cells one /map/incidents answer may hold (under 64 bytes each); page data is limited
+# at API_RATE_LIMIT too, counted apart from the API (khareetaty/pagedata.py).
+MAP_LAYER_MAX_CELLS = env_int("MAP_LAYER_MAX_CELLS", 20_000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",

@@ -180,7 +180,7 @@ def _cell_degrees(zoom: int, pixels: int) -> float:
 
 
 def _max_cells() -> int:
-    return getattr(settings, "MAP_LAYER_MAX_CELLS", MAX_LAYER_CELLS)
+    return max(getattr(settings, "MAP_LAYER_MAX_CELLS", MAX_LAYER_CELLS), 4)
 
 
 def _bounded_cell(size: float, bbox) -> float:

@@ -5,7 +5,6 @@ and, for analysts, starts a run with ``POST /api/analytics/runs``.
 """
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.choices import RunKind, RunStatus
 from khareetaty.accounts.choices import Role
+from khareetaty.permissions import STAFF, role_required
 
 ACTING_ROLES = frozenset({Role.ANALYST, Role.SUPERADMIN})
 PAGE_STRINGS = {
@@ -76,7 +76,7 @@ def page_strings() -> dict:
     }
 
 
-@login_required
+@role_required(STAFF)
 def analytics_page(request: HttpRequest) -> HttpResponse:
     """GET /analytics/: model accuracy, hotspot/risk PAI, run history."""
     translation.activate(request.user.preferred_language)

@@ -1,12 +1,25 @@
 """Domain errors and the one DRF handler that renders them and every other API error."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+# Errors that input parsing raises (``int("²")``, a decoder's recursion limit, a date out of
+# range): whatever code let one escape, the caller sent something unreadable, so it is a
+# 400, logged with its traceback so the missing validation can be added where it belongs.
+# DRF rolls back the request's transaction for a handled error, so nothing half-written stays.
+# PostgreSQL's DataError is the same for values only the database checks (a NUL byte in a
+# text field, a time-zone offset beyond ±15:59).
+UNREADABLE_INPUT = (ValueError, RecursionError, OverflowError, DataError)
 
 
 class ApplicationError(Exception):
@@ -36,6 +49,10 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "detail": exc.message, **exc.extra}
         return Response(body, status=exc.status_code)
+    if isinstance(exc, UNREADABLE_INPUT):
+        logger.warning("Unreadable input reached %s", _view_name(context), exc_info=exc)
+        body = {"code": "unreadable_input", "detail": "The request could not be read."}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, Http404):
@@ -50,3 +67,8 @@ def api_exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data.setdefault("code", getattr(exc, "default_code", "error"))
     return response
+
+
+def _view_name(context) -> str:
+    view = context.get("view") if context else None
+    return type(view).__name__ if view is not None else "a view"

@@ -51,7 +51,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "khareetaty.admin_config.KhareetatyAdminConfig",  # django.contrib.admin, superadmins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -245,12 +245,21 @@ SIMPLE_JWT = {
 
 # --- REST API --------------------------------------------------------------------------------
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "100/min")
+# Most cells one /map/incidents answer may hold (under 64 bytes each); page data is limited
+# at API_RATE_LIMIT too, counted apart from the API (khareetaty/pagedata.py).
+MAP_LAYER_MAX_CELLS = env_int("MAP_LAYER_MAX_CELLS", 20_000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "khareetaty.accounts.tokens.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["khareetaty.permissions.RoleAccess"],
+    # JSON with bounded nesting: a body nested 10,000 levels answers 400, not 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "khareetaty.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "khareetaty.throttling.UserRateLimit",
         "khareetaty.throttling.AnonymousRateLimit",
@@ -258,7 +267,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "khareetaty.schema.AutoSchema",
     "EXCEPTION_HANDLER": "khareetaty.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

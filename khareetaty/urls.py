@@ -2,9 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from khareetaty import views
 from khareetaty.accounts import views as account_views
+from khareetaty.permissions import ANY_ROLE, PUBLIC, SUPERADMINS, role_required
+
+# Every URL declares who may call it (``role_access``): API views on the class, plain views
+# through ``role_required``; khareetaty/tests/test_role_matrix.py walks them all.
+public = role_required(PUBLIC)
 
 api_patterns = [
     path("auth/", include("khareetaty.accounts.api.urls")),
@@ -17,32 +23,42 @@ api_patterns = [
     path("docs/", views.DocsView.as_view(url_name="schema"), name="docs"),
 ]
 
+handler404 = "khareetaty.schema.api_not_found"
+
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="commands_web:home"), name="home"),
+    path("", public(RedirectView.as_view(pattern_name="commands_web:home")), name="home"),
     path("", include("commands.urls")),
     path("analytics/", include("analytics.urls")),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
-    path("metrics", views.metrics, name="metrics"),
+    path("healthz", public(views.healthz), name="healthz"),
+    path("readyz", public(views.readyz), name="readyz"),
+    # Public to the role policy; the view admits the internal network or the metrics token.
+    path("metrics", public(views.metrics), name="metrics"),
     path("api/", include(api_patterns)),
-    path("accounts/login/", account_views.SignInView.as_view(), name="login"),
-    path("accounts/login/otp/", account_views.SignInOtpView.as_view(), name="login_otp"),
-    path("accounts/2fa/", account_views.OtpEnrolView.as_view(), name="otp_enrol"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", public(account_views.SignInView.as_view()), name="login"),
+    path("accounts/login/otp/", public(account_views.SignInOtpView.as_view()), name="login_otp"),
+    path(
+        "accounts/2fa/",
+        role_required(SUPERADMINS)(account_views.OtpEnrolView.as_view()),
+        name="otp_enrol",
+    ),
+    path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path(
         "accounts/password/",
-        account_views.PasswordChangeView.as_view(),
+        role_required(ANY_ROLE)(account_views.PasswordChangeView.as_view()),
         name="password_change",
     ),
     path(
         "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        role_required(ANY_ROLE)(auth_views.PasswordChangeDoneView.as_view()),
         name="password_change_done",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", public(set_language), name="set_language"),
     # The admin signs in through the site's page: sign-in limits and the one-time code apply.
-    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/login/", public(RedirectView.as_view(pattern_name="login", query_string=True))),
     # ... and changes one's password through the site's page, which ends the old tokens.
-    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
+    path(
+        "admin/password_change/",
+        role_required(ANY_ROLE)(RedirectView.as_view(pattern_name="password_change")),
+    ),
     path("admin/", admin.site.urls),
 ]

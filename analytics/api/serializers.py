@@ -13,7 +13,7 @@ class RunStepSerializer(serializers.ModelSerializer):
 class ModelRunSerializer(serializers.ModelSerializer):
     steps = RunStepSerializer(many=True, read_only=True)
     requested_by = serializers.CharField(
-        source="requested_by.username", default=None, read_only=True
+        source="requested_by.username", default=None, read_only=True, allow_null=True
     )
 
     class Meta:
@@ -44,8 +44,8 @@ class RunRequestSerializer(serializers.Serializer):
 
 
 class HotspotSerializer(GeoFeatureModelSerializer):
-    region_code = serializers.CharField(source="region.code", default=None)
-    region_name = serializers.CharField(source="region.name_en", default=None)
+    region_code = serializers.CharField(source="region.code", default=None, allow_null=True)
+    region_name = serializers.CharField(source="region.name_en", default=None, allow_null=True)
 
     class Meta:
         model = Hotspot
@@ -73,8 +73,8 @@ class HotspotSerializer(GeoFeatureModelSerializer):
 
 
 class ForecastSerializer(serializers.ModelSerializer):
-    region_code = serializers.CharField(source="region.code", default=None)
-    category_code = serializers.CharField(source="category.code", default=None)
+    region_code = serializers.CharField(source="region.code", default=None, allow_null=True)
+    category_code = serializers.CharField(source="category.code", default=None, allow_null=True)
 
     class Meta:
         model = Forecast

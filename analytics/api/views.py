@@ -33,7 +33,7 @@ EVALUATION_NOT_RUN = "not_run"
 
 def _int_param(request, name: str) -> int | None:
     value = request.query_params.get(name)
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 class ModelRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -48,6 +48,7 @@ class ModelRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             parent__isnull=True
         )
 
+    @extend_schema(request=RunRequestSerializer, responses={202: ModelRunSerializer})
     def create(self, request, *args, **kwargs):
         data = RunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

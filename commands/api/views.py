@@ -87,6 +87,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         fresh = selectors.alert_detail(user=self.request.user, alert_id=alert.pk)
         return Response(s.AlertDetailSerializer(fresh).data, status=code)
 
+    @extend_schema(request=s.AlertManualInput, responses={201: s.AlertDetailSerializer})
     def create(self, request):
         data = s.AlertManualInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -104,6 +105,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._detail(alert, status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         alert = alert_services.alert_acknowledge(
@@ -111,6 +113,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._detail(alert)
 
+    @extend_schema(request=s.AlertResolveInput, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         alert = self.get_object()
@@ -121,6 +124,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._detail(alert)
 
+    @extend_schema(request=s.SuppressInput, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def suppress(self, request, pk=None):
         alert = self.get_object()
@@ -134,6 +138,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._detail(alert)
 
+    @extend_schema(request=None, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         alert = alert_services.alert_escalate(alert=self.get_object(), actor=request.user)
@@ -171,6 +176,7 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
     def _fields(serializer) -> dict:
         return dict(serializer.validated_data)
 
+    @extend_schema(request=s.SuppressInput, responses=s.AlertRuleSerializer)
     @action(detail=True, methods=["post"])
     def suppress(self, request, pk=None):
         data = s.SuppressInput(data=request.data)
@@ -183,6 +189,7 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
         )
         return Response(s.AlertRuleSerializer(rule).data)
 
+    @extend_schema(request=None, responses=s.AlertRuleSerializer)
     @action(detail=True, methods=["post"])
     def unsuppress(self, request, pk=None):
         rule = alert_services.rule_unsuppress(rule=self.get_object(), actor=request.user)
@@ -223,6 +230,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         fresh = selectors.task_detail(user=self.request.user, task_id=task.pk)
         return Response(s.TaskDetailSerializer(fresh).data, status=code)
 
+    @extend_schema(request=s.TaskCreateInput, responses={201: s.TaskDetailSerializer})
     def create(self, request):
         data = s.TaskCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -244,6 +252,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         )
         return self._detail(task, status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.TaskEditInput, responses=s.TaskDetailSerializer)
     def partial_update(self, request, pk=None):
         task = self.get_object()
         data = s.TaskEditInput(data=request.data, partial=True)
@@ -254,6 +263,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         task = field_tasks.task_update(task=task, actor=request.user, **changes)
         return self._detail(task)
 
+    @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
         field_tasks.task_cancel(task=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -278,6 +288,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         )
         return self._detail(task)
 
+    @extend_schema(request=s.TaskAssignInput, responses=s.TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         task = self.get_object()
@@ -286,6 +297,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         task = field_tasks.task_assign(task=task, actor=request.user, **data.validated_data)
         return self._detail(task)
 
+    @extend_schema(request=s.TaskStatusInput, responses=s.TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
         task = self.get_object()
@@ -294,6 +306,10 @@ class TaskViewSet(viewsets.ModelViewSet):
         field_tasks.task_add_update(task=task, actor=request.user, **data.validated_data)
         return self._detail(task)
 
+    @extend_schema(methods=["GET"], responses=s.TaskUpdateSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=s.TaskNoteInput, responses={201: s.TaskUpdateSerializer}
+    )
     @action(detail=True, methods=["get", "post"])
     def updates(self, request, pk=None):
         task = self.get_object()

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.views import APIView
 from twilio.request_validator import RequestValidator
@@ -47,7 +47,14 @@ class TwilioStatusView(_TwilioWebhook):
     """``POST /api/commands/twilio/status?delivery=<uuid>``: message status callbacks.
     Bad signature → 403; otherwise always 200 (an unknown delivery is ignored)."""
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: None, 403: None})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            (200, "text/plain"): OpenApiTypes.STR,
+            (403, "text/plain"): OpenApiTypes.STR,
+            404: OpenApiResponse(description="Twilio is not configured."),
+        },
+    )
     def post(self, request):
         if not self.signature_ok(request):
             return HttpResponse("invalid signature", status=403, content_type="text/plain")
@@ -64,7 +71,14 @@ class TwilioInboundView(_TwilioWebhook):
     """``POST /api/commands/twilio/inbound``: SMS/WhatsApp replies such as ``3a``.
     Answers with TwiML; bad signature → 403."""
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.STR, 403: None})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            (200, "application/xml"): OpenApiTypes.STR,
+            (403, "text/plain"): OpenApiTypes.STR,
+            404: OpenApiResponse(description="Twilio is not configured."),
+        },
+    )
     def post(self, request):
         if not self.signature_ok(request):
             return HttpResponse("invalid signature", status=403, content_type="text/plain")
@@ -77,6 +91,11 @@ class TwilioInboundView(_TwilioWebhook):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+ACK_PAGE_RESPONSES = {
+    (code, "text/html"): OpenApiTypes.STR for code in (200, 403, 404)
+}
+
+
 class AlertAckLinkView(APIView):
     """The signed one-time link in messages. ``GET`` shows a confirmation page (so link
     scanners cannot acknowledge), ``POST`` acknowledges as the message's recipient."""
@@ -85,7 +104,7 @@ class AlertAckLinkView(APIView):
     authentication_classes = []
     parser_classes = [FormParser, MultiPartParser]
 
-    @extend_schema(responses={200: OpenApiTypes.STR, 403: OpenApiTypes.STR, 404: OpenApiTypes.STR})
+    @extend_schema(responses=ACK_PAGE_RESPONSES)
     def get(self, request, token: str):
         try:
             delivery = ack_link_usable(token=token)
@@ -102,10 +121,7 @@ class AlertAckLinkView(APIView):
             {"alert": delivery.alert, "delivery": delivery},
         )
 
-    @extend_schema(
-        request=None,
-        responses={200: OpenApiTypes.STR, 403: OpenApiTypes.STR, 404: OpenApiTypes.STR},
-    )
+    @extend_schema(request=None, responses={**ACK_PAGE_RESPONSES, (409, "text/html"): OpenApiTypes.STR})
     def post(self, request, token: str):
         try:
             alert = alert_acknowledge_by_link(token=token)

@@ -2,16 +2,24 @@
 the zoom level, aggregated in PostGIS and cached by the latest incident), daily counts for the
 forecast chart, and simplified region outlines. They must stay fast with 100,000 incidents in
 view; ``bench/map_layer.py`` and ``bench/web_pages.py`` measure them.
+
+Each is rate-limited like the API (``khareetaty.pagedata``). The cache key is built from the
+cleaned filter values only, so unknown query parameters and spellings of the same value
+(``47`` and ``47.0``, the order of repeated ``region``) share one entry. Inputs are clamped
+(zoom to the map's range, the box to the world) and one answer is bounded: at most
+``POINT_LIMIT`` points, or at most ``MAP_LAYER_MAX_CELLS`` cells (setting, default 20,000;
+a cell is six numbers, under 64 bytes of JSON, so about 1.3 MB at most): when the view would
+need more, the cells grow until it does not.
 """
 
 import hashlib
 import json
+import math
 from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
@@ -25,6 +33,8 @@ from django.views.decorators.http import require_GET
 
 from incidents.filters import IncidentFilterSet
 from incidents.models import Category, Incident, Region
+from khareetaty.pagedata import rate_limited
+from khareetaty.permissions import ANY_ROLE, STAFF, role_required
 
 PERIODS = {
     "24h": timedelta(hours=24),
@@ -40,6 +50,8 @@ POINT_LIMIT = 2000
 CLUSTER_CELL_PX = 64
 HEAT_CELL_PX = 12
 LAYER_CACHE_SECONDS = 60
+DEFAULT_ZOOM = 9
+MAX_LAYER_CELLS = 20_000
 # About 50 m: outlines stay recognisable at city zoom and the layer stays small.
 REGION_SIMPLIFY_DEGREES = 0.0005
 
@@ -64,7 +76,7 @@ class MapFilterForm(forms.Form):
     region = forms.MultipleChoiceField(required=False, choices=())
     severity = forms.IntegerField(required=False, min_value=1, max_value=5)
     bbox = forms.CharField(required=False)
-    zoom = forms.IntegerField(required=False, min_value=0, max_value=22)
+    zoom = forms.IntegerField(required=False)
     mode = forms.ChoiceField(choices=[("cluster", "cluster"), ("heat", "heat")], required=False)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -80,15 +92,48 @@ class MapFilterForm(forms.Form):
         raw = self.cleaned_data.get("bbox")
         if not raw:
             return None
+        message = _("bbox must be west,south,east,north in degrees.")
         try:
             west, south, east, north = (float(part) for part in raw.split(","))
         except ValueError as exc:
-            raise forms.ValidationError(
-                _("bbox must be west,south,east,north in degrees.")
-            ) from exc
+            raise forms.ValidationError(message) from exc
+        if not all(map(math.isfinite, (west, south, east, north))):
+            raise forms.ValidationError(message)
+        # Clamped to the world: a wider box asks for nothing more.
+        west, east = max(west, -180.0), min(east, 180.0)
+        south, north = max(south, -90.0), min(north, 90.0)
         if west >= east or south >= north:
-            raise forms.ValidationError(_("bbox must be west,south,east,north in degrees."))
+            raise forms.ValidationError(message)
         return west, south, east, north
+
+    def clean_zoom(self) -> int:
+        """Clamped to the map's zoom range: finer cells than the map can show add only bytes."""
+        zoom = self.cleaned_data.get("zoom")
+        if zoom is None:
+            return DEFAULT_ZOOM
+        leaflet = settings.LEAFLET_CONFIG
+        return min(max(zoom, leaflet.get("MIN_ZOOM", 3)), leaflet.get("MAX_ZOOM", 18))
+
+    def cache_key(self, *, view: bool = True) -> str:
+        """The cleaned values that decide the answer, canonical: unknown parameters and
+        different spellings of the same value give the same key. ``view=False`` leaves out
+        the map view (box, zoom, mode) for answers that do not depend on it."""
+        data = self.cleaned_data
+        canonical = {
+            "period": data.get("period") or DEFAULT_PERIOD,
+            "since": data["since"].isoformat() if data.get("since") else None,
+            "until": data["until"].isoformat() if data.get("until") else None,
+            "category": sorted(set(data.get("category") or [])),
+            "region": sorted(set(data.get("region") or [])),
+            "severity": data.get("severity"),
+            "bbox": data.get("bbox"),
+            "zoom": data.get("zoom"),
+            "mode": data.get("mode") or "cluster",
+        }
+        if not view:
+            for name in ("bbox", "zoom", "mode"):
+                canonical.pop(name)
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
 def incident_filter_params(*, data: dict[str, Any]) -> dict[str, str]:
@@ -134,10 +179,23 @@ def _cell_degrees(zoom: int, pixels: int) -> float:
     return 360.0 / (256 * 2**zoom) * pixels
 
 
+def _max_cells() -> int:
+    return max(getattr(settings, "MAP_LAYER_MAX_CELLS", MAX_LAYER_CELLS), 4)
+
+
+def _bounded_cell(size: float, bbox) -> float:
+    """``size``, grown so that the grid over ``bbox`` (the world without one) has at most
+    ``MAP_LAYER_MAX_CELLS`` cells: (w/size + 1)·(h/size + 1) <= (√max)² when
+    size >= max(w, h) / (√max - 1)."""
+    west, south, east, north = bbox or (-180.0, -90.0, 180.0, 90.0)
+    side = max(math.isqrt(_max_cells()) - 1, 1)
+    return max(size, max(east - west, north - south) / side)
+
+
 def incident_layer(*, data: dict[str, Any]) -> dict[str, Any]:
     """The incident map layer for one view: points, grid clusters or heat cells."""
     queryset = _within_bbox(map_filter_queryset(data=data), data.get("bbox"))
-    zoom = data.get("zoom") if data.get("zoom") is not None else 9
+    zoom = data.get("zoom") if data.get("zoom") is not None else DEFAULT_ZOOM
     mode = data.get("mode") or "cluster"
     if mode == "cluster":
         total = queryset.count()
@@ -147,6 +205,7 @@ def incident_layer(*, data: dict[str, Any]) -> dict[str, Any]:
             )
             return {"kind": "points", "total": total, "points": [list(p) for p in points]}
     size = _cell_degrees(zoom, CLUSTER_CELL_PX if mode == "cluster" else HEAT_CELL_PX)
+    size = _bounded_cell(size, data.get("bbox"))
     cells = (
         queryset.annotate(gx=Floor(ST_X("geom") / size), gy=Floor(ST_Y("geom") / size))
         .values("gx", "gy")
@@ -171,17 +230,15 @@ def _layer_version() -> str:
     return str(Incident.objects.aggregate(latest=Max("pk"))["latest"])
 
 
-@login_required
+@role_required(STAFF)
+@rate_limited
 @require_GET
 def map_incidents(request: HttpRequest) -> JsonResponse:
     """GET /map/incidents: the incident layer for the current view, cached per version."""
     form = MapFilterForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
-    key = (
-        "map-incidents:"
-        + hashlib.sha256((request.GET.urlencode() + _layer_version()).encode()).hexdigest()
-    )
+    key = f"map-incidents:{_layer_version()}:{form.cache_key()}"
     layer = cache.get(key)
     if layer is None:
         layer = incident_layer(data=form.cleaned_data)
@@ -189,24 +246,32 @@ def map_incidents(request: HttpRequest) -> JsonResponse:
     return JsonResponse(layer)
 
 
-@login_required
+@role_required(STAFF)
+@rate_limited
 @require_GET
 def map_daily(request: HttpRequest) -> JsonResponse:
-    """GET /map/daily: incidents per local day for the filter (the forecast chart's history)."""
+    """GET /map/daily: incidents per local day for the filter (the forecast chart's history),
+    one row per day with incidents: bounded by the days of the data."""
     form = MapFilterForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
-    days = (
-        map_filter_queryset(data=form.cleaned_data)
-        .annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by("day")
-    )
-    return JsonResponse({"days": [[row["day"].isoformat(), row["n"]] for row in days]})
+    key = f"map-daily:{_layer_version()}:{form.cache_key(view=False)}"
+    body = cache.get(key)
+    if body is None:
+        days = (
+            map_filter_queryset(data=form.cleaned_data)
+            .annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .order_by("day")
+        )
+        body = {"days": [[row["day"].isoformat(), row["n"]] for row in days]}
+        cache.set(key, body, LAYER_CACHE_SECONDS)
+    return JsonResponse(body)
 
 
-@login_required
+@role_required(ANY_ROLE)
+@rate_limited
 @require_GET
 def map_regions(request: HttpRequest) -> HttpResponse:
     """GET /map/regions: region outlines, simplified for display, cached by the latest edit."""

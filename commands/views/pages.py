@@ -1,7 +1,9 @@
 """Pages of the command dashboard and the mobile field view.
 
 Pages are server-rendered shells; their panels read the JSON API (which applies each role's
-permissions) and listen to the live WebSocket. Each signed-in page renders in the user's
+permissions) and listen to the live WebSocket. Each page declares who may open it
+(``role_required``, the API's policy): the dashboard is for command staff, the field view for
+the people who work tasks. Each signed-in page renders in the user's
 remembered language.
 """
 
@@ -9,7 +11,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
@@ -27,6 +28,7 @@ from commands.views.maplayer import DEFAULT_PERIOD, MapFilterForm
 from incidents.models import Category
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.accounts.services import user_set_language
+from khareetaty.permissions import ANY_ROLE, FIELD_WORKERS, STAFF, role_required
 
 # Attribution of the default region boundaries shipped with the project.
 DEFAULT_BOUNDARY_ATTRIBUTION = "Boundaries © OpenStreetMap contributors, ODbL; via geoBoundaries"
@@ -279,7 +281,7 @@ def page_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return {"config": page_config(request), "strings": page_strings(), **extra}
 
 
-@login_required
+@role_required(ANY_ROLE)
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page: field supervisors go to their tasks, everyone else to the map."""
     if request.user.role == Role.FIELD_SUPERVISOR:
@@ -287,7 +289,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("commands_web:dashboard")
 
 
-@login_required
+@role_required(STAFF)
 @user_language
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The command dashboard: map, filter bar and panels."""
@@ -317,14 +319,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return user_page(request, "commands/dashboard.html", context)
 
 
-@login_required
+@role_required(FIELD_WORKERS)
 @user_language
 def field_home(request: HttpRequest) -> HttpResponse:
     """The mobile field view: my tasks and my team's, nearby hotspots."""
     return user_page(request, "field/home.html", page_context(request))
 
 
-@login_required
+@role_required(FIELD_WORKERS)
 @user_language
 def field_task(request: HttpRequest, task_id: int) -> HttpResponse:
     """One task on the phone: detail, small map, status buttons and updates. The buttons
@@ -334,7 +336,7 @@ def field_task(request: HttpRequest, task_id: int) -> HttpResponse:
     return user_page(request, "field/task.html", context)
 
 
-@login_required
+@role_required(ANY_ROLE)
 @require_POST
 def language_set(request: HttpRequest) -> HttpResponse:
     """Switch the interface language and remember it on the user (POST language, next)."""

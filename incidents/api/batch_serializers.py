@@ -46,7 +46,9 @@ class BatchCreateInputSerializer(serializers.Serializer):
 
 
 class BatchOutputSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     rejected_csv = serializers.SerializerMethodField()
 
     class Meta:

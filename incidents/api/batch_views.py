@@ -4,14 +4,17 @@ import csv
 import json
 
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from incidents.api.batch_serializers import BatchCreateInputSerializer, BatchOutputSerializer
 from incidents.models import IngestBatch, RejectedRow
 from incidents.pipeline.uploads import batch_upload
+from khareetaty.parsers import JSONParser
 from khareetaty.permissions import ANALYSTS, STAFF
 
 
@@ -35,6 +38,13 @@ class IngestBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "rejected": ANALYSTS,
     }
 
+    @extend_schema(
+        request={
+            "multipart/form-data": BatchCreateInputSerializer,
+            "application/json": BatchCreateInputSerializer,
+        },
+        responses={202: BatchOutputSerializer},
+    )
     def create(self, request, *args, **kwargs) -> Response:
         data = BatchCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -48,6 +58,7 @@ class IngestBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         body = BatchOutputSerializer(batch, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=True, methods=["get"], url_path="rejected.csv", url_name="rejected")
     def rejected(self, request, pk=None) -> StreamingHttpResponse:
         """Every rejected row: row number, its errors, and the record as received."""

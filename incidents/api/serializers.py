@@ -33,9 +33,9 @@ class IncidentSerializer(GeoFeatureModelSerializer):
     category = serializers.CharField(source="category.code")
     category_name_en = serializers.CharField(source="category.name_en")
     category_name_ar = serializers.CharField(source="category.name_ar")
-    region = serializers.CharField(source="region.code", default=None)
-    region_name_en = serializers.CharField(source="region.name_en", default=None)
-    region_name_ar = serializers.CharField(source="region.name_ar", default=None)
+    region = serializers.CharField(source="region.code", default=None, allow_null=True)
+    region_name_en = serializers.CharField(source="region.name_en", default=None, allow_null=True)
+    region_name_ar = serializers.CharField(source="region.name_ar", default=None, allow_null=True)
 
     class Meta:
         model = Incident
@@ -132,7 +132,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class BatchTraceSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
 
     class Meta:
         model = IngestBatch

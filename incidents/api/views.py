@@ -7,6 +7,7 @@ audited). Everyone signed in reads; analysts and superadmins write.
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
@@ -68,9 +69,14 @@ class IncidentCursorPagination(CursorPagination):
         )
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
+        """A FeatureCollection page: ``schema`` is the list's (a FeatureCollection
+        component); each feature is its item component."""
         body = super().get_paginated_response_schema(schema)
-        body["properties"]["features"] = body["properties"].pop("results")
+        del body["properties"]["results"]
+        feature = {"$ref": schema["$ref"].removesuffix("List")} if "$ref" in schema else {}
+        body["properties"]["features"] = {"type": "array", "items": feature}
         body["properties"]["type"] = {"type": "string", "enum": ["FeatureCollection"]}
+        body["required"] = ["type", "features"]
         return body
 
 
@@ -112,6 +118,7 @@ class IncidentViewSet(viewsets.ModelViewSet):
             "trace": IncidentTraceSerializer,
         }.get(self.action, IncidentSerializer)
 
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
         record = _record(request.data)
         IncidentCreateSerializer(data=record).is_valid(raise_exception=True)
@@ -119,12 +126,14 @@ class IncidentViewSet(viewsets.ModelViewSet):
         body = IncidentSerializer(incident_get(pk=incident.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=IncidentUpdateSerializer, responses=IncidentSerializer)
     def update(self, request: Request, *args, **kwargs) -> Response:
         data = _record(request.data)
         IncidentUpdateSerializer(data=data, partial=True).is_valid(raise_exception=True)
         incident = incident_update(incident=self.get_object(), data=data, actor=request.user)
         return Response(IncidentSerializer(incident_get(pk=incident.pk)).data)
 
+    @extend_schema(request=IncidentUpdateSerializer, responses=IncidentSerializer)
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return self.update(request, *args, **kwargs)
 

@@ -12,7 +12,7 @@ from incidents.models import Category, Incident, Region
 
 
 class AlertEventSerializer(serializers.ModelSerializer):
-    actor = UserRefField(read_only=True)
+    actor = UserRefField(read_only=True, allow_null=True)
 
     class Meta:
         model = AlertEvent
@@ -20,8 +20,8 @@ class AlertEventSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
-    recipient = UserRefField(read_only=True)
-    fallback_from = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    recipient = UserRefField(read_only=True, allow_null=True)
+    fallback_from = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
 
     class Meta:
         model = Delivery
@@ -47,8 +47,8 @@ class AlertTaskSerializer(serializers.ModelSerializer):
     """The tasks made from an alert, as the alert shows them."""
 
     title = serializers.SerializerMethodField()
-    assignee_user = UserRefField(read_only=True)
-    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    assignee_user = UserRefField(read_only=True, allow_null=True)
+    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Task
@@ -59,12 +59,14 @@ class AlertTaskSerializer(serializers.ModelSerializer):
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    rule_name = serializers.CharField(source="rule.name", default=None, read_only=True)
+    rule_name = serializers.CharField(
+        source="rule.name", default=None, read_only=True, allow_null=True
+    )
     tasks = AlertTaskSerializer(many=True, read_only=True)
     open_task = serializers.SerializerMethodField()
-    acknowledged_by = UserRefField(read_only=True)
-    resolved_by = UserRefField(read_only=True)
-    suppressed_by = UserRefField(read_only=True)
+    acknowledged_by = UserRefField(read_only=True, allow_null=True)
+    resolved_by = UserRefField(read_only=True, allow_null=True)
+    suppressed_by = UserRefField(read_only=True, allow_null=True)
 
     class Meta:
         model = Alert
@@ -164,7 +166,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
     categories = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), many=True, required=False
     )
-    suppressed_by = UserRefField(read_only=True)
+    suppressed_by = UserRefField(read_only=True, allow_null=True)
 
     class Meta:
         model = AlertRule

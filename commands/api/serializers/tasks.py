@@ -27,7 +27,7 @@ def _lon(geom) -> float | None:
 class TaskUpdateSerializer(serializers.ModelSerializer):
     """One line of a task's timeline; ``text`` is rendered in the reader's language."""
 
-    author = UserRefField(read_only=True)
+    author = UserRefField(read_only=True, allow_null=True)
     geom = GeometryField(read_only=True)
     text = serializers.SerializerMethodField()
     lat = serializers.SerializerMethodField()
@@ -88,9 +88,9 @@ class TaskSerializer(serializers.ModelSerializer):
     lon = serializers.SerializerMethodField()
     geo_uri = serializers.SerializerMethodField()
     alert_summary = TaskAlertSerializer(source="alert", read_only=True, allow_null=True)
-    assignee_user = UserRefField(read_only=True)
-    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = UserRefField(read_only=True)
+    assignee_user = UserRefField(read_only=True, allow_null=True)
+    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    created_by = UserRefField(read_only=True, allow_null=True)
 
     class Meta:
         model = Task
@@ -171,6 +171,23 @@ class TaskDetailSerializer(TaskSerializer):
         ]
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "A GeoJSON Point (WGS 84 longitude, latitude).",
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 2,
+                "maxItems": 3,
+            },
+        },
+        "required": ["type", "coordinates"],
+        "nullable": True,
+    }
+)
 class PointInput(GeometryField):
     """A location given as a GeoJSON Point (lon, lat) inside valid degrees; anything else
     is a 400, never a database error."""

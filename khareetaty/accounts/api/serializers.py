@@ -10,6 +10,9 @@ from khareetaty.accounts.tokens import CredentialBoundRefreshToken
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
+    # Not an EmailField: the schema would then say "format: email", and it may be empty.
+    email = serializers.CharField(read_only=True, help_text="Email address, or empty.")
+
     class Meta:
         model = User
         fields = [

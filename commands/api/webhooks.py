@@ -90,12 +90,10 @@ class TwilioInboundView(_TwilioWebhook):
         return HttpResponse(str(twiml), content_type="application/xml")
 
 
+ACK_PAGE_RESPONSES = {(code, "text/html"): OpenApiTypes.STR for code in (200, 403, 404)}
+
+
 @method_decorator(csrf_exempt, name="dispatch")
-ACK_PAGE_RESPONSES = {
-    (code, "text/html"): OpenApiTypes.STR for code in (200, 403, 404)
-}
-
-
 class AlertAckLinkView(APIView):
     """The signed one-time link in messages. ``GET`` shows a confirmation page (so link
     scanners cannot acknowledge), ``POST`` acknowledges as the message's recipient."""
@@ -121,7 +119,9 @@ class AlertAckLinkView(APIView):
             {"alert": delivery.alert, "delivery": delivery},
         )
 
-    @extend_schema(request=None, responses={**ACK_PAGE_RESPONSES, (409, "text/html"): OpenApiTypes.STR})
+    @extend_schema(
+        request=None, responses={**ACK_PAGE_RESPONSES, (409, "text/html"): OpenApiTypes.STR}
+    )
     def post(self, request, token: str):
         try:
             alert = alert_acknowledge_by_link(token=token)

@@ -47,19 +47,25 @@
   } else {
     document.getElementById("map").classList.add("no-tiles");
   }
+  /* One canvas renderer for every vector layer: a second canvas on top would take every
+     pointer event and hide the layers under it (regions, hotspots) from the mouse. Inside the
+     one canvas Leaflet hit-tests the topmost drawn feature: incidents above hotspots above
+     regions, so a dot opens its incident and the rest of a hotspot opens the hotspot. */
   var canvas = L.canvas({ padding: 0.2 });
 
   var layers = {
     regions: L.geoJSON(null, {
+      renderer: canvas,
       style: { color: "#3b4a5a", weight: 1.5, fillColor: "#dfe6ec", fillOpacity: 0.35 },
       onEachFeature: function (feature, layer) {
         var p = feature.properties || {};
-        layer.bindTooltip((KH.lang === "ar" && p.name_ar) || p.name_en || p.name || p.code || "", { sticky: true, direction: "auto" });
+        layer.bindTooltip(KH.textContent((KH.lang === "ar" && p.name_ar) || p.name_en || p.name || p.code || ""), { sticky: true, direction: "auto" });
       },
     }),
-    incidents: L.layerGroup(),
-    fresh: L.layerGroup(),
+    incidents: L.featureGroup(),
+    fresh: L.featureGroup(),
     hotspots: L.geoJSON(null, {
+      renderer: canvas,
       style: function (feature) {
         var colour = TREND_COLOURS[(feature.properties || {}).trend] || "#b7791f";
         return { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.25 };
@@ -69,6 +75,8 @@
       },
     }),
     risk: L.geoJSON(null, {
+      renderer: canvas,
+      interactive: false,
       style: function (feature) {
         var score = +((feature.properties || {}).score || (feature.properties || {}).risk || 0);
         return { stroke: false, fillColor: "#7b2cbf", fillOpacity: Math.min(0.7, 0.08 + riskScale * score) };
@@ -81,10 +89,10 @@
   layers.fresh.addTo(map);
   layers.hotspots.addTo(map);
   var overlays = {};
-  overlays[t("layer_regions")] = layers.regions;
-  overlays[t("layer_incidents")] = layers.incidents;
-  overlays[t("layer_hotspots")] = layers.hotspots;
-  overlays[t("layer_risk")] = layers.risk;
+  overlays[KH.escapeHtml(t("layer_regions"))] = layers.regions;
+  overlays[KH.escapeHtml(t("layer_incidents"))] = layers.incidents;
+  overlays[KH.escapeHtml(t("layer_hotspots"))] = layers.hotspots;
+  overlays[KH.escapeHtml(t("layer_risk"))] = layers.risk;
   L.control.layers(null, overlays, { position: rtl ? "topleft" : "topright", collapsed: false }).addTo(map);
 
   function status(text) { document.getElementById("map-status").textContent = text; }
@@ -100,11 +108,10 @@
 
   function clusterIcon(n) {
     var size = Math.round(26 + Math.min(30, Math.log10(n) * 10));
-    return L.divIcon({
-      className: "cluster",
-      html: '<span style="width:' + size + "px;height:" + size + "px;line-height:" + size + 'px">' + KH.num(n) + "</span>",
-      iconSize: [size, size],
-    });
+    // An element, not an HTML string: inline style attributes would break the CSP.
+    var label = h("span", { text: KH.num(n) });
+    label.style.width = label.style.height = label.style.lineHeight = size + "px";
+    return L.divIcon({ className: "cluster", html: label, iconSize: [size, size] });
   }
 
   var layerRequest = 0;
@@ -141,7 +148,9 @@
     } else if (layer.kind === "clusters") {
       layer.cells.forEach(function (c) {
         if (c[0] === 1) {
-          group.addLayer(L.circleMarker([c[2], c[1]], { renderer: canvas, radius: 5, weight: 1, color: "#fff", fillOpacity: 0.9, fillColor: SEVERITY_COLOURS[c[3]] }));
+          var single = L.circleMarker([c[2], c[1]], { renderer: canvas, radius: 5, weight: 1, color: "#fff", fillOpacity: 0.9, fillColor: SEVERITY_COLOURS[c[3]] });
+          single.on("click", function () { map.setView([c[2], c[1]], Math.min(map.getMaxZoom(), map.getZoom() + 2)); });
+          group.addLayer(single);
           return;
         }
         var marker = L.marker([c[2], c[1]], { icon: clusterIcon(c[0]), keyboard: false });
@@ -179,6 +188,8 @@
       var fc = KH.featureCollection(data);
       fc.features = fc.features.filter(inSelectedRegions);
       layers.hotspots.addData(fc);
+      layers.incidents.bringToFront();
+      layers.fresh.bringToFront();
       document.getElementById("map").dataset.hotspots = layers.hotspots.getLayers().length;
     }).catch(function () { document.getElementById("map").dataset.hotspots = "0"; });
   }
@@ -449,8 +460,8 @@
         if (regions.length && regions.indexOf(i.region) < 0) return;
         if (i.severity < minSeverity) return;
         freshCount += 1;
-        var marker = L.circleMarker([i.lat, i.lon], { radius: 9, weight: 3, color: "#111", fillColor: SEVERITY_COLOURS[i.severity], fillOpacity: 1, className: "fresh-incident" });
-        marker.bindTooltip((KH.lang === "ar" && i.category_ar) || i.category_en || i.category);
+        var marker = L.circleMarker([i.lat, i.lon], { renderer: canvas, radius: 9, weight: 3, color: "#111", fillColor: SEVERITY_COLOURS[i.severity], fillOpacity: 1 });
+        marker.bindTooltip(KH.textContent((KH.lang === "ar" && i.category_ar) || i.category_en || i.category));
         marker.on("click", function () { showIncident(i.id); });
         layers.fresh.addLayer(marker);
         setTimeout(function () { layers.fresh.removeLayer(marker); }, 10 * 60 * 1000);

@@ -75,6 +75,18 @@
     return el;
   }
 
+  /* Leaflet writes a string tooltip or popup with innerHTML: give it a text node instead,
+     made fresh each time it opens, so server text is shown and never parsed as markup. */
+  function textContent(text) {
+    return function () { return document.createTextNode(text === null || text === undefined ? "" : String(text)); };
+  }
+  /* For the few Leaflet APIs that only take a string (layer control names): escaped text. */
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   function cookie(name) {
     var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
     return match ? decodeURIComponent(match[1]) : "";
@@ -202,6 +214,6 @@
     config: config, strings: strings, lang: lang, rtl: !!config.rtl, t: t,
     num: num, pct: pct, dateTime: dateTime, shortDate: shortDate, h: h,
     api: api, has: has, missing: missing, rows: rows, featureCollection: featureCollection, unavailable: unavailable,
-    live: live, sessionExpired: sessionExpired, cookie: cookie,
+    live: live, sessionExpired: sessionExpired, cookie: cookie, textContent: textContent, escapeHtml: escapeHtml,
   };
 })();

@@ -127,12 +127,27 @@ CACHES = {
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# channels_redis waits for messages with BZPOPMIN blocking 5 s on the server; redis-py's
+# default socket timeout is also 5 s, so an idle socket's read timed out just as the server
+# answered and the consumer died (the live connection dropped every 5 s with no close frame).
+# The read timeout must stay well above the block time.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL)]},
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL),
+                    "socket_timeout": env_int("CHANNEL_LAYER_SOCKET_TIMEOUT", 30),
+                    "socket_connect_timeout": 5,
+                    "socket_keepalive": True,
+                }
+            ]
+        },
     }
 }
+# Each live socket re-checks its user (active, role, teams, session) this often.
+LIVE_RECHECK_SECONDS = env_int("LIVE_RECHECK_SECONDS", 60)
 
 # --- Accounts and authentication ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

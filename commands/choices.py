@@ -58,6 +58,9 @@ class AlertEventKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     SUPPRESSED = "suppressed", _("Suppressed")
     REPLY_REFUSED = "reply_refused", _("SMS reply refused")
+    TASK_CREATED = "task_created", _("Task created")
+    TASK_DONE = "task_done", _("Task done")
+    TASK_CANCELLED = "task_cancelled", _("Task cancelled")
 
 
 class ChannelKind(models.TextChoices):
@@ -83,6 +86,7 @@ class AckVia(models.TextChoices):
     API = "api", _("API")
     LINK = "link", _("Signed link")
     SMS = "sms", _("SMS reply")
+    TASK = "task", _("Task completed")
 
 
 class TaskStatus(models.TextChoices):
@@ -103,6 +107,18 @@ TASK_TRANSITIONS = {
     TaskStatus.DONE: set(),
     TaskStatus.CANCELLED: set(),
 }
+
+
+class TaskUpdateKind(models.TextChoices):
+    """What a line of a task's timeline records; its text is rendered in the reader's
+    language from the kind and ``data`` (never stored as prose)."""
+
+    CREATED = "created", _("Created")
+    NOTE = "note", _("Note")
+    STATUS = "status", _("Status change")
+    ASSIGNED = "assigned", _("Reassigned")
+    DUE = "due", _("Due time changed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class TaskPriority(models.TextChoices):

@@ -25,6 +25,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _TARGET_TYPES = ("role", "team", "user")
 _STOPPABLE = (AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED)
+_BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,22 @@ def policy_parse(text: str) -> dict:
     if root is None:
         raise PolicyInvalid([PolicyError(1, "", "the policy is empty")])
     items = checker.mapping(root, "") or {}
-    checker.unknown_keys(items, {"version", "stop_on", "severities"}, "")
-    parsed = {"version": 1, "stop_on": list(_STOPPABLE), "severities": {}}
+    checker.unknown_keys(
+        items, {"version", "stop_on", "severities", "task_done_resolves_alert"}, ""
+    )
+    parsed = {
+        "version": 1,
+        "stop_on": list(_STOPPABLE),
+        "severities": {},
+        "task_done_resolves_alert": True,
+    }
+    if "task_done_resolves_alert" in items:
+        node = items["task_done_resolves_alert"][1]
+        flag = _BOOLEANS.get(str(getattr(node, "value", "")).lower())
+        if flag is None:
+            checker.error(node, "task_done_resolves_alert", "must be true or false")
+        else:
+            parsed["task_done_resolves_alert"] = flag
     if "stop_on" in items:
         parsed["stop_on"] = []
         for index, (node, value) in enumerate(checker.scalars(items["stop_on"][1], "stop_on")):
@@ -251,6 +266,11 @@ def policy_reload(*, actor=None) -> EscalationPolicyVersion:
         summary={"sha256": digest, "severities": sorted(parsed["severities"])},
     )
     return version
+
+
+def policy_task_done_resolves_alert() -> bool:
+    """Whether finishing a task made from an alert resolves the alert (default yes)."""
+    return bool(policy_active().parsed.get("task_done_resolves_alert", True))
 
 
 def policy_active() -> EscalationPolicyVersion:

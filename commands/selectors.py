@@ -41,9 +41,10 @@ def task_detail(*, user, task_id: int) -> Task:
 
 def alert_list(*, user) -> QuerySet[Alert]:
     """Alerts ``user`` may see, most recently seen first."""
+    tasks = Task.objects.select_related("assignee_user", "assignee_team").order_by("-created_at")
     alerts = Alert.objects.select_related(
         "rule", "region", "category", "acknowledged_by", "resolved_by", "suppressed_by"
-    )
+    ).prefetch_related(Prefetch("tasks", tasks))
     if is_field_supervisor(user):
         notified = Delivery.objects.filter(recipient=user).values("alert_id")
         tasked = task_list(user=user).exclude(alert=None).values("alert_id")

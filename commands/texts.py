@@ -20,6 +20,14 @@ class Bilingual:
         )
 
 
+def score(value: float | None) -> str:
+    """A score as people read it: whole above 10 (692, not 691.667), one decimal below."""
+    if value is None:
+        return ""
+    rounded = round(value) if abs(value) >= 10 else round(value, 1)
+    return f"{rounded:g}"
+
+
 def named(obj, fallback_en: str = "all regions", fallback_ar: str = "كل المناطق") -> Bilingual:
     """An object's ``name_en``/``name_ar`` pair (``name_ar`` falls back to English)."""
     if obj is None:
@@ -46,10 +54,17 @@ FORECAST_MESSAGE = Bilingual(
     "{region} is forecast {yhat} incidents ({category}) on {date}, against a baseline of {baseline} a day.",
     "من المتوقع {yhat} بلاغات ({category}) في {region} يوم {date}، مقابل معدل {baseline} يومياً.",
 )
-HOTSPOT_TITLE = Bilingual("{trend} hotspot in {region}", "بؤرة {trend} في {region}")
+HOTSPOT_TITLE = Bilingual("{Trend} hotspot in {region}", "بؤرة {trend} في {region}")
+# "Hotspot detected …, trend: intensifying" needs no article (no "A intensifying").
 HOTSPOT_MESSAGE = Bilingual(
-    "A {trend} hotspot (score {score}) was detected in {region}.",
-    "تم رصد بؤرة {trend} (درجة {score}) في {region}.",
+    "Hotspot detected in {region} ({trend}, score {score}).",
+    "تم رصد بؤرة {trend} في {region} (الدرجة {score}).",
+)
+TASK_HOTSPOT_TITLE = Bilingual(
+    "Patrol {trend} hotspot in {region}", "دورية في بؤرة {trend} في {region}"
+)
+TASK_HOTSPOT_DESCRIPTION = Bilingual(
+    "Hotspot #{id}, score {score}.", "البؤرة رقم {id}، الدرجة {score}."
 )
 HOTSPOT_TRENDS = {
     "new": Bilingual("new", "جديدة"),

@@ -1,10 +1,14 @@
 """API serializers: output shapes and the input of each action. Fields listed explicitly."""
 
 from django.contrib.auth import get_user_model
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
-from commands.choices import Severity, TaskPriority, TaskStatus
+from commands.api.timeline import task_update_text
+from commands.choices import OPEN_TASK_STATUSES, Severity, TaskPriority, TaskStatus
 from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, TaskUpdate, Team
 from incidents.models import Category, Incident, Region
 
@@ -49,8 +53,25 @@ class DeliverySerializer(serializers.ModelSerializer):
         ]
 
 
+class AlertTaskSerializer(serializers.ModelSerializer):
+    """The tasks made from an alert, as the alert shows them."""
+
+    title = serializers.SerializerMethodField()
+    assignee_user = UserRefField(read_only=True)
+    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "title", "status", "assignee_user", "assignee_team", "due_at"]
+
+    def get_title(self, task: Task) -> str:
+        return task.title_for(translation.get_language() or "en")
+
+
 class AlertSerializer(serializers.ModelSerializer):
     rule_name = serializers.CharField(source="rule.name", default=None, read_only=True)
+    tasks = AlertTaskSerializer(many=True, read_only=True)
+    open_task = serializers.SerializerMethodField()
     acknowledged_by = UserRefField(read_only=True)
     resolved_by = UserRefField(read_only=True)
     suppressed_by = UserRefField(read_only=True)
@@ -74,6 +95,8 @@ class AlertSerializer(serializers.ModelSerializer):
             "hotspot_id",
             "forecast_id",
             "task",
+            "tasks",
+            "open_task",
             "count",
             "short_code",
             "first_seen_at",
@@ -88,6 +111,11 @@ class AlertSerializer(serializers.ModelSerializer):
             "next_step_at",
             "escalation_finished_at",
         ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_open_task(self, alert: Alert) -> int | None:
+        """The id of the alert's open task (null when none): follow it, do not add one."""
+        return next((t.pk for t in alert.tasks.all() if t.status in OPEN_TASK_STATUSES), None)
 
 
 class AlertDetailSerializer(AlertSerializer):
@@ -177,17 +205,78 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name_en", "name_ar", "region", "members"]
 
 
+def _lat(geom) -> float | None:
+    return round(geom.y, 6) if geom is not None else None
+
+
+def _lon(geom) -> float | None:
+    return round(geom.x, 6) if geom is not None else None
+
+
 class TaskUpdateSerializer(serializers.ModelSerializer):
+    """One line of a task's timeline; ``text`` is rendered in the reader's language."""
+
     author = UserRefField(read_only=True)
     geom = GeometryField(read_only=True)
+    text = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+    lon = serializers.SerializerMethodField()
 
     class Meta:
         model = TaskUpdate
-        fields = ["id", "author", "note", "status", "geom", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "author",
+            "note",
+            "text",
+            "status",
+            "data",
+            "geom",
+            "lat",
+            "lon",
+            "created_at",
+        ]
+
+    def get_text(self, update: TaskUpdate) -> str:
+        return task_update_text(update)
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_lat(self, update: TaskUpdate) -> float | None:
+        return _lat(update.geom)
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_lon(self, update: TaskUpdate) -> float | None:
+        return _lon(update.geom)
+
+
+class TaskAlertSerializer(serializers.ModelSerializer):
+    """The alert a task was made from, as the task shows it."""
+
+    title = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = ["id", "title", "severity", "status"]
+
+    def get_title(self, alert: Alert) -> str:
+        return alert.title_for(translation.get_language() or "en")
 
 
 class TaskSerializer(serializers.ModelSerializer):
+    """A task. ``title``/``description`` are in the reader's language when the task was
+    generated from an alert or hotspot (both kept in ``*_en``/``*_ar``); ``lat``/``lon``
+    and ``geo_uri`` give its place for a map or a phone's navigation app."""
+
+    title = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
+    title_en = serializers.CharField(source="title", read_only=True)
+    description_en = serializers.CharField(source="description", read_only=True)
     geom = GeometryField(read_only=True)
+    lat = serializers.SerializerMethodField()
+    lon = serializers.SerializerMethodField()
+    geo_uri = serializers.SerializerMethodField()
+    alert_summary = TaskAlertSerializer(source="alert", read_only=True, allow_null=True)
     assignee_user = UserRefField(read_only=True)
     assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     created_by = UserRefField(read_only=True)
@@ -198,11 +287,19 @@ class TaskSerializer(serializers.ModelSerializer):
             "id",
             "title",
             "description",
+            "title_en",
+            "title_ar",
+            "description_en",
+            "description_ar",
             "priority",
             "status",
             "geom",
+            "lat",
+            "lon",
+            "geo_uri",
             "due_at",
             "alert",
+            "alert_summary",
             "hotspot_id",
             "incident",
             "region",
@@ -215,12 +312,52 @@ class TaskSerializer(serializers.ModelSerializer):
             "completed_at",
         ]
 
+    def get_title(self, task: Task) -> str:
+        return task.title_for(translation.get_language() or "en")
+
+    def get_description(self, task: Task) -> str:
+        return task.description_for(translation.get_language() or "en")
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_lat(self, task: Task) -> float | None:
+        return _lat(task.geom)
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_lon(self, task: Task) -> float | None:
+        return _lon(task.geom)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_geo_uri(self, task: Task) -> str | None:
+        """``geo:lat,lon`` (RFC 5870): opens the phone's map app, works offline."""
+        if task.geom is None:
+            return None
+        return f"geo:{_lat(task.geom)},{_lon(task.geom)}"
+
 
 class TaskDetailSerializer(TaskSerializer):
+    """A task with its timeline (``updates``, oldest first) and ``track``: the updates
+    that carry a location, as points."""
+
     updates = TaskUpdateSerializer(many=True, read_only=True)
+    track = serializers.SerializerMethodField()
 
     class Meta(TaskSerializer.Meta):
-        fields = [*TaskSerializer.Meta.fields, "updates"]
+        fields = [*TaskSerializer.Meta.fields, "updates", "track"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_track(self, task: Task) -> list[dict]:
+        return [
+            {
+                "update": u.pk,
+                "lat": _lat(u.geom),
+                "lon": _lon(u.geom),
+                "status": u.status,
+                "author": getattr(u.author, "username", None),
+                "at": u.created_at,
+            }
+            for u in task.updates.all()
+            if u.geom is not None
+        ]
 
 
 class _AssigneeInput(serializers.Serializer):
@@ -270,6 +407,14 @@ class TaskEditInput(serializers.Serializer):
 
 class TaskAssignInput(_AssigneeInput):
     pass
+
+
+class TaskCancelInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class TaskDueInput(serializers.Serializer):
+    due_at = serializers.DateTimeField(allow_null=True)
 
 
 class TaskStatusInput(serializers.Serializer):

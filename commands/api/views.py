@@ -207,6 +207,8 @@ class TaskViewSet(viewsets.ModelViewSet):
         "partial_update": ANALYSTS,
         "destroy": ANALYSTS,
         "assign": ANALYSTS,
+        "cancel": ANALYSTS,
+        "due": ANALYSTS,
         "status": ANALYSTS_AND_FIELD,
         "updates": ANALYSTS_AND_FIELD,
     }
@@ -259,11 +261,28 @@ class TaskViewSet(viewsets.ModelViewSet):
         return self._detail(task)
 
     def destroy(self, request, pk=None):
-        task = self.get_object()
-        field_tasks.task_add_update(
-            task=task, actor=request.user, status="cancelled", note="Cancelled."
-        )
+        field_tasks.task_cancel(task=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=s.TaskCancelInput, responses=s.TaskDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        task = self.get_object()
+        data = s.TaskCancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        field_tasks.task_cancel(task=task, actor=request.user, **data.validated_data)
+        return self._detail(task)
+
+    @extend_schema(request=s.TaskDueInput, responses=s.TaskDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def due(self, request, pk=None):
+        task = self.get_object()
+        data = s.TaskDueInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = field_tasks.task_update(
+            task=task, actor=request.user, due_at=data.validated_data["due_at"]
+        )
+        return self._detail(task)
 
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):

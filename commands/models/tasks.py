@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from commands.choices import TaskPriority, TaskStatus
+from commands.choices import TaskPriority, TaskStatus, TaskUpdateKind
 from commands.models.alerts import Alert
 from incidents.models import Incident, Region
 
@@ -36,10 +36,15 @@ class Task(models.Model):
 
     Status flows assigned → accepted → in progress → done, or cancelled. ``overdue_alert``
     is set once when the task passes ``due_at`` unfinished, so it alerts only once.
+    A task made from an alert or hotspot keeps the generated text in both languages
+    (``title``/``description`` in English, ``title_ar``/``description_ar`` in Arabic); a
+    person's own text is stored as typed, with the Arabic fields empty.
     """
 
     title = models.CharField(_("title"), max_length=300)
+    title_ar = models.CharField(_("Arabic title"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_ar = models.TextField(_("Arabic description"), blank=True)
     priority = models.CharField(
         _("priority"), max_length=16, choices=TaskPriority.choices, default=TaskPriority.NORMAL
     )
@@ -93,14 +98,27 @@ class Task(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def title_for(self, language: str) -> str:
+        return (self.title_ar if language == "ar" else "") or self.title
+
+    def description_for(self, language: str) -> str:
+        return (self.description_ar if language == "ar" else "") or self.description
+
 
 class TaskUpdate(models.Model):
-    """A report on a task: a note, a status change, optionally where the author stood."""
+    """A line of a task's timeline: a report (note, status change, optionally where the
+    author stood) or a change made by command staff (reassigned, due time, cancelled).
+    ``kind`` and ``data`` say what happened; pages render the words in the reader's
+    language."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="updates")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=TaskUpdateKind.choices, default=TaskUpdateKind.NOTE
+    )
+    data = models.JSONField(default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, blank=True)
     geom = models.PointField(_("location"), srid=settings.SRID, null=True, blank=True)

@@ -46,12 +46,12 @@ def _evaluate_hotspots(rule: AlertRule, run_id: int, now: datetime) -> list[int]
             continue
         if not _hotspot_categories_match(rule, hotspot):
             continue
+        trend = texts.HOTSPOT_TRENDS.get(hotspot.trend, Bilingual(hotspot.trend, hotspot.trend))
         values = {
-            "trend": texts.HOTSPOT_TRENDS.get(
-                hotspot.trend, Bilingual(hotspot.trend, hotspot.trend)
-            ),
+            "trend": trend,
+            "Trend": Bilingual(trend.en.capitalize(), trend.ar),
             "region": named(hotspot.region),
-            "score": f"{hotspot.score:g}",
+            "score": texts.score(hotspot.score),
         }
         spec = AlertSpec(
             severity=rule.severity,

@@ -18,26 +18,35 @@ from commands.choices import (
     AlertSource,
     TaskPriority,
     TaskStatus,
+    TaskUpdateKind,
 )
 from commands.dispatch import announce_task
 from commands.models import Alert, Task, TaskUpdate, Team
+from commands.services import task_links
 from commands.services.alerts import AlertSpec, alert_raise
 from khareetaty.audit.services import audit_record
 from khareetaty.exceptions import ApplicationError
+from khareetaty.permissions import ANALYSTS
+
+# Who may cancel a task (any path: DELETE, POST cancel, POST status).
+CANCEL_ROLES = ANALYSTS
 
 _EDITABLE = ("title", "description", "priority", "geom", "due_at", "region_id")
 
 
 def task_prefill_from_alert(*, alert: Alert) -> dict:
-    """Fields a task created from ``alert`` starts with (the caller may override any)."""
-    incident = alert.incidents.order_by("-occurred_at").first()
+    """Fields a task created from ``alert`` starts with (the caller may override any): its
+    text in both languages, priority from severity, region and place."""
+    geom, incident_id = task_links.alert_place(alert=alert)
     return {
         "title": alert.title_en,
+        "title_ar": alert.title_ar,
         "description": alert.message_en,
+        "description_ar": alert.message_ar,
         "priority": SEVERITY_TASK_PRIORITY.get(alert.severity, TaskPriority.NORMAL),
         "region_id": alert.region_id,
-        "geom": incident.geom if incident else None,
-        "incident_id": incident.pk if incident else None,
+        "geom": geom,
+        "incident_id": incident_id,
         "hotspot_id": alert.hotspot_id,
     }
 
@@ -48,9 +57,19 @@ def task_prefill_from_hotspot(*, hotspot) -> dict:
     centre = geom.centroid if geom is not None else None
     region = getattr(hotspot, "region", None)
     trend = texts.HOTSPOT_TRENDS.get(getattr(hotspot, "trend", ""), texts.Bilingual("", ""))
+    values = {
+        "trend": trend,
+        "region": texts.named(region),
+        "id": hotspot.pk,
+        "score": texts.score(getattr(hotspot, "score", None)),
+    }
+    title = texts.TASK_HOTSPOT_TITLE.format(**values)
+    description = texts.TASK_HOTSPOT_DESCRIPTION.format(**values)
     return {
-        "title": f"Patrol {trend.en} hotspot in {texts.named(region).en}".replace("  ", " "),
-        "description": f"Hotspot #{hotspot.pk}, score {getattr(hotspot, 'score', '')}.",
+        "title": " ".join(title.en.split()),
+        "title_ar": " ".join(title.ar.split()),
+        "description": description.en,
+        "description_ar": description.ar,
         "priority": TaskPriority.HIGH,
         "region_id": getattr(hotspot, "region_id", None),
         "geom": Point(centre.x, centre.y, srid=centre.srid) if centre else None,
@@ -63,6 +82,16 @@ def _check_assignee(assignee_user, assignee_team: Team | None) -> None:
         raise ValidationError({"assignee": "Assign the task to a user or a team."})
     if assignee_user is not None and not assignee_user.is_active:
         raise ValidationError({"assignee_user": "This user is inactive."})
+
+
+def _task_fields(prefill: dict, given: dict) -> dict:
+    """Prefilled fields overridden by what the caller gave; a person's own title or
+    description replaces both languages of the generated one."""
+    fields = {**prefill, **{k: v for k, v in given.items() if v not in (None, "")}}
+    for name in ("title", "description"):
+        if given.get(name):
+            fields[f"{name}_ar"] = ""
+    return fields
 
 
 @transaction.atomic
@@ -81,9 +110,11 @@ def task_create(
     assignee_user=None,
     assignee_team: Team | None = None,
 ) -> Task:
-    """Create and assign a task. From an alert or a hotspot, missing fields are pre-filled."""
+    """Create and assign a task. From an alert or a hotspot, missing fields are pre-filled
+    (place included). An alert with an open task refuses a second one (409)."""
     prefill: dict = {}
     if alert is not None:
+        alert = task_links.alert_lock_for_task(alert=alert)
         prefill = task_prefill_from_alert(alert=alert)
     elif hotspot is not None:
         prefill = task_prefill_from_hotspot(hotspot=hotspot)
@@ -95,11 +126,10 @@ def task_create(
         "incident_id": incident_id,
         "region_id": region_id,
     }
-    fields = {**prefill, **{k: v for k, v in given.items() if v not in (None, "")}}
+    fields = _task_fields(prefill, given)
     _check_assignee(assignee_user, assignee_team)
     task = Task(
-        **{k: v for k, v in fields.items() if k != "hotspot_id"},
-        hotspot_id=fields.get("hotspot_id"),
+        **fields,
         due_at=due_at,
         alert=alert,
         assignee_user=assignee_user,
@@ -109,27 +139,35 @@ def task_create(
     task.priority = task.priority or TaskPriority.NORMAL
     task.full_clean()
     task.save()
-    TaskUpdate.objects.create(task=task, author=actor, status=task.status, note="Task created.")
+    TaskUpdate.objects.create(
+        task=task, author=actor, status=task.status, kind=TaskUpdateKind.CREATED
+    )
     audit_record(
         action="task_create",
         actor=actor,
         obj=task,
         summary={"title": task.title, "alert": alert.pk if alert else None},
     )
+    if alert is not None:
+        task_links.alert_task_created(alert=alert, task=task, actor=actor, now=timezone.now())
     announce_task(task.pk)
     return task
 
 
 @transaction.atomic
 def task_update(*, task: Task, actor, **changes) -> Task:
-    """Edit a task's descriptive fields (title, description, priority, location, due)."""
+    """Edit a task's descriptive fields (title, description, priority, location, due);
+    a new due time is a line on the task's timeline."""
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise ApplicationError(
             f"These fields cannot be changed here: {', '.join(sorted(unknown))}."
         )
+    previous_due = task.due_at
     for name, value in changes.items():
         setattr(task, name, value)
+        if name in ("title", "description"):
+            setattr(task, f"{name}_ar", "")  # a person's text replaces the generated pair
     if (
         "due_at" in changes
         and task.overdue_alert_id
@@ -138,6 +176,16 @@ def task_update(*, task: Task, actor, **changes) -> Task:
         task.overdue_alert = None  # a new deadline may run overdue again
     task.full_clean()
     task.save()
+    if "due_at" in changes and task.due_at != previous_due:
+        TaskUpdate.objects.create(
+            task=task,
+            author=actor,
+            kind=TaskUpdateKind.DUE,
+            data={
+                "due_at": task.due_at.isoformat() if task.due_at else None,
+                "previous": previous_due.isoformat() if previous_due else None,
+            },
+        )
     audit_record(action="task_update", actor=actor, obj=task, summary={"fields": sorted(changes)})
     announce_task(task.pk)
     return task
@@ -158,8 +206,16 @@ def task_assign(
         TaskStatus.ASSIGNED,
     )
     task.save(update_fields=["assignee_user", "assignee_team", "status", "updated_at"])
-    note = f"Assigned to {assignee_user or assignee_team}."
-    TaskUpdate.objects.create(task=task, author=actor, status=task.status, note=note)
+    TaskUpdate.objects.create(
+        task=task,
+        author=actor,
+        status=task.status,
+        kind=TaskUpdateKind.ASSIGNED,
+        data={
+            "user": getattr(assignee_user, "username", None),
+            "team": getattr(assignee_team, "slug", None),
+        },
+    )
     audit_record(
         action="task_assign",
         actor=actor,
@@ -173,33 +229,64 @@ def task_assign(
     return task
 
 
+class TaskActionNotAllowed(ApplicationError):
+    """The role may not make this change (403)."""
+
+    status_code = 403
+    code = "permission_denied"
+
+
+def _move(task: Task, status: str, actor) -> None:
+    """Change the status if the move is allowed; only analysts may cancel."""
+    if status not in TASK_TRANSITIONS.get(task.status, set()):
+        raise ApplicationError(
+            f"A task cannot move from {task.status} to {status}.",
+            extra={"allowed": sorted(TASK_TRANSITIONS.get(task.status, set()))},
+        )
+    if status == TaskStatus.CANCELLED and getattr(actor, "role", None) not in CANCEL_ROLES:
+        raise TaskActionNotAllowed("Only analysts may cancel a task.")
+    task.status = status
+    task.completed_at = timezone.now() if status == TaskStatus.DONE else None
+    task.save(update_fields=["status", "completed_at", "updated_at"])
+
+
+def _update_kind(status: str) -> str:
+    if status == TaskStatus.CANCELLED:
+        return TaskUpdateKind.CANCELLED
+    return TaskUpdateKind.STATUS if status else TaskUpdateKind.NOTE
+
+
 @transaction.atomic
 def task_add_update(
     *, task: Task, actor, note: str = "", status: str = "", geom: Point | None = None
 ) -> TaskUpdate:
     """Report on a task: a note, optionally a status change (checked against the allowed
-    moves) and where the author is."""
+    moves and the actor's role) and where the author is. Finishing or cancelling a task
+    made from an alert is followed on the alert (see ``task_links``)."""
     task = Task.objects.select_for_update().get(pk=task.pk)
     if not note.strip() and not status:
         raise ValidationError({"note": "Write a note or change the status."})
-    if status and status != task.status:
-        if status not in TASK_TRANSITIONS.get(task.status, set()):
-            raise ApplicationError(
-                f"A task cannot move from {task.status} to {status}.",
-                extra={"allowed": sorted(TASK_TRANSITIONS.get(task.status, set()))},
-            )
-        task.status = status
-        task.completed_at = timezone.now() if status == TaskStatus.DONE else None
-        task.save(update_fields=["status", "completed_at", "updated_at"])
-    update = TaskUpdate.objects.create(task=task, author=actor, note=note, status=status, geom=geom)
+    moved = bool(status) and status != task.status
+    if moved:
+        _move(task, status, actor)
+    update = TaskUpdate.objects.create(
+        task=task, author=actor, note=note, status=status, geom=geom, kind=_update_kind(status)
+    )
     audit_record(
         action="task_status" if status else "task_note",
         actor=actor,
         obj=task,
         summary={"status": status, "note": note[:200]},
     )
+    if moved:
+        task_links.alert_task_finished(task=task, actor=actor, note=note, now=timezone.now())
     announce_task(task.pk)
     return update
+
+
+def task_cancel(*, task: Task, actor, note: str = "") -> TaskUpdate:
+    """Cancel an open task (analysts only), with an optional reason; audited."""
+    return task_add_update(task=task, actor=actor, status=TaskStatus.CANCELLED, note=note)
 
 
 def tasks_raise_overdue(*, now: datetime | None = None) -> list[int]:

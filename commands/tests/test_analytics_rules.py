@@ -47,7 +47,7 @@ def test_hotspot_rule_alerts_on_new_and_intensifying_hotspots_only(hawalli, pipe
 
     assert {a.hotspot_id for a in alerts} == {new.pk, rising.pk}
     titles = {a.title_en for a in alerts}
-    assert titles == {"new hotspot in Hawalli", "intensifying hotspot in Hawalli"}
+    assert titles == {"New hotspot in Hawalli", "Intensifying hotspot in Hawalli"}
     assert all(a.rule == rule and a.severity == Severity.HIGH for a in alerts)
     assert {a.title_ar for a in alerts} == {"بؤرة جديدة في حولي", "بؤرة متصاعدة في حولي"}
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from analytics.choices import HotspotTrend
 from commands.choices import AlertStatus, Severity, TaskPriority, TaskStatus
+from commands.views.front_strings import FRONT_STRINGS
 from commands.views.maplayer import DEFAULT_PERIOD, MapFilterForm
 from incidents.models import Category, Region
 from khareetaty.accounts.choices import Language, Role
@@ -111,6 +112,7 @@ PAGE_STRINGS = {
     "updates": _("Updates"),
     "with_location": _("with location"),
 }
+PAGE_STRINGS.update(FRONT_STRINGS)
 
 
 def _use_user_language(request: HttpRequest, response: HttpResponse) -> HttpResponse:

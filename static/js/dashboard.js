@@ -294,14 +294,20 @@
   function todayInKuwait() {
     return new Intl.DateTimeFormat("en-CA", { timeZone: cfg.timeZone || "Asia/Kuwait" }).format(new Date());
   }
-  function loadKpis() {
+  // The evaluation and today's forecast change once a night: fetched with the page, reused
+  // by the live reloads (which ask only for the counts).
+  var kpiExtras = null;
+  function loadKpis(options) {
     var box = document.getElementById("kpis");
     var optional = function (source, url) { return KH.has(source) ? KH.api("GET", url).catch(function () { return null; }) : Promise.resolve(null); };
-    return Promise.all([
-      KH.api("GET", "/api/commands/dashboard"),
-      optional("evaluation", "/api/analytics/evaluation"),
-      optional("forecasts", "/api/analytics/forecasts/?national=true&all_categories=true"),
-    ]).then(function (results) {
+    if (!kpiExtras || !(options && options.live)) {
+      kpiExtras = Promise.all([
+        optional("evaluation", "/api/analytics/evaluation"),
+        optional("forecasts", "/api/analytics/forecasts/?national=true&all_categories=true"),
+      ]);
+    }
+    return Promise.all([KH.api("GET", "/api/commands/dashboard?" + kpiParams()), kpiExtras]).then(function (both) {
+      var results = [both[0], both[1][0], both[1][1]];
       var d = results[0] || {};
       var counts = ((results[1] || {}).report || {}).counts || {};
       var today = todayInKuwait();
@@ -327,6 +333,11 @@
     }).catch(function (error) { KH.unavailable(box, error); });
   }
 
+  function kpiParams() {
+    var params = filterParams();
+    params.delete("mode");
+    return params.toString();
+  }
   function alertTitle(a) { return (KH.lang === "ar" && a.title_ar) || a.title_en || a.title || ("#" + a.id); }
   function loadAlerts() {
     var list = document.getElementById("alerts");
@@ -359,7 +370,7 @@
   }
   function alertAction(a, action, body) {
     return KH.api("POST", "/api/commands/alerts/" + a.id + "/" + action + "/", body).then(function () {
-      loadAlerts(); loadKpis();
+      loadAlerts(); loadKpis({ live: true });
     }).catch(function (error) { flash(errorText(error)); });
   }
   var teams = null;
@@ -385,7 +396,7 @@
       if (dform.elements.due_at.value) body.due_at = new Date(dform.elements.due_at.value).toISOString();
       Object.keys(prefill).forEach(function (k) { if (k !== "title") body[k] = prefill[k]; });
       KH.api("POST", "/api/commands/tasks/", body).then(function () {
-        dialog.close(); loadTasks(); loadAlerts(); loadKpis(); flash(t("task_created"));
+        dialog.close(); loadTasks(); loadAlerts(); loadKpis({ live: true }); flash(t("task_created"));
       }).catch(function (error) { dialog.querySelector(".error").textContent = errorText(error); });
     };
   }
@@ -448,9 +459,46 @@
     flash.timer = setTimeout(function () { box.hidden = true; }, 5000);
   }
 
-  /* --- live ------------------------------------------------------------------------------ */
-  var reloadTimer = null;
-  function soon(fn, ms) { clearTimeout(reloadTimer); reloadTimer = setTimeout(fn, ms || 800); }
+  /* --- live ------------------------------------------------------------------------------
+     Live events only mark panels stale; a scheduler reloads each stale panel at most once per
+     PANEL_GAP_MS, one request at a time per panel, so a busy feed or a reconnect never turns
+     into a burst against the user's request quota. */
+  var PANEL_GAP_MS = 5000;
+  var LOADERS = {
+    incidents: function () { return loadIncidents(); },
+    kpis: function () { return loadKpis({ live: true }); },
+    alerts: function () { return loadAlerts(); },
+    tasks: function () { return loadTasks(); },
+    hotspots: function () { return loadHotspots(); },
+    forecast: function () { return loadForecast(); },
+  };
+  var PANELS_OF = { incidents: ["incidents", "kpis"], alerts: ["alerts", "kpis"], tasks: ["tasks", "kpis"] };
+  var stale = {}, running = {}, lastRun = {}, planned = {};
+  function markStale(panels, wait) {
+    panels.forEach(function (panel) { stale[panel] = true; plan(panel, wait); });
+  }
+  function plan(panel, wait) {
+    if (planned[panel] || running[panel]) return;
+    var gap = Math.max(wait || 0, (lastRun[panel] || 0) + PANEL_GAP_MS - Date.now());
+    planned[panel] = setTimeout(function () { planned[panel] = null; run(panel); }, Math.max(0, gap));
+  }
+  function run(panel) {
+    if (!stale[panel]) return;
+    stale[panel] = false;
+    running[panel] = true;
+    lastRun[panel] = Date.now();
+    Promise.resolve().then(LOADERS[panel]).catch(function () {}).then(function () {
+      running[panel] = false;
+      if (stale[panel]) plan(panel);
+      document.body.dataset.reloads = (+document.body.dataset.reloads || 0) + 1;
+    });
+  }
+  function staleFor(kinds) {
+    var panels = [];
+    kinds.forEach(function (kind) { (PANELS_OF[kind] || []).forEach(function (p) { if (panels.indexOf(p) < 0) panels.push(p); }); });
+    return panels;
+  }
+
   var freshCount = 0;
   function onLive(event) {
     if (event.kind === "incidents.created") {
@@ -462,23 +510,26 @@
         freshCount += 1;
         var marker = L.circleMarker([i.lat, i.lon], { renderer: canvas, radius: 9, weight: 3, color: "#111", fillColor: SEVERITY_COLOURS[i.severity], fillOpacity: 1 });
         marker.bindTooltip(KH.textContent((KH.lang === "ar" && i.category_ar) || i.category_en || i.category));
-        marker.on("click", function () { showIncident(i.id); });
+        marker.on("click", function (e) { L.DomEvent.stopPropagation(e); showIncident(i.id); });
         layers.fresh.addLayer(marker);
         setTimeout(function () { layers.fresh.removeLayer(marker); }, 10 * 60 * 1000);
       });
       document.getElementById("map").dataset.fresh = freshCount;
       document.getElementById("live-count").textContent = freshCount ? t("new_incidents", { n: KH.num(freshCount) }) : "";
-      soon(function () { loadIncidents(); loadKpis(); }, 1500);
+      markStale(PANELS_OF.incidents, 1500);
     } else if (event.kind === "incidents.batch") {
-      soon(function () { loadIncidents(); loadKpis(); }, 1500);
+      markStale(PANELS_OF.incidents, 1500);
     } else if (event.kind === "alert.changed") {
-      loadAlerts(); loadKpis();
+      markStale(PANELS_OF.alerts);
+      if (onAlertChanged) onAlertChanged(event.id);
     } else if (event.kind === "task.changed") {
-      loadTasks(); loadKpis();
+      markStale(PANELS_OF.tasks);
+      if (onTaskChanged) onTaskChanged(event.id);
     } else if (event.kind === "reconnected") {
-      refreshAll();
+      markStale(staleFor(event.changed || []));
     }
   }
+  var onAlertChanged = null, onTaskChanged = null;
 
   function refreshAll() {
     return Promise.all([loadIncidents().catch(function () {}), loadHotspots(), loadKpis(), loadAlerts(), loadTasks(), loadForecast().catch(function () {})]);

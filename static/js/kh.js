@@ -94,14 +94,14 @@
 
   /* --- session expiry ------------------------------------------------------------------ */
   var expiredShown = false;
-  function sessionExpired() {
+  function sessionExpired(text) {
     if (expiredShown) return;
     expiredShown = true;
     var banner = document.getElementById("session-banner");
     if (!banner) return;
     var next = encodeURIComponent(location.pathname + location.search);
     banner.replaceChildren(
-      h("span", { text: t("session_expired") }), " ",
+      h("span", { text: text || t("session_expired") }), " ",
       h("a", { href: "/accounts/login/?next=" + next, class: "button", text: t("sign_in_again") })
     );
     banner.hidden = false;
@@ -119,7 +119,33 @@
   function has(source) { return !config.sources || config.sources[source] !== false; }
   function missing() { return Promise.reject(new ApiError(404, { detail: t("not_available") })); }
 
+  /* --- request budget ----------------------------------------------------------------------
+     After a 429 every request waits for the server's Retry-After, and the page says so: it
+     must never keep hammering the user's own quota (which other tabs share). */
+  var pausedUntil = 0, pauseTimer = null;
+  function throttled(response) {
+    var seconds = parseInt(response.headers.get("Retry-After") || "", 10);
+    if (!(seconds > 0)) seconds = 30;
+    pausedUntil = Math.max(pausedUntil, Date.now() + seconds * 1000);
+    var banner = document.getElementById("throttle-banner");
+    if (!banner) {
+      banner = h("div", { id: "throttle-banner", class: "banner throttled", role: "status" });
+      document.body.insertBefore(banner, document.getElementById("main"));
+    }
+    banner.textContent = t("throttled", { n: num(Math.ceil((pausedUntil - Date.now()) / 1000)) });
+    banner.hidden = false;
+    clearTimeout(pauseTimer);
+    pauseTimer = setTimeout(function () { banner.hidden = true; }, pausedUntil - Date.now());
+  }
+  function whenAllowed() {
+    var wait = pausedUntil - Date.now();
+    return wait > 0 ? new Promise(function (resolve) { setTimeout(resolve, wait); }) : Promise.resolve();
+  }
+
   function api(method, url, body) {
+    return whenAllowed().then(function () { return send(method, url, body); });
+  }
+  function send(method, url, body) {
     var options = {
       method: method,
       credentials: "same-origin",
@@ -135,6 +161,7 @@
       var parse = type.indexOf("json") >= 0 ? response.json() : Promise.resolve(null);
       return parse.then(function (data) {
         if (response.ok) return data;
+        if (response.status === 429) throttled(response);
         if (response.status === 401 || (response.status === 403 && data && /credentials/i.test(data.detail || ""))) {
           sessionExpired();
         }
@@ -161,15 +188,38 @@
     container.replaceChildren(h("p", { class: "muted unavailable", text: text }));
   }
 
-  /* --- live socket with reconnect -------------------------------------------------------- */
+  /* --- live socket with reconnect --------------------------------------------------------
+     The server numbers each kind of event (incidents, alerts, tasks). After a reconnect the
+     page compares the numbers in the new "hello" with the last ones it saw and is told only
+     which kinds changed meanwhile ({kind: "reconnected", changed: [...]}), so it reloads
+     those panels and nothing else. */
   function live(onEvent) {
     var indicator = document.getElementById("live-status");
-    var socket = null, attempt = 0, pingTimer = null, stopped = false;
+    var socket = null, attempt = 0, pingTimer = null, stopped = false, seen = null;
+    var opens = 0;
 
     function status(state) {
       if (!indicator) return;
       indicator.dataset.state = state;
+      indicator.dataset.opens = opens;
       indicator.textContent = t("live_" + state);
+    }
+    function remember(seq) {
+      if (!seq) return;
+      seen = seen || {};
+      Object.keys(seq).forEach(function (kind) { seen[kind] = seq[kind]; });
+    }
+    function hello(event) {
+      if (seen === null) { remember(event.seq); return; }
+      var changed = Object.keys(event.seq || {}).filter(function (kind) { return event.seq[kind] !== seen[kind]; });
+      remember(event.seq);
+      if (onEvent) onEvent({ kind: "reconnected", changed: changed });
+    }
+    function refused(kind) {
+      stopped = true;
+      status("off");
+      if (kind === "account_disabled") sessionExpired(t("account_disabled"));
+      else sessionExpired();
     }
     function connect() {
       if (stopped) return;
@@ -178,6 +228,7 @@
       socket = new WebSocket(scheme + location.host + "/ws/live/");
       socket.onopen = function () {
         attempt = 0;
+        opens += 1;
         status("on");
         clearInterval(pingTimer);
         pingTimer = setInterval(function () {
@@ -187,16 +238,18 @@
       socket.onmessage = function (message) {
         var event;
         try { event = JSON.parse(message.data); } catch (e) { return; }
-        if (event.kind === "session_expired") { stopped = true; sessionExpired(); return; }
-        if (event.kind === "hello" && onEvent) onEvent({ kind: "reconnected" });
+        if (event.kind === "session_expired" || event.kind === "account_disabled") { refused(event.kind); return; }
+        if (event.kind === "hello") { hello(event); return; }
+        remember(event.seq);
         if (onEvent) onEvent(event);
       };
       socket.onclose = function (closeEvent) {
         clearInterval(pingTimer);
-        if (closeEvent.code === 4401) { stopped = true; status("off"); sessionExpired(); return; }
+        if (closeEvent.code === 4401) { refused("session_expired"); return; }
+        if (closeEvent.code === 4403) { refused("account_disabled"); return; }
         status("off");
         attempt += 1;
-        var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempt, 5))) * (0.5 + Math.random() / 2);
+        var delay = Math.min(60000, 1000 * Math.pow(2, Math.min(attempt, 6))) * (0.5 + Math.random() / 2);
         setTimeout(connect, delay);
       };
     }

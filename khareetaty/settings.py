@@ -7,8 +7,10 @@ without a real ``SECRET_KEY``, and the secure defaults make ``check --deploy`` c
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -281,6 +284,30 @@ LEAFLET_CONFIG = {
     else [],
     "ATTRIBUTION_PREFIX": "Khareetaty",
     "RESET_VIEW": False,
+}
+
+# --- Content Security Policy (django-csp) ---------------------------------------------------
+# Scripts, styles and connections from this origin only: no inline script, no eval, no
+# inline style attribute, no third-party origin. Page config travels in json_script blocks
+# (data, never executed). Map tiles are allowed from MAP_TILE_URL's origin only when set.
+def _tile_origin(url: str) -> list[str]:
+    parts = urlsplit(url.replace("{s}.", "*."))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_tile_origin(MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # --- Ingestion -------------------------------------------------------------------------------

@@ -41,9 +41,9 @@
   }).setView(at.length === 3 ? [+at[0], +at[1]] : mapConfig.center, at.length === 3 ? +at[2] : mapConfig.zoom);
   L.control.zoom({ position: rtl ? "topright" : "topleft", zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(map);
   var attribution = L.control.attribution({ position: rtl ? "bottomleft" : "bottomright", prefix: false }).addTo(map);
-  attribution.addAttribution(mapConfig.boundaryAttribution);
+  attribution.addAttribution(KH.escapeHtml(mapConfig.boundaryAttribution || ""));
   if (mapConfig.tileUrl) {
-    L.tileLayer(mapConfig.tileUrl, { attribution: mapConfig.tileAttribution, maxZoom: mapConfig.maxZoom }).addTo(map);
+    L.tileLayer(mapConfig.tileUrl, { attribution: KH.escapeHtml(mapConfig.tileAttribution || ""), maxZoom: mapConfig.maxZoom }).addTo(map);
   } else {
     document.getElementById("map").classList.add("no-tiles");
   }

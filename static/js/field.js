@@ -152,8 +152,8 @@
     var id = article.dataset.taskId;
     var mapEl = document.getElementById("task-map");
     var map = L.map(mapEl, { zoomControl: true, attributionControl: false }).setView(KH.config.map.center, 11);
-    L.control.attribution({ position: KH.rtl ? "bottomleft" : "bottomright", prefix: false }).addTo(map).addAttribution(KH.config.map.boundaryAttribution);
-    if (KH.config.map.tileUrl) L.tileLayer(KH.config.map.tileUrl, { attribution: KH.config.map.tileAttribution }).addTo(map);
+    L.control.attribution({ position: KH.rtl ? "bottomleft" : "bottomright", prefix: false }).addTo(map).addAttribution(KH.escapeHtml(KH.config.map.boundaryAttribution || ""));
+    if (KH.config.map.tileUrl) L.tileLayer(KH.config.map.tileUrl, { attribution: KH.escapeHtml(KH.config.map.tileAttribution || "") }).addTo(map);
     else mapEl.classList.add("no-tiles");
     KH.api("GET", "/map/regions").then(function (data) {
       L.geoJSON(KH.featureCollection(data), { style: { color: "#3b4a5a", weight: 1, fillColor: "#dfe6ec", fillOpacity: 0.3 }, interactive: false }).addTo(map);

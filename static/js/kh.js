@@ -62,6 +62,7 @@
         if (value === null || value === undefined || value === false) return;
         if (key === "text") el.textContent = value;
         else if (key === "class") el.className = value;
+        else if (key === "style") el.style.cssText = value; // CSSOM: allowed by the CSP, unlike a style attribute
         else if (key.slice(0, 2) === "on") el.addEventListener(key.slice(2), value);
         else el.setAttribute(key, value === true ? "" : value);
       });

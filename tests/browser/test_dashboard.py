@@ -77,7 +77,7 @@ def test_map_shows_regions_incidents_hotspots_and_the_forecast(world, make_user,
     # The risk grid is off until switched on.
     assert page.get_attribute("#map", "data-risk") is None
     page.check(".leaflet-control-layers-overlays label:has-text('Risk grid') input")
-    page.wait_for_function("document.querySelector('#map').dataset.risk == '3'")
+    page.wait_for_selector("#map[data-risk='3']")
     # Offline map: no tile layer, a plain background and the boundary attribution.
     assert page.locator(".leaflet-tile").count() == 0
     assert "geoBoundaries" in page.inner_text(".leaflet-control-attribution")
@@ -91,13 +91,13 @@ def test_filters_change_the_map_and_are_kept_in_the_url(world, make_user, open_p
     assert map_count(page) == len(PLACES)
 
     page.select_option("select[name=period]", "24h")
-    page.wait_for_function(f"document.querySelector('#map').dataset.incidents == '{in_period(24)}'")
+    page.wait_for_selector(f"#map[data-incidents='{in_period(24)}']")
     assert "period=24h" in page.url
 
     page.click("summary:has-text('Regions')")
     page.check("input[name=region][value='KW-KU']")
     expected = sum(1 for p in PLACES if p[4] <= 24 and p[2] == "KW-KU")
-    page.wait_for_function(f"document.querySelector('#map').dataset.incidents == '{expected}'")
+    page.wait_for_selector(f"#map[data-incidents='{expected}']")
     assert "region=KW-KU" in page.url
 
     shared = page.url
@@ -126,7 +126,7 @@ def test_incident_created_through_the_api_appears_live(world, make_user, open_pa
         "severity": 4,
     }
     _api_post(asgi_server, "/api/incidents/", body, token)
-    page.wait_for_function("document.querySelector('#map').dataset.fresh == '1'")
+    page.wait_for_selector("#map[data-fresh='1']")
     assert "1" in page.inner_text("#live-count")
     screenshot(page, "dashboard-live-incident")
 

@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from commands.live import STAFF_GROUP
 from commands.services.alerts import alert_create_manual
 from khareetaty.accounts.choices import Language, Role
-from tests.browser.world import world_build
+from tests.browser.world import off_the_browser_thread, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +57,9 @@ def test_reconnect_reloads_only_the_panels_whose_data_changed(world, make_user, 
 
     drop_live_sockets()
     page.wait_for_selector("#live-status[data-state='off']")
-    alert = alert_create_manual(actor=analyst, severity="high", title_en="Missed while away")
+    alert = off_the_browser_thread(
+        alert_create_manual, actor=analyst, severity="high", title_en="Missed while away"
+    )
     page.wait_for_selector("#live-status[data-state='on'][data-opens='2']", timeout=15_000)
     page.wait_for_selector(f"[data-alert-id='{alert.pk}']")
     time.sleep(1)

@@ -207,9 +207,10 @@
   /* --- detail panel ---------------------------------------------------------------------- */
   var detail = document.getElementById("detail");
   function showDetail(title, body) {
+    if (window.KHTasks) KHTasks.closed();
     detail.replaceChildren(
       h("div", { class: "panel-head" }, h("h2", { text: title }),
-        h("button", { type: "button", class: "close", "aria-label": t("close"), text: "×", onclick: function () { detail.hidden = true; } })),
+        h("button", { type: "button", class: "close", "aria-label": t("close"), text: "×", onclick: function () { detail.hidden = true; if (window.KHTasks) KHTasks.closed(); } })),
       body
     );
     detail.hidden = false;
@@ -226,7 +227,7 @@
   function showIncident(id) {
     (KH.has("incident") ? KH.api("GET", "/api/incidents/" + id + "/") : KH.missing()).then(function (data) {
       var p = data.properties || data;
-      showDetail(t("incident") + " #" + id, h("div", null, dl([
+      showDetail(t("incident") + " #" + KH.id(id), h("div", null, dl([
         [t("category"), (KH.lang === "ar" && p.category_name_ar) || p.category_name_en || p.category],
         [t("severity"), KH.num(p.severity)],
         [t("occurred_at"), KH.dateTime(p.occurred_at)],
@@ -236,7 +237,7 @@
         [t("source"), p.source],
         [t("description"), p.description],
       ])));
-    }).catch(function (error) { showDetail(t("incident") + " #" + id, h("p", { class: "muted", text: error.status === 404 ? t("not_available") : t("load_failed") })); });
+    }).catch(function (error) { showDetail(t("incident") + " #" + KH.id(id), h("p", { class: "muted", text: error.status === 404 ? t("not_available") : t("load_failed") })); });
   }
   function showHotspot(feature) {
     var p = feature.properties || {};
@@ -249,7 +250,7 @@
       [t("region"), regionName(p.region_code) || p.region_name],
       [t("first_incident"), KH.dateTime(p.first_incident_at)],
       [t("last_incident"), KH.dateTime(p.last_incident_at)],
-      [t("tracked_since"), p.first_seen_at ? KH.dateTime(p.first_seen_at) + " · " + t("runs_seen", { n: KH.num(p.runs_seen) }) : ""],
+      [t("tracked_since"), p.first_seen_at ? KH.dateTime(p.first_seen_at) + " · " + KH.plural("runs_seen", p.runs_seen) : ""],
     ]));
     var cats = p.category_breakdown;
     if (cats && typeof cats === "object") {
@@ -263,11 +264,11 @@
     var incidents = h("div", { class: "hotspot-incidents" });
     body.appendChild(incidents);
     if (cfg.canAct) {
-      body.appendChild(h("button", { type: "button", class: "button", text: t("create_task"), onclick: function () {
-        createTask({ hotspot: id, title: t("patrol_hotspot") + " #" + id });
+      body.appendChild(h("button", { type: "button", class: "button create-task", text: t("create_task"), onclick: function () {
+        KHTasks.create({ hotspot: id, title: t("patrol_hotspot") + " #" + KH.id(id) }, function (task) { KHTasks.open(task.id); });
       } }));
     }
-    showDetail(t("hotspot") + " #" + id, body);
+    showDetail(t("hotspot") + " #" + KH.id(id), body);
     // The hotspot's incidents: the incident layer inside its outline's bounds, same filters.
     var bounds = L.geoJSON(feature).getBounds();
     var params = filterParams();
@@ -352,60 +353,42 @@
   }
   function alertItem(a) {
     var actions = h("div", { class: "actions" });
+    var title = alertTitle(a);
     if (cfg.canAct) {
       if (a.status === "open") actions.appendChild(h("button", { type: "button", class: "ack", text: t("acknowledge"), onclick: function () { alertAction(a, "acknowledge"); } }));
       actions.appendChild(h("button", { type: "button", class: "resolve", text: t("resolve"), onclick: function () {
-        var note = prompt(t("resolution_note"), "");
-        if (note !== null) alertAction(a, "resolve", { note: note });
+        KHTasks.resolve({ id: a.id, titleText: title });
       } }));
-      if (!a.task) actions.appendChild(h("button", { type: "button", class: "task", text: t("create_task"), onclick: function () {
-        createTask({ alert: a.id, title: alertTitle(a) });
-      } }));
+      if (a.open_task) {
+        actions.appendChild(h("button", { type: "button", class: "task open-task", "data-task-id": a.open_task, text: t("open_task", { id: KH.id(a.open_task) }), onclick: function () { KHTasks.open(a.open_task); } }));
+      } else {
+        actions.appendChild(h("button", { type: "button", class: "task", text: t("create_task"), onclick: function () {
+          KHTasks.create({ alert: a.id, title: title }, function (task) { KHTasks.open(task.id); });
+        } }));
+      }
     }
-    return h("article", { class: "alert sev-" + a.severity + " status-" + a.status, "data-alert-id": a.id, "data-status": a.status },
+    var linked = (a.tasks || []).map(function (task) {
+      return h("li", null, h("a", { href: "#", class: "linked-task", "data-task-id": task.id, text: t("task") + " #" + KH.id(task.id) + " · " + t("task_" + task.status),
+        onclick: function (e) { e.preventDefault(); KHTasks.open(task.id); } }));
+    });
+    return h("article", { class: "alert sev-" + a.severity + " status-" + a.status, "data-alert-id": a.id, "data-status": a.status, "data-open-task": a.open_task || "" },
       h("header", null, h("span", { class: "badge sev-" + a.severity, text: t("severity_" + a.severity) }),
-        h("strong", { text: alertTitle(a) }), a.count > 1 ? h("span", { class: "count", text: "×" + KH.num(a.count) }) : null),
+        h("strong", { text: title }), a.count > 1 ? h("span", { class: "count", text: "×" + KH.num(a.count) }) : null),
       h("p", { class: "meta", text: [t("status_" + a.status), KH.dateTime(a.last_seen_at || a.created_at)].join(" · ") }),
+      linked.length ? h("ul", { class: "linked-tasks" }, linked) : null,
       actions);
   }
   function alertAction(a, action, body) {
     return KH.api("POST", "/api/commands/alerts/" + a.id + "/" + action + "/", body).then(function () {
       loadAlerts(); loadKpis({ live: true });
-    }).catch(function (error) { flash(errorText(error)); });
+    }).catch(function (error) { KH.toast(error.message); });
   }
-  var teams = null;
-  function createTask(prefill) {
-    var dialog = document.getElementById("task-dialog");
-    var dform = dialog.querySelector("form");
-    dform.reset();
-    dform.elements.title.value = prefill.title || "";
-    var load = teams ? Promise.resolve(teams) : KH.api("GET", "/api/commands/teams/").then(function (data) { teams = KH.rows(data); return teams; }).catch(function () { return []; });
-    load.then(function (list) {
-      var select = dform.elements.assignee_team;
-      select.replaceChildren(h("option", { value: "", text: "—" }), list.map(function (team) {
-        return h("option", { value: team.slug, text: (KH.lang === "ar" && team.name_ar) || team.name_en });
-      }));
-      dialog.showModal();
-    });
-    dform.onsubmit = function (e) {
-      e.preventDefault();
-      if (e.submitter && e.submitter.value === "cancel") { dialog.close(); return; }
-      var body = { title: dform.elements.title.value, priority: dform.elements.priority.value };
-      if (dform.elements.assignee_team.value) body.assignee_team = dform.elements.assignee_team.value;
-      if (dform.elements.assignee_user.value) body.assignee_user = dform.elements.assignee_user.value.trim();
-      if (dform.elements.due_at.value) body.due_at = new Date(dform.elements.due_at.value).toISOString();
-      Object.keys(prefill).forEach(function (k) { if (k !== "title") body[k] = prefill[k]; });
-      KH.api("POST", "/api/commands/tasks/", body).then(function () {
-        dialog.close(); loadTasks(); loadAlerts(); loadKpis({ live: true }); flash(t("task_created"));
-      }).catch(function (error) { dialog.querySelector(".error").textContent = errorText(error); });
-    };
-  }
-  function errorText(error) {
-    var body = error.body;
-    if (body && typeof body === "object" && !body.detail) {
-      return Object.keys(body).map(function (k) { return k + ": " + [].concat(body[k]).join(" "); }).join(" · ");
-    }
-    return error.message;
+  function focusAlert(id) {
+    var item = document.querySelector("[data-alert-id='" + id + "']");
+    if (!item) { KH.toast(t("alert_closed")); return; }
+    item.scrollIntoView({ block: "center" });
+    item.classList.add("focus");
+    setTimeout(function () { item.classList.remove("focus"); }, 2000);
   }
 
   var TASK_COLUMNS = ["assigned", "accepted", "in_progress", "done"];
@@ -417,7 +400,7 @@
         var cards = items.filter(function (task) { return task.status === column; });
         return h("section", { class: "column", "data-status": column }, h("h3", { text: t("task_" + column) + " (" + KH.num(cards.length) + ")" }),
           cards.slice(0, 30).map(function (task) {
-            return h("div", { class: "task-card prio-" + task.priority, "data-task-id": task.id },
+            return h("button", { type: "button", class: "task-card prio-" + task.priority, "data-task-id": task.id, onclick: function () { KHTasks.open(task.id); } },
               h("strong", { text: task.title }),
               h("small", { text: [t("priority_" + task.priority), task.due_at ? t("due", { when: KH.dateTime(task.due_at) }) : "", task.assignee_user || task.assignee_team || ""].filter(Boolean).join(" · ") }));
           }));
@@ -451,13 +434,7 @@
   }
   function num(v) { return v === undefined || v === null ? null : +v; }
 
-  function flash(text) {
-    var box = document.getElementById("flash");
-    box.textContent = text;
-    box.hidden = false;
-    clearTimeout(flash.timer);
-    flash.timer = setTimeout(function () { box.hidden = true; }, 5000);
-  }
+
 
   /* --- live ------------------------------------------------------------------------------
      Live events only mark panels stale; a scheduler reloads each stale panel at most once per
@@ -521,15 +498,13 @@
       markStale(PANELS_OF.incidents, 1500);
     } else if (event.kind === "alert.changed") {
       markStale(PANELS_OF.alerts);
-      if (onAlertChanged) onAlertChanged(event.id);
     } else if (event.kind === "task.changed") {
       markStale(PANELS_OF.tasks);
-      if (onTaskChanged) onTaskChanged(event.id);
+      KHTasks.changed(event.id);
     } else if (event.kind === "reconnected") {
       markStale(staleFor(event.changed || []));
     }
   }
-  var onAlertChanged = null, onTaskChanged = null;
 
   function refreshAll() {
     return Promise.all([loadIncidents().catch(function () {}), loadHotspots(), loadKpis(), loadAlerts(), loadTasks(), loadForecast().catch(function () {})]);
@@ -549,5 +524,12 @@
 
   var ready = loadRegions().then(refreshAll).then(function () { document.body.dataset.ready = "1"; });
   KH.live(onLive);
-  window.KHDashboard = { map: map, layers: layers, ready: ready, reload: refreshAll, showIncident: showIncident };
+  /* Panels a user's own action changed: reloaded at once (not through the live scheduler). */
+  function changed(kinds) {
+    staleFor(kinds).forEach(function (panel) { LOADERS[panel]().catch(function () {}); });
+  }
+  window.KHDashboard = {
+    map: map, layers: layers, ready: ready, reload: refreshAll, showIncident: showIncident,
+    showDetail: showDetail, facts: dl, changed: changed, focusAlert: focusAlert,
+  };
 })();

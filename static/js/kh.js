@@ -53,6 +53,80 @@
     return isNaN(d) ? String(value) : dateFormat.format(d);
   }
 
+  /* An id or a count without grouping, in the page's digits (Arabic-Indic in Arabic). */
+  var idFormat = new Intl.NumberFormat(locale, { useGrouping: false });
+  function id(value) { return value === null || value === undefined ? "" : idFormat.format(Number(value)); }
+  /* "%(n)s runs" / "%(n)s run": the key with the plural category's suffix when there is one. */
+  var plurals = new Intl.PluralRules(locale);
+  function plural(key, n) {
+    var specific = key + "_" + plurals.select(Number(n));
+    return t(strings[specific] ? specific : key, { n: num(n) });
+  }
+
+  /* --- date and time typed by a person ------------------------------------------------------
+     Typed as dd/mm/yyyy hh:mm in the page's digits (Latin or Arabic-Indic both accepted), in
+     the deployment's time zone; never the browser's mm/dd/yyyy picker. */
+  var ARABIC_DIGITS = /[\u0660-\u0669\u06F0-\u06F9]/g;
+  function latinDigits(text) {
+    return String(text).replace(ARABIC_DIGITS, function (c) {
+      var code = c.charCodeAt(0);
+      return String(code >= 0x06F0 ? code - 0x06F0 : code - 0x0660);
+    });
+  }
+  var zoneParts = new Intl.DateTimeFormat("en-US", {
+    timeZone: timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+  });
+  function zoneOffset(ms) {
+    var v = {};
+    zoneParts.formatToParts(new Date(ms)).forEach(function (p) { v[p.type] = p.value; });
+    return Date.UTC(+v.year, +v.month - 1, +v.day, +v.hour % 24, +v.minute, +v.second) - Math.floor(ms / 1000) * 1000;
+  }
+  /* "" → null (no time), unreadable → false, else the ISO instant. */
+  function parseDateTime(text) {
+    var value = latinDigits(text || "").trim();
+    if (!value) return null;
+    var m = value.match(/^(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})(?:[ T,]+(\d{1,2})[:.](\d{2}))?$/);
+    if (!m) return false;
+    var day = +m[1], month = +m[2], year = +m[3], hour = m[4] === undefined ? 23 : +m[4], minute = m[5] === undefined ? 59 : +m[5];
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59) return false;
+    var guess = Date.UTC(year, month - 1, day, hour, minute);
+    var instant = guess - zoneOffset(guess);
+    instant = guess - zoneOffset(instant);
+    var check = new Date(instant + zoneOffset(instant));
+    if (check.getUTCDate() !== day) return false; // 31/02 and the like
+    return new Date(instant).toISOString();
+  }
+  var inputFormat = new Intl.DateTimeFormat(locale, {
+    timeZone: timeZone, day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  function formatDateTimeInput(value) {
+    var v = {};
+    inputFormat.formatToParts(new Date(value)).forEach(function (p) { v[p.type] = p.value; });
+    return v.day + "/" + v.month + "/" + v.year + " " + v.hour + ":" + v.minute;
+  }
+  function dueExample() {
+    var tomorrow = new Date(Date.now() + 86400000);
+    tomorrow.setUTCMinutes(0);
+    return formatDateTimeInput(tomorrow);
+  }
+  function dueHint(input) {
+    input.type = "text";
+    input.dir = "ltr";
+    input.autocomplete = "off";
+    input.placeholder = t("date_format_hint", { example: dueExample() });
+    input.title = input.placeholder;
+  }
+
+  /* A short message that leaves by itself and lets clicks through (it never blocks a form). */
+  function toast(text) {
+    var box = document.getElementById("flash");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(function () { box.hidden = true; }, 4000);
+  }
+
   /* Build DOM without innerHTML so API text can never inject markup. */
   function h(tag, attrs) {
     var el = document.createElement(tag);
@@ -269,5 +343,7 @@
     num: num, pct: pct, dateTime: dateTime, shortDate: shortDate, h: h,
     api: api, has: has, missing: missing, rows: rows, featureCollection: featureCollection, unavailable: unavailable,
     live: live, sessionExpired: sessionExpired, cookie: cookie, textContent: textContent, escapeHtml: escapeHtml,
+    id: id, plural: plural, toast: toast, parseDateTime: parseDateTime, formatDateTimeInput: formatDateTimeInput,
+    dueHint: dueHint, dueExample: dueExample, latinDigits: latinDigits,
   };
 })();

@@ -167,6 +167,8 @@ def open_page(chromium, asgi_server, guard, request):
         context.add_init_script(CSP_LISTENER)
         page = context.new_page()
         page.set_default_timeout(10_000)
+        # The first page of a run also warms the server (static finders, templates, pools).
+        page.set_default_navigation_timeout(30_000)
         page.on("console", lambda message: _on_console(guard, message))
         page.on("pageerror", lambda error: guard.console_errors.append(f"pageerror: {error}"))
         page.on(

@@ -29,5 +29,9 @@ FRONT_STRINGS = {
     "due_format": _("Write the due time as dd/mm/yyyy hh:mm, e.g. %(example)s."),
     "runs_seen_one": _("%(n)s run"),
     "partial_day": _("today so far"),
+    "tasks": _("Tasks"),
+    "first_seen": _("First seen"),
+    "last_seen": _("Last seen"),
+    "show_hotspot": _("Show the hotspot on the map"),
     "read_only": _("You can follow this task; only its assignees and analysts can change it."),
 }

@@ -24,6 +24,10 @@
     var option = form.querySelector('input[name="region"][value="' + code + '"]');
     return option ? option.dataset.id : "";
   }
+  function regionLabelById(id) {
+    var option = form.querySelector('input[name="region"][data-id="' + id + '"]');
+    return option ? option.dataset.label : "";
+  }
   function regionName(code) {
     var option = form.querySelector('input[name="region"][value="' + code + '"]');
     return option ? option.dataset.label : code;
@@ -263,9 +267,18 @@
     }
     var incidents = h("div", { class: "hotspot-incidents" });
     body.appendChild(incidents);
-    if (cfg.canAct) {
+    var alert = alertOfHotspot(id);
+    if (alert) {
+      body.appendChild(h("p", null, h("button", { type: "button", class: "link hotspot-alert", text: t("from_alert", { id: KH.id(alert.id) }) + " · " + alertTitle(alert),
+        onclick: function () { KHTasks.openAlert(alert.id); } })));
+    }
+    if (cfg.canAct && alert && alert.open_task) {
+      body.appendChild(h("button", { type: "button", class: "button open-task", text: t("open_task", { id: KH.id(alert.open_task) }), onclick: function () { KHTasks.open(alert.open_task); } }));
+    } else if (cfg.canAct) {
+      var prefill = { hotspot: id, title: t("patrol_hotspot") + " #" + KH.id(id) };
+      if (alert) { prefill.alert = alert.id; prefill.title = alertTitle(alert); }
       body.appendChild(h("button", { type: "button", class: "button create-task", text: t("create_task"), onclick: function () {
-        KHTasks.create({ hotspot: id, title: t("patrol_hotspot") + " #" + KH.id(id) }, function (task) { KHTasks.open(task.id); });
+        KHTasks.create(prefill, function (task) { KHTasks.open(task.id); });
       } }));
     }
     showDetail(t("hotspot") + " #" + KH.id(id), body);
@@ -347,9 +360,24 @@
     if (ids.length === 1) params.set("region", ids[0]);
     return KH.api("GET", "/api/commands/alerts/?" + params.toString()).then(function (data) {
       var items = KH.rows(data).filter(function (a) { return a.status === "open" || a.status === "acknowledged"; });
+      activeAlerts = items;
       if (!items.length) { list.replaceChildren(h("p", { class: "muted", text: t("no_alerts") })); return; }
       list.replaceChildren.apply(list, items.map(alertItem));
     }).catch(function (error) { KH.unavailable(list, error); });
+  }
+  var activeAlerts = [];
+  function alertOfHotspot(id) {
+    return activeAlerts.filter(function (a) { return a.hotspot_id === id; })[0] || null;
+  }
+  /* Bring a hotspot into view beside the detail panel, for the user to click. */
+  function showHotspotOnMap(id) {
+    var found = null;
+    layers.hotspots.eachLayer(function (layer) { if (layer.feature && (layer.feature.id === id || (layer.feature.properties || {}).id === id)) found = layer; });
+    if (!found) { KH.toast(t("not_available")); return; }
+    var side = detail.hidden ? 0 : detail.offsetWidth + 24;
+    var options = { maxZoom: 15 };
+    options[rtl ? "paddingBottomRight" : "paddingTopLeft"] = [side, 0];
+    map.fitBounds(found.getBounds(), options);
   }
   function alertItem(a) {
     var actions = h("div", { class: "actions" });
@@ -373,7 +401,7 @@
     });
     return h("article", { class: "alert sev-" + a.severity + " status-" + a.status, "data-alert-id": a.id, "data-status": a.status, "data-open-task": a.open_task || "" },
       h("header", null, h("span", { class: "badge sev-" + a.severity, text: t("severity_" + a.severity) }),
-        h("strong", { text: title }), a.count > 1 ? h("span", { class: "count", text: "×" + KH.num(a.count) }) : null),
+        h("button", { type: "button", class: "open-alert link", text: title, onclick: function () { KHTasks.openAlert(a.id); } }), a.count > 1 ? h("span", { class: "count", text: "×" + KH.num(a.count) }) : null),
       h("p", { class: "meta", text: [t("status_" + a.status), KH.dateTime(a.last_seen_at || a.created_at)].join(" · ") }),
       linked.length ? h("ul", { class: "linked-tasks" }, linked) : null,
       actions);
@@ -423,12 +451,21 @@
       KH.api("GET", "/map/daily?" + historyParams.toString()).catch(function () { return null; }),
     ]).then(function (results) {
       var forecastRows = KH.rows(results[0]).filter(function (r) { return !r.category_code && (region ? r.region_code === region : !r.region); });
-      var history = results[1] ? results[1].days.map(function (d) { return [new Date(d[0] + "T00:00:00+03:00"), d[1]]; }).slice(-42) : [];
+      var days = results[1] ? results[1].days.slice(-42) : [];
+      // Today is not over: its count so far is shown as a marked point, not as the end of the
+      // line (which would draw every morning as a cliff).
+      var today = todayInKuwait(), partial = null;
+      if (days.length && days[days.length - 1][0] === today) partial = days.pop();
+      var history = days.map(function (d) { return [new Date(d[0] + "T00:00:00+03:00"), d[1]]; });
       var forecast = forecastRows.map(function (r) {
         return [new Date(r.date + "T00:00:00+03:00"), +r.yhat, num(r.lower_80), num(r.upper_80), num(r.lower_95), num(r.upper_95)];
       }).sort(function (a, b) { return a[0] - b[0]; });
       if (!history.length && !forecast.length) { KH.unavailable(box, { status: 404 }); return; }
-      KHCharts.timeSeries(box, { history: history, forecast: forecast }, { label: t("forecast") });
+      KHCharts.timeSeries(box, {
+        history: history, forecast: forecast,
+        partial: partial ? [new Date(partial[0] + "T00:00:00+03:00"), partial[1], t("partial_day")] : null,
+      }, { label: t("forecast") });
+      box.dataset.partial = partial ? "1" : "0";
       box.dataset.forecastDays = forecast.length;
     });
   }
@@ -498,6 +535,7 @@
       markStale(PANELS_OF.incidents, 1500);
     } else if (event.kind === "alert.changed") {
       markStale(PANELS_OF.alerts);
+      KHTasks.alertChanged(event.id);
     } else if (event.kind === "task.changed") {
       markStale(PANELS_OF.tasks);
       KHTasks.changed(event.id);
@@ -531,5 +569,6 @@
   window.KHDashboard = {
     map: map, layers: layers, ready: ready, reload: refreshAll, showIncident: showIncident,
     showDetail: showDetail, facts: dl, changed: changed, focusAlert: focusAlert,
+    showHotspotOnMap: showHotspotOnMap, alertTitle: alertTitle, regionLabelById: regionLabelById, alertAction: alertAction,
   };
 })();

@@ -87,8 +87,8 @@
   /* --- detail ----------------------------------------------------------------------------- */
   function openTask(id) {
     return KH.api("GET", "/api/commands/tasks/" + id + "/").then(function (task) {
+      dash().showDetail(t("task") + " #" + KH.id(task.id), taskBody(task));
       shownTask = task.id;
-      dash().showDetail(t("task") + " #" + KH.id(task.id), taskBody(task), "task-" + task.id);
       plotTrack(task);
     }).catch(function (error) {
       dash().showDetail(t("task") + " #" + KH.id(id), h("p", { class: "muted", text: error.status === 404 ? t("not_available") : t("load_failed") }));
@@ -181,11 +181,62 @@
     document.getElementById("map").dataset.track = points.length;
     if (track.getLayers().length) map.fitBounds(track.getBounds().pad(0.5), { maxZoom: 15 });
   }
+  /* --- alert ------------------------------------------------------------------------------ */
+  var shownAlert = null;
+  function openAlert(id) {
+    return KH.api("GET", "/api/commands/alerts/" + id + "/").then(function (alert) {
+      dash().showDetail(t("from_alert", { id: KH.id(alert.id) }), alertBody(alert));
+      shownAlert = alert.id;
+    }).catch(function (error) {
+      dash().showDetail(t("from_alert", { id: KH.id(id) }), h("p", { class: "muted", text: error.status === 404 ? t("not_available") : t("load_failed") }));
+    });
+  }
+  function alertBody(a) {
+    var title = dash().alertTitle(a);
+    var body = h("div", { class: "alert-panel", "data-alert-id": a.id, "data-status": a.status },
+      h("h3", { text: title }),
+      h("p", { text: (KH.lang === "ar" && a.message_ar) || a.message_en || "" }),
+      dash().facts([
+        [t("severity"), t("severity_" + a.severity)],
+        [t("status"), t("status_" + a.status)],
+        [t("region"), a.region ? dash().regionLabelById(a.region) : ""],
+        [t("first_seen"), KH.dateTime(a.first_seen_at)],
+        [t("last_seen"), KH.dateTime(a.last_seen_at) + (a.count > 1 ? " · ×" + KH.num(a.count) : "")],
+      ]));
+    var tasks = (a.tasks || []).map(function (task) {
+      return h("li", null, h("a", { href: "#", class: "linked-task", "data-task-id": task.id, text: t("task") + " #" + KH.id(task.id) + " · " + task.title + " · " + t("task_" + task.status),
+        onclick: function (e) { e.preventDefault(); openTask(task.id); } }));
+    });
+    if (tasks.length) body.append(h("h3", { text: t("tasks") }), h("ul", { class: "linked-tasks" }, tasks));
+    var actions = h("div", { class: "actions" });
+    if (a.hotspot_id) actions.appendChild(h("button", { type: "button", class: "show-hotspot", text: t("show_hotspot"), onclick: function () { dash().showHotspotOnMap(a.hotspot_id); } }));
+    var active = a.status === "open" || a.status === "acknowledged";
+    if (cfg.canAct && a.status === "open") {
+      actions.appendChild(h("button", { type: "button", class: "ack", text: t("acknowledge"), onclick: function () {
+        dash().alertAction(a, "acknowledge").then(function () { openAlert(a.id); });
+      } }));
+    }
+    if (cfg.canAct && active) {
+      actions.appendChild(h("button", { type: "button", class: "resolve", text: t("resolve"), onclick: function () { resolveAlert({ id: a.id, titleText: title }); } }));
+      if (a.open_task) actions.appendChild(h("button", { type: "button", class: "open-task", text: t("open_task", { id: KH.id(a.open_task) }), onclick: function () { openTask(a.open_task); } }));
+      else actions.appendChild(h("button", { type: "button", class: "task", text: t("create_task"), onclick: function () {
+        createTask({ alert: a.id, title: title }, function (task) { openTask(task.id); });
+      } }));
+    }
+    body.appendChild(actions);
+    return body;
+  }
+  function onAlertChanged(id) { if (shownAlert === id) openAlert(id); }
+
   function closed() {
+    shownAlert = null;
     shownTask = null;
     if (track) { dash().map.removeLayer(track); track = null; }
   }
   function onTaskChanged(id) { if (shownTask === id) openTask(id); }
 
-  window.KHTasks = { create: createTask, open: openTask, resolve: resolveAlert, closed: closed, changed: onTaskChanged };
+  window.KHTasks = {
+    create: createTask, open: openTask, resolve: resolveAlert, closed: closed, changed: onTaskChanged,
+    openAlert: openAlert, alertChanged: onAlertChanged,
+  };
 })();

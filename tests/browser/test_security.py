@@ -41,7 +41,7 @@ def test_hostile_region_and_alert_names_render_as_text(world, make_user, open_pa
     tooltip = page.locator(".leaflet-tooltip")
     tooltip.wait_for()
     assert tooltip.inner_text() == PAYLOAD
-    assert page.locator(f"[data-alert-id='{alert.pk}'] strong").inner_text() == PAYLOAD
+    assert page.locator(f"[data-alert-id='{alert.pk}'] .open-alert").inner_text() == PAYLOAD
     page.click("summary:has-text('Regions')")
     assert page.locator("label.check", has_text=PAYLOAD).count() == 1
     assert_not_run(page)

@@ -15,8 +15,14 @@
   var timeZone = config.timeZone || "Asia/Kuwait";
   var locale = lang === "ar" ? "ar-KW" : "en-GB";
 
+  /* One digit system per language: digits written inside translated strings ("24 h") follow
+     the page's numbers (Arabic-Indic in Arabic), like every number formatted below. */
+  var localDigits = new Intl.NumberFormat(locale, { useGrouping: false });
+  function digits(text) {
+    return String(text).replace(/[0-9]/g, function (d) { return localDigits.format(+d); });
+  }
   function t(key, values) {
-    var text = strings[key] || key;
+    var text = strings[key] ? digits(strings[key]) : key;
     if (values) {
       Object.keys(values).forEach(function (name) {
         text = text.split("%(" + name + ")s").join(String(values[name]));

@@ -560,8 +560,15 @@
   map.on("moveend", function () { syncUrl(); loadIncidents().catch(function () {}); });
   map.on("overlayadd", function (e) { if (e.layer === layers.risk) loadRisk(); });
 
-  var ready = loadRegions().then(refreshAll).then(function () { document.body.dataset.ready = "1"; });
-  KH.live(onLive);
+  /* First paint first: the incident layer is the page's first request and goes alone, so the
+     server and the browser serve it without competition; region outlines and the panels
+     follow once it is drawn (the regions go to the back when they arrive). The live socket
+     opens after that too. */
+  var firstLayer = loadIncidents().catch(function () {});
+  var ready = firstLayer.then(function () {
+    return Promise.all([loadRegions(), loadHotspots(), loadKpis(), loadAlerts(), loadTasks(), loadForecast().catch(function () {})]);
+  }).then(function () { document.body.dataset.ready = "1"; });
+  firstLayer.then(function () { KH.live(onLive); });
   /* Panels a user's own action changed: reloaded at once (not through the live scheduler). */
   function changed(kinds) {
     staleFor(kinds).forEach(function (panel) { LOADERS[panel]().catch(function () {}); });

@@ -130,7 +130,7 @@ def test_viewer_sees_alerts_but_cannot_act_on_them(world, make_user, open_page):
     viewer = make_user(Role.VIEWER, preferred_language=Language.ENGLISH)
     page = open_page(viewer, "/dashboard/")
     page.wait_for_selector(f"[data-alert-id='{alert.pk}']")
-    assert page.locator(f"[data-alert-id='{alert.pk}'] button").count() == 0
+    assert page.locator(f"[data-alert-id='{alert.pk}'] .actions button").count() == 0
     assert Alert.objects.get(pk=alert.pk).status == "open"
 
 

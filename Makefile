@@ -11,7 +11,7 @@ run: bootstrap
 	@$(VENV)/python manage.py setup_demo
 	@$(VENV)/python manage.py setup_periodic_tasks
 	@echo "Khareetaty is starting on http://127.0.0.1:$${KHAREETATY_PORT:-8000}/ (Ctrl-C or 'make stop' to stop)"
-	@sh -c 'echo $$$$ > var/run/honcho.pid; exec $(VENV)/honcho start -f Procfile'
+	@sh -c 'echo $$$$ > var/run/honcho.pid; exec env DEMO_ACTIVITY=$${DEMO_ACTIVITY:-true} $(VENV)/honcho start -f Procfile'
 
 
 test: bootstrap

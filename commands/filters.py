@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from commands.choices import OPEN_TASK_STATUSES
 from commands.models import Alert, AlertRule, Task
+from commands.views.maplayer import PERIODS
+from incidents.models import Category, Region
 
 
 class AlertFilterSet(django_filters.FilterSet):
@@ -16,10 +18,20 @@ class AlertFilterSet(django_filters.FilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="lt")
     active = django_filters.BooleanFilter(method="filter_active")
+    # The dashboard's filter bar: repeatable region/category ids, and the period (last seen).
+    region = django_filters.ModelMultipleChoiceFilter(queryset=Region.objects.all())
+    category = django_filters.ModelMultipleChoiceFilter(queryset=Category.objects.all())
+    period = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in PERIODS], method="filter_period"
+    )
 
     class Meta:
         model = Alert
         fields = ["status", "severity", "source", "rule", "region", "category"]
+
+    def filter_period(self, queryset, name, value):
+        length = PERIODS.get(value)
+        return queryset.filter(last_seen_at__gte=timezone.now() - length) if length else queryset
 
     def filter_active(self, queryset, name, value):
         active = Q(status__in=["open", "acknowledged"])
@@ -35,6 +47,7 @@ class AlertRuleFilterSet(django_filters.FilterSet):
 class TaskFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Task._meta.get_field("status").choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue")
+    region = django_filters.ModelMultipleChoiceFilter(queryset=Region.objects.all())
 
     class Meta:
         model = Task

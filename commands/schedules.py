@@ -22,4 +22,11 @@ PERIODIC_TASKS = [
         queue="alerts",
         description="Fails deliveries whose worker died mid-send and tries the next channel.",
     ),
+    PeriodicTaskSpec(
+        name="Demo activity",
+        task="commands.demo_activity_tick",
+        every_seconds=30,
+        queue="alerts",
+        description="Demo only (DEMO_ACTIVITY=true): ingests a few generated incidents.",
+    ),
 ]

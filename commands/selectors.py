@@ -5,6 +5,7 @@ alerts they were notified of or that are linked to those tasks. Everyone else wi
 sees everything.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -14,10 +15,23 @@ from django.utils import timezone
 from analytics.choices import RunKind
 from analytics.models import Forecast, Hotspot
 from analytics.selectors import evaluation_latest, model_run_latest
-from commands.choices import ACTIVE_ALERT_STATUSES, AlertStatus, Severity, TaskStatus
+from commands.choices import (
+    ACTIVE_ALERT_STATUSES,
+    OPEN_TASK_STATUSES,
+    AlertStatus,
+    Severity,
+    TaskStatus,
+)
 from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, TaskUpdate, Team
-from incidents.models import Incident
+from incidents.models import Incident, Region
+from incidents.profiles import DEFAULT_PROFILE
 from khareetaty.accounts.choices import Role
+
+
+def profile_regions() -> QuerySet[Region]:
+    """The regions of the profile the dashboard serves (the default profile): filters
+    offer these only, never another profile's."""
+    return Region.objects.filter(profile=DEFAULT_PROFILE).order_by("code")
 
 
 def is_field_supervisor(user) -> bool:
@@ -41,10 +55,10 @@ def task_detail(*, user, task_id: int) -> Task:
 
 def alert_list(*, user) -> QuerySet[Alert]:
     """Alerts ``user`` may see, most recently seen first."""
-    tasks = Task.objects.select_related("assignee_user", "assignee_team").order_by("-created_at")
+    # An alert lists only the tasks this user may see (a field supervisor: their own).
     alerts = Alert.objects.select_related(
         "rule", "region", "category", "acknowledged_by", "resolved_by", "suppressed_by"
-    ).prefetch_related(Prefetch("tasks", tasks))
+    ).prefetch_related(Prefetch("tasks", task_list(user=user)))
     if is_field_supervisor(user):
         notified = Delivery.objects.filter(recipient=user).values("alert_id")
         tasked = task_list(user=user).exclude(alert=None).values("alert_id")
@@ -73,42 +87,80 @@ def team_list() -> QuerySet[Team]:
     return Team.objects.prefetch_related("members").filter(is_active=True).order_by("slug")
 
 
-def dashboard_summary(*, now: datetime | None = None) -> dict:
-    """The command dashboard's numbers: open alerts by severity, tasks by status, incidents
-    in the last 24 hours (per region) and, when analytics has run, the forecast."""
-    now = now or timezone.now()
-    open_alerts = dict.fromkeys(Severity.values, 0)
-    for row in (
-        Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES)
-        .values("severity")
-        .annotate(n=Count("pk"))
-    ):
-        open_alerts[row["severity"]] = row["n"]
-    tasks = dict.fromkeys(TaskStatus.values, 0)
-    for row in Task.objects.values("status").annotate(n=Count("pk")):
-        tasks[row["status"]] = row["n"]
-    since = now - timedelta(hours=24)
-    incidents = list(
-        Incident.objects.filter(occurred_at__gte=since, occurred_at__lte=now)
+@dataclass(frozen=True)
+class DashboardScope:
+    """The dashboard's filter bar as the KPIs apply it (the same set as the lists):
+    regions and categories by id, and the start of the selected period."""
+
+    region_ids: tuple[int, ...] = ()
+    category_ids: tuple[int, ...] = ()
+    period: str = ""
+    since: datetime | None = None
+
+
+def _scoped(queryset: QuerySet, scope: DashboardScope, *, category: bool = True) -> QuerySet:
+    if scope.region_ids:
+        queryset = queryset.filter(region_id__in=scope.region_ids)
+    if category and scope.category_ids:
+        queryset = queryset.filter(category_id__in=scope.category_ids)
+    return queryset
+
+
+def _open_alerts(scope: DashboardScope) -> QuerySet[Alert]:
+    alerts = _scoped(Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES), scope)
+    return alerts.filter(last_seen_at__gte=scope.since) if scope.since else alerts
+
+
+def _incident_counts(scope: DashboardScope, since: datetime, now: datetime) -> list[dict]:
+    return list(
+        _scoped(Incident.objects.filter(occurred_at__gte=since, occurred_at__lte=now), scope)
         .values("region_id", "region__name_en", "region__name_ar")
         .annotate(count=Count("pk"))
         .order_by("region__name_en")
     )
-    return {
+
+
+def dashboard_summary(*, now: datetime | None = None, scope: DashboardScope | None = None) -> dict:
+    """The command dashboard's numbers: open alerts by severity, tasks by status, incidents
+    in the last 24 hours (per region) and, when analytics has run, the forecast. Each count
+    takes the dashboard's filters (``scope``) like the lists under it: alerts by region,
+    category and period (last seen), tasks by region, incidents by all three."""
+    now = now or timezone.now()
+    scope = scope or DashboardScope()
+    open_alerts = dict.fromkeys(Severity.values, 0)
+    for row in _open_alerts(scope).values("severity").annotate(n=Count("pk")):
+        open_alerts[row["severity"]] = row["n"]
+    tasks = dict.fromkeys(TaskStatus.values, 0)
+    task_rows = _scoped(Task.objects.all(), scope, category=False)
+    for row in task_rows.values("status").annotate(n=Count("pk")):
+        tasks[row["status"]] = row["n"]
+    incidents = _incident_counts(scope, now - timedelta(hours=24), now)
+    summary = {
         "generated_at": now,
+        "filters": {
+            "region": list(scope.region_ids),
+            "category": list(scope.category_ids),
+            "period": scope.period or None,
+        },
         **_forecast_summary(now=now, incidents_by_region=incidents),
         "open_alerts_by_severity": open_alerts,
-        "unacknowledged_alerts": Alert.objects.filter(status=AlertStatus.OPEN).count(),
+        "unacknowledged_alerts": _open_alerts(scope).filter(status=AlertStatus.OPEN).count(),
         "tasks_by_status": tasks,
-        "overdue_tasks": Task.objects.filter(
-            status__in=[TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS],
-            due_at__lt=now,
-        ).count(),
+        "overdue_tasks": task_rows.filter(status__in=OPEN_TASK_STATUSES, due_at__lt=now).count(),
         "incidents_last_24h": {
             "total": sum(row["count"] for row in incidents),
             "by_region": incidents,
         },
     }
+    if scope.since is not None:
+        in_period = _incident_counts(scope, scope.since, now)
+        summary["incidents_in_period"] = {
+            "period": scope.period,
+            "since": scope.since,
+            "total": sum(row["count"] for row in in_period),
+            "by_region": in_period,
+        }
+    return summary
 
 
 def hotspot_for_task(*, hotspot_id: int | None) -> Hotspot | None:

@@ -9,6 +9,7 @@ from django.conf import settings
 from commands.models import Delivery
 from commands.services.analytics_rules import rules_evaluate_analytics
 from commands.services.deliveries import SendOutcome, deliveries_fail_stuck, delivery_send
+from commands.services.demo_activity import demo_activity_tick
 from commands.services.escalation import escalation_advance, escalation_tick
 from commands.services.field_tasks import tasks_raise_overdue
 from commands.services.rules import rules_evaluate_batch, rules_evaluate_incidents
@@ -76,3 +77,9 @@ def rules_evaluate_analytics_task(run_id: int) -> int:
 @shared_task(name="commands.deliveries_fail_stuck", queue="alerts", acks_late=True)
 def deliveries_fail_stuck_task() -> int:
     return deliveries_fail_stuck()
+
+
+@shared_task(name="commands.demo_activity_tick", acks_late=True)
+def demo_activity_tick_task() -> int:
+    """The demo's heartbeat; does nothing unless DEMO_ACTIVITY is on."""
+    return len(demo_activity_tick())

@@ -84,8 +84,8 @@ REPLY_UNKNOWN_NUMBER = Bilingual(
     "عذراً، هذا الرقم غير مسجل في خريطتي. لم يتم اتخاذ أي إجراء.",
 )
 REPLY_NOT_UNDERSTOOD = Bilingual(
-    "Sorry, we did not understand. Reply with the alert code and a letter: a (acknowledge), e (escalate) or r (resolve), e.g. 12a.",
-    "عذراً، لم نفهم الرد. أرسل رقم التنبيه وحرفاً: a (استلام) أو e (تصعيد) أو r (إغلاق)، مثال: 12a.",
+    "Sorry, we did not understand. Reply with the code from the alert message and a letter: a (acknowledge), e (escalate) or r (resolve), e.g. K7M2Pa.",
+    "عذراً، لم نفهم الرد. أرسل الرمز الوارد في رسالة التنبيه وحرفاً: a (استلام) أو e (تصعيد) أو r (إغلاق)، مثال: K7M2Pa.",
 )
 REPLY_STALE_CODE = Bilingual(
     "Sorry, code {code} does not match an open alert sent to you. No action was taken.",
@@ -95,6 +95,24 @@ REPLY_NOT_ALLOWED = Bilingual(
     "Sorry, alert {code} cannot be {action} now (it is {status}). No action was taken.",
     "عذراً، لا يمكن تنفيذ الإجراء على التنبيه {code} الآن (حالته {status}). لم يتم اتخاذ أي إجراء.",
 )
+REPLY_TOO_MANY_WRONG = Bilingual(
+    "Sorry, too many wrong codes were sent from this number. Try again in an hour. No action was taken.",
+    "عذراً، أُرسلت رموز خاطئة كثيرة من هذا الرقم. حاول بعد ساعة. لم يتم اتخاذ أي إجراء.",
+)
+REPLY_ROLE_REFUSED = {
+    "a": Bilingual(
+        "Sorry, your role may not acknowledge alerts. Alert {code} is unchanged.",
+        "عذراً، لا يسمح دورك باستلام التنبيهات. لم يتغير التنبيه {code}.",
+    ),
+    "e": Bilingual(
+        "Sorry, your role may not escalate alerts; only analysts can. Alert {code} is unchanged.",
+        "عذراً، لا يسمح دورك بتصعيد التنبيهات؛ هذا للمحللين فقط. لم يتغير التنبيه {code}.",
+    ),
+    "r": Bilingual(
+        "Sorry, your role may not resolve alerts; only analysts can. Reply {code}a to acknowledge. Alert {code} is unchanged.",
+        "عذراً، لا يسمح دورك بإغلاق التنبيهات؛ هذا للمحللين فقط. أرسل {code}a للاستلام. لم يتغير التنبيه {code}.",
+    ),
+}
 REPLY_DONE = {
     "a": Bilingual("Thank you. Alert {code} is acknowledged.", "شكراً. تم استلام التنبيه {code}."),
     "e": Bilingual("Thank you. Alert {code} was escalated.", "شكراً. تم تصعيد التنبيه {code}."),

@@ -358,6 +358,10 @@ SITE_URL = env_str("SITE_URL", "")
 ESCALATION_POLICY_FILE = env_str(
     "ESCALATION_POLICY_FILE", str(BASE_DIR / "config" / "escalation.yaml")
 )
+# The demo's activity generator (a few incidents per tick through the ingest service).
+# `make run` turns it on; off everywhere else.
+DEMO_ACTIVITY = env_bool("DEMO_ACTIVITY", False)
+DEMO_ACTIVITY_PER_TICK = env_int("DEMO_ACTIVITY_PER_TICK", 3)
 
 # --- Operability -------------------------------------------------------------------------------
 DJANGO_GUID = {

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from commands.api import views
+from commands.api import views, webhooks
 
 app_name = "commands_api"
 
@@ -26,8 +26,8 @@ urlpatterns = [
         views.EscalationPolicyReloadView.as_view(),
         name="escalation-policy-reload",
     ),
-    path("twilio/status", views.TwilioStatusView.as_view(), name="twilio-status"),
-    path("twilio/inbound", views.TwilioInboundView.as_view(), name="twilio-inbound"),
-    path("ack/<str:token>", views.AlertAckLinkView.as_view(), name="alert-ack-link"),
+    path("twilio/status", webhooks.TwilioStatusView.as_view(), name="twilio-status"),
+    path("twilio/inbound", webhooks.TwilioInboundView.as_view(), name="twilio-inbound"),
+    path("ack/<str:token>", webhooks.AlertAckLinkView.as_view(), name="alert-ack-link"),
     *router.urls,
 ]

@@ -3,27 +3,21 @@ Twilio webhooks. Views parse input, call a selector or service, and render the r
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import Http404
 from django.utils import timezone
-from django.utils.decorators import method_decorator
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 
 from commands import selectors
 from commands.api import serializers as s
 from commands.choices import AckVia
 from commands.filters import AlertFilterSet, AlertRuleFilterSet, TaskFilterSet
 from commands.models import Alert, Task
+from commands.permissions import ALERT_ACTION_ROLES, ANALYSTS_AND_FIELD, TASK_CANCEL_ROLES
 from commands.policy import (
     PolicyInvalid,
     policy_active,
@@ -33,20 +27,13 @@ from commands.policy import (
 )
 from commands.services import alerts as alert_services
 from commands.services import field_tasks
-from commands.services.deliveries import delivery_provider_status
-from commands.services.replies import ack_link_delivery, alert_acknowledge_by_link, alert_reply
-from khareetaty.accounts.choices import Role
-from khareetaty.exceptions import ApplicationError
 from khareetaty.permissions import (
     ANALYSTS,
     ANY_ROLE,
-    PUBLIC,
     READ_STAFF_WRITE_ANALYSTS,
     STAFF,
     SUPERADMINS,
 )
-
-ANALYSTS_AND_FIELD = ANALYSTS | {Role.FIELD_SUPERVISOR}
 
 
 class DashboardView(APIView):
@@ -54,9 +41,18 @@ class DashboardView(APIView):
 
     role_access = {"read": STAFF}
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[s.DashboardFilterInput], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(selectors.dashboard_summary())
+        data = s.DashboardFilterInput(
+            data={
+                "region": request.query_params.getlist("region"),
+                "category": request.query_params.getlist("category"),
+                "period": request.query_params.get("period", ""),
+            }
+        )
+        data.is_valid(raise_exception=True)
+        now = timezone.now()
+        return Response(selectors.dashboard_summary(now=now, scope=data.scope(now=now)))
 
 
 def _until(data: dict):
@@ -71,10 +67,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "list": ANY_ROLE,
         "retrieve": ANY_ROLE,
         "create": ANALYSTS,
-        "acknowledge": ANALYSTS_AND_FIELD,
-        "resolve": ANALYSTS,
+        **ALERT_ACTION_ROLES,  # the same policy as SMS replies and signed links
         "suppress": ANALYSTS,
-        "escalate": ANALYSTS,
     }
 
     def get_queryset(self):
@@ -207,7 +201,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         "partial_update": ANALYSTS,
         "destroy": ANALYSTS,
         "assign": ANALYSTS,
-        "cancel": ANALYSTS,
+        "cancel": TASK_CANCEL_ROLES,
         "due": ANALYSTS,
         "status": ANALYSTS_AND_FIELD,
         "updates": ANALYSTS_AND_FIELD,
@@ -379,98 +373,3 @@ class EscalationPolicyReloadView(APIView):
         except PolicyInvalid as exc:
             return _policy_errors(exc)
         return Response({"valid": True, "version": version.pk, "sha256": version.sha256})
-
-
-class _TwilioWebhook(APIView):
-    """Base for Twilio webhooks: public, form-encoded, signature-checked, not throttled
-    (Twilio's shared addresses would hit the anonymous rate limit). 404 until Twilio is
-    configured."""
-
-    role_access = {"write": PUBLIC}
-    authentication_classes = []
-    throttle_classes = []
-    parser_classes = [FormParser, MultiPartParser]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if not settings.TWILIO_AUTH_TOKEN:
-            raise Http404
-
-    def signature_ok(self, request) -> bool:
-        site = getattr(settings, "SITE_URL", "").rstrip("/")
-        url = f"{site}{request.get_full_path()}" if site else request.build_absolute_uri()
-        params = {key: request.POST.get(key) for key in request.POST}
-        signature = request.headers.get("X-Twilio-Signature", "")
-        return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, params, signature)
-
-
-class TwilioStatusView(_TwilioWebhook):
-    """``POST /api/commands/twilio/status?delivery=<uuid>``: message status callbacks.
-    Bad signature → 403; otherwise always 200 (an unknown delivery is ignored)."""
-
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: None, 403: None})
-    def post(self, request):
-        if not self.signature_ok(request):
-            return HttpResponse("invalid signature", status=403, content_type="text/plain")
-        delivery_provider_status(
-            delivery_uuid=request.query_params.get("delivery", ""),
-            provider_status=request.POST.get("MessageStatus", ""),
-            error_code=request.POST.get("ErrorCode", ""),
-            message_sid=request.POST.get("MessageSid", ""),
-        )
-        return HttpResponse("", status=200, content_type="text/plain")
-
-
-class TwilioInboundView(_TwilioWebhook):
-    """``POST /api/commands/twilio/inbound``: SMS/WhatsApp replies such as ``3a``.
-    Answers with TwiML; bad signature → 403."""
-
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.STR, 403: None})
-    def post(self, request):
-        if not self.signature_ok(request):
-            return HttpResponse("invalid signature", status=403, content_type="text/plain")
-        result = alert_reply(
-            from_number=request.POST.get("From", ""), body=request.POST.get("Body", "")
-        )
-        twiml = MessagingResponse()
-        twiml.message(result.text)
-        return HttpResponse(str(twiml), content_type="application/xml")
-
-
-@method_decorator(csrf_exempt, name="dispatch")
-class AlertAckLinkView(APIView):
-    """The signed one-time link in messages. ``GET`` shows a confirmation page (so link
-    scanners cannot acknowledge), ``POST`` acknowledges as the message's recipient."""
-
-    role_access = {"read": PUBLIC, "write": PUBLIC}
-    authentication_classes = []
-    parser_classes = [FormParser, MultiPartParser]
-
-    @extend_schema(responses={200: OpenApiTypes.STR, 404: OpenApiTypes.STR})
-    def get(self, request, token: str):
-        try:
-            delivery = ack_link_delivery(token=token)
-        except ApplicationError as exc:
-            return render(
-                request, "commands/notifications/ack_link.html", {"error": exc.message}, status=404
-            )
-        return render(
-            request,
-            "commands/notifications/ack_link.html",
-            {"alert": delivery.alert, "delivery": delivery},
-        )
-
-    @extend_schema(request=None, responses={200: OpenApiTypes.STR, 404: OpenApiTypes.STR})
-    def post(self, request, token: str):
-        try:
-            alert = alert_acknowledge_by_link(token=token)
-        except ApplicationError as exc:
-            return render(
-                request,
-                "commands/notifications/ack_link.html",
-                {"error": exc.message},
-                status=exc.status_code,
-            )
-        return render(
-            request, "commands/notifications/ack_link.html", {"alert": alert, "done": True}
-        )

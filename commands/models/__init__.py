@@ -1,6 +1,6 @@
 """Command-and-control models: rules and alerts, deliveries, tasks and teams, policy."""
 
-from commands.models.alerts import Alert, AlertEvent, Delivery
+from commands.models.alerts import Alert, AlertEvent, Delivery, ReplyCode
 from commands.models.policy import EscalationPolicyVersion
 from commands.models.rules import AlertRule
 from commands.models.tasks import Task, TaskUpdate, Team
@@ -11,6 +11,7 @@ __all__ = [
     "AlertRule",
     "Delivery",
     "EscalationPolicyVersion",
+    "ReplyCode",
     "Task",
     "TaskUpdate",
     "Team",

@@ -186,3 +186,28 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient_id} ({self.status})"
+
+
+class ReplyCode(models.Model):
+    """The code one recipient replies with by SMS/WhatsApp to act on one alert (``K7M2Pa``).
+
+    Random letters and digits, one per alert and recipient, so a code can neither be
+    guessed from another alert's nor used by anyone the alert was not sent to.
+    """
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reply_codes")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_reply_codes"
+    )
+    code = models.CharField(_("reply code"), max_length=8, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "recipient"], name="replycode_unique_alert_recipient"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} → alert {self.alert_id}, user {self.recipient_id}"

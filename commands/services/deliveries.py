@@ -24,6 +24,8 @@ from commands.dispatch import announce_alert, enqueue
 from commands.models import Alert, Delivery
 from commands.notify.base import ChannelError, OutgoingMessage
 from commands.notify.registry import CHANNELS, channel_for
+from commands.permissions import alert_action_allowed
+from commands.services.reply_codes import reply_code_for
 from commands.services.timeline import alert_event
 
 logger = logging.getLogger(__name__)
@@ -125,7 +127,9 @@ def delivery_message(delivery: Delivery) -> OutgoingMessage:
             "title": alert.title_for(language),
             "message": alert.message_for(language),
             "severity": alert.get_severity_display(),
-            "code": alert.short_code,
+            "code": reply_code_for(alert=alert, recipient=delivery.recipient),
+            "can_escalate": alert_action_allowed(user=delivery.recipient, action="escalate"),
+            "can_resolve": alert_action_allowed(user=delivery.recipient, action="resolve"),
             "count": alert.count,
             "ack_url": _absolute(
                 reverse("commands_api:alert-ack-link", args=[ack_link_token(delivery)])
@@ -152,7 +156,7 @@ def delivery_message(delivery: Delivery) -> OutgoingMessage:
         reference=str(delivery.uuid),
         variables={
             "1": context["title"],
-            "2": str(alert.short_code or ""),
+            "2": context["code"],
             "3": context["ack_url"],
         },
     )

@@ -22,14 +22,11 @@ from commands.choices import (
 )
 from commands.dispatch import announce_task
 from commands.models import Alert, Task, TaskUpdate, Team
+from commands.permissions import TASK_CANCEL_ROLES
 from commands.services import task_links
 from commands.services.alerts import AlertSpec, alert_raise
 from khareetaty.audit.services import audit_record
 from khareetaty.exceptions import ApplicationError
-from khareetaty.permissions import ANALYSTS
-
-# Who may cancel a task (any path: DELETE, POST cancel, POST status).
-CANCEL_ROLES = ANALYSTS
 
 _EDITABLE = ("title", "description", "priority", "geom", "due_at", "region_id")
 
@@ -243,7 +240,7 @@ def _move(task: Task, status: str, actor) -> None:
             f"A task cannot move from {task.status} to {status}.",
             extra={"allowed": sorted(TASK_TRANSITIONS.get(task.status, set()))},
         )
-    if status == TaskStatus.CANCELLED and getattr(actor, "role", None) not in CANCEL_ROLES:
+    if status == TaskStatus.CANCELLED and getattr(actor, "role", None) not in TASK_CANCEL_ROLES:
         raise TaskActionNotAllowed("Only analysts may cancel a task.")
     task.status = status
     task.completed_at = timezone.now() if status == TaskStatus.DONE else None

@@ -1,8 +1,10 @@
 """Acting on alerts from outside the app: SMS/WhatsApp reply codes and signed links.
 
-A reply such as ``3a`` acts on the active alert with reply code 3 as the user whose phone
-number sent it, provided that user was notified of that alert. Anything else gets a polite
-refusal and changes nothing.
+A reply such as ``K7M2Pa`` acts on the active alert whose reply code ``K7M2P`` was sent to
+the user whose phone number replied (codes are random, one per alert and recipient), and
+only when that user's role may take the action (the same policy as the API: field
+supervisors acknowledge, they do not resolve or escalate). Anything else gets a polite
+refusal and changes nothing; after too many wrong codes a number is refused for a while.
 """
 
 import re
@@ -11,19 +13,28 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from commands import texts
-from commands.choices import ACTIVE_ALERT_STATUSES, AckVia, AlertStatus
-from commands.models import Alert, Delivery
+from commands.choices import ACTIVE_ALERT_STATUSES, AckVia, AlertEventKind, AlertStatus
+from commands.models import Alert, Delivery, ReplyCode
+from commands.permissions import alert_action_allowed
 from commands.services.alerts import alert_acknowledge, alert_escalate, alert_resolve
 from commands.services.deliveries import ack_link_signature
+from commands.services.reply_codes import LENGTH as CODE_LENGTH
+from commands.services.timeline import alert_event
+from khareetaty.audit.services import audit_record
 from khareetaty.exceptions import ApplicationError
 
 User = get_user_model()
-_REPLY = re.compile(r"^\s*#?(\d{1,6})\s*([aerAER])\s*[.!]?\s*$")
+_REPLY = re.compile(rf"^\s*#?([0-9A-Za-z]{{{CODE_LENGTH}}})\s*-?\s*([aerAER])\s*[.!]?\s*$")
 _ACTION_NAMES = {"a": "acknowledged", "e": "escalated", "r": "resolved"}
+_ACTIONS = {"a": "acknowledge", "e": "escalate", "r": "resolve"}
+# Wrong codes a number may send per window before replies from it are refused.
+_MAX_WRONG_CODES = 10
+_WRONG_CODE_WINDOW = 3600
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,43 @@ def _apply(alert: Alert, user, action: str, now: datetime) -> None:
         )
 
 
+def _wrong_code(user) -> None:
+    key = f"sms-reply-wrong:{user.pk}"
+    cache.add(key, 0, _WRONG_CODE_WINDOW)
+    cache.incr(key)
+
+
+def _too_many_wrong_codes(user) -> bool:
+    return (cache.get(f"sms-reply-wrong:{user.pk}") or 0) >= _MAX_WRONG_CODES
+
+
+def _refuse_role(alert: Alert, user, action: str, code: str, now: datetime) -> None:
+    """Record a reply the user's role may not make: on the timeline and in the audit."""
+    alert_event(
+        alert=alert,
+        kind=AlertEventKind.REPLY_REFUSED,
+        now=now,
+        actor=user,
+        action=_ACTIONS[action],
+        reason="role",
+    )
+    audit_record(
+        action="alert_reply_refused",
+        actor=user,
+        obj=alert,
+        summary={"action": _ACTIONS[action], "reason": "role", "code": code},
+    )
+
+
+def _find_alert(user, code: str) -> Alert | None:
+    found = (
+        ReplyCode.objects.select_related("alert")
+        .filter(code=code, recipient=user, alert__status__in=ACTIVE_ALERT_STATUSES)
+        .first()
+    )
+    return found.alert if found else None
+
+
 def alert_reply(*, from_number: str, body: str, now: datetime | None = None) -> ReplyResult:
     """Handle an inbound SMS/WhatsApp reply and return the text to answer with."""
     now = now or timezone.now()
@@ -60,17 +108,20 @@ def alert_reply(*, from_number: str, body: str, now: datetime | None = None) -> 
     if user is None:
         return ReplyResult(False, _say(texts.REPLY_UNKNOWN_NUMBER, None))
     language = user.preferred_language
+    if _too_many_wrong_codes(user):
+        return ReplyResult(False, _say(texts.REPLY_TOO_MANY_WRONG, language))
     match = _REPLY.match(body or "")
     if not match:
         return ReplyResult(False, _say(texts.REPLY_NOT_UNDERSTOOD, language))
-    code, action = int(match.group(1)), match.group(2).lower()
-    alert = (
-        Alert.objects.filter(short_code=code, status__in=ACTIVE_ALERT_STATUSES)
-        .filter(pk__in=Delivery.objects.filter(recipient=user).values("alert_id"))
-        .first()
-    )
+    code, action = match.group(1).upper(), match.group(2).lower()
+    alert = _find_alert(user, code)
     if alert is None:
+        _wrong_code(user)
         return ReplyResult(False, _say(texts.REPLY_STALE_CODE.format(code=code), language))
+    if not alert_action_allowed(user=user, action=_ACTIONS[action]):
+        _refuse_role(alert, user, action, code, now)
+        refusal = texts.REPLY_ROLE_REFUSED[action].format(code=code)
+        return ReplyResult(False, _say(refusal, language), alert.pk)
     try:
         _apply(alert, user, action, now)
     except ApplicationError:
@@ -85,6 +136,11 @@ def alert_reply(*, from_number: str, body: str, now: datetime | None = None) -> 
 class AckLinkInvalid(ApplicationError):
     status_code = 404
     code = "ack_link_invalid"
+
+
+class AckLinkRefused(ApplicationError):
+    status_code = 403
+    code = "ack_link_refused"
 
 
 def ack_link_delivery(*, token: str, now: datetime | None = None) -> Delivery:
@@ -106,11 +162,21 @@ def ack_link_delivery(*, token: str, now: datetime | None = None) -> Delivery:
     return delivery
 
 
+def ack_link_usable(*, token: str, now: datetime | None = None) -> Delivery:
+    """The link's delivery when its recipient may acknowledge (the API's role policy;
+    active users only), else ``AckLinkRefused`` (403) — checked before the page offers
+    the button and again when it is pressed."""
+    delivery = ack_link_delivery(token=token, now=now)
+    if not alert_action_allowed(user=delivery.recipient, action="acknowledge"):
+        raise AckLinkRefused("Your role may not acknowledge alerts. No action was taken.")
+    return delivery
+
+
 def alert_acknowledge_by_link(*, token: str, now: datetime | None = None) -> Alert:
     """Acknowledge the alert behind a signed link as the delivery's recipient. Each link
     works once (conditional UPDATE on ``ack_link_used_at``)."""
     now = now or timezone.now()
-    delivery = ack_link_delivery(token=token, now=now)
+    delivery = ack_link_usable(token=token, now=now)
     used = Delivery.objects.filter(pk=delivery.pk, ack_link_used_at__isnull=True).update(
         ack_link_used_at=now
     )

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from commands.choices import AlertEventKind, AlertSource, DeliveryStatus, Severity
-from commands.models import Delivery
+from commands.models import Delivery, ReplyCode
 from commands.policy import policy_reload
 from commands.services.alerts import AlertSpec, alert_raise, alert_resolve
 from commands.services.deliveries import SendOutcome, deliveries_fail_stuck, delivery_send
@@ -59,8 +59,9 @@ def test_sms_goes_through_the_twilio_sdk_with_reply_code_ack_link_and_callback(
         f"https://khareetaty.test/api/commands/twilio/status?delivery={delivery.uuid}"
     )
     body = request.params["Body"]
-    assert body.startswith(f"[Khareetaty] CRITICAL #{alert.short_code}: Robbery in Hawalli")
-    assert f"Reply {alert.short_code}a acknowledge" in body
+    code = ReplyCode.objects.get(alert=alert, recipient=analyst).code
+    assert body.startswith("[Khareetaty] CRITICAL: Robbery in Hawalli")
+    assert f"Reply {code}a ack, {code}e escalate, {code}r resolve." in body
     token = body.rsplit("/api/commands/ack/", 1)[1].strip()
     assert ack_link_delivery(token=token) == delivery
     assert len(body) <= 160  # one SMS segment

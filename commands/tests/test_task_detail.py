@@ -150,3 +150,26 @@ def test_timeline_words_follow_the_reader_language(people, task):
         )
     assert body["updates"][-1]["text"] != "Reassigned to patrol-9."
     assert "patrol-9" in body["updates"][-1]["text"]
+
+
+@pytest.mark.parametrize(
+    "geom",
+    [
+        {
+            "type": "Polygon",
+            "coordinates": [[[47.9, 29.3], [48.0, 29.3], [48.0, 29.4], [47.9, 29.3]]],
+        },
+        {"type": "Point", "coordinates": [4790, 29.3]},
+        {"type": "LineString", "coordinates": [[47.9, 29.3], [48.0, 29.4]]},
+    ],
+)
+def test_a_task_location_that_is_not_a_point_is_a_400(people, task, geom):
+    response = people["field"].post(
+        f"/api/commands/tasks/{task.pk}/status",
+        {"status": "accepted", "geom": geom},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "geom" in response.json()["errors"]
+    task.refresh_from_db()
+    assert task.status == TaskStatus.ASSIGNED

@@ -187,3 +187,22 @@ def test_a_task_from_an_incident_alert_carries_the_incident_point(people, alert,
     body = _task_for(people["analyst"], alert).json()
     assert (body["lat"], body["lon"]) == (29.28, 47.93)
     assert body["geo_uri"] == "geo:29.28,47.93"
+
+
+def test_a_field_supervisor_sees_on_the_alert_only_the_tasks_they_may_see(
+    people, alert, fake_twilio, client_for
+):
+    task = _task_for(people["analyst"], alert).json()
+    outsider = client_for("field_supervisor")
+    TeamFactory(slug="patrol-9", members=[outsider.user])
+    people["analyst"].post(
+        f"/api/commands/tasks/{task['id']}/cancel", {"note": "wrong team"}, format="json"
+    )
+    people["analyst"].post(
+        "/api/commands/tasks", {"alert": alert.pk, "assignee_team": "patrol-9"}, format="json"
+    )
+
+    mine = people["field"].get(f"/api/commands/alerts/{alert.pk}").json()
+
+    assert [t["id"] for t in mine["tasks"]] == [task["id"]]
+    assert mine["open_task"] is None

@@ -27,7 +27,6 @@ FRONT_STRINGS = {
     "saved": _("Saved."),
     "date_format_hint": _("dd/mm/yyyy hh:mm, e.g. %(example)s"),
     "due_format": _("Write the due time as dd/mm/yyyy hh:mm, e.g. %(example)s."),
-    "runs_seen_one": _("%(n)s run"),
     "partial_day": _("today so far"),
     "tasks": _("Tasks"),
     "first_seen": _("First seen"),

@@ -16,19 +16,23 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from analytics.choices import HotspotTrend
 from commands.choices import AlertStatus, Severity, TaskPriority, TaskStatus
+from commands.permissions import ANALYSTS_AND_FIELD
+from commands.selectors import profile_regions
 from commands.views.front_strings import FRONT_STRINGS
 from commands.views.maplayer import DEFAULT_PERIOD, MapFilterForm
-from incidents.models import Category, Region
+from incidents.models import Category
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.accounts.services import user_set_language
 
 # Attribution of the default region boundaries shipped with the project.
 DEFAULT_BOUNDARY_ATTRIBUTION = "Boundaries © OpenStreetMap contributors, ODbL; via geoBoundaries"
 ACTING_ROLES = frozenset({Role.ANALYST, Role.SUPERADMIN})
+TASK_REPORTING_ROLES = ANALYSTS_AND_FIELD
 
 
 # Text the page scripts show, translated with the rest of the catalogue.
@@ -115,6 +119,33 @@ PAGE_STRINGS = {
 PAGE_STRINGS.update(FRONT_STRINGS)
 
 
+# Counted strings: singular and plural (English), rendered per plural category so the page
+# can pick the right form for any n with ``Intl.PluralRules(lang).select(n)`` (Arabic has
+# six forms). ``PAGE_STRINGS`` keeps a plain fallback under the same key.
+PAGE_PLURALS = {
+    "runs_seen": ("%(n)s run", "%(n)s runs"),
+    "incidents_in_view": ("%(n)s incident in view", "%(n)s incidents in view"),
+    "new_incidents": (
+        "%(n)s new incident since you opened the page",
+        "%(n)s new incidents since you opened the page",
+    ),
+    "queue_pending": (
+        "%(n)s update waiting for the network",
+        "%(n)s updates waiting for the network",
+    ),
+}
+# One sample count per CLDR plural category (the names Intl.PluralRules returns).
+PLURAL_SAMPLES = {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 11, "other": 100}
+
+
+def page_plurals() -> dict[str, dict[str, str]]:
+    """Each counted string in every plural category of the active language."""
+    return {
+        key: {category: ngettext(singular, plural, n) for category, n in PLURAL_SAMPLES.items()}
+        for key, (singular, plural) in PAGE_PLURALS.items()
+    }
+
+
 def _use_user_language(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Remember the user's language in the cookie LocaleMiddleware reads on the next request."""
     language = request.user.preferred_language
@@ -189,6 +220,7 @@ def page_config(request: HttpRequest) -> dict[str, Any]:
             "role": request.user.role,
         },
         "canAct": request.user.role in ACTING_ROLES,
+        "canUpdateTasks": request.user.role in TASK_REPORTING_ROLES,
         "map": {
             "center": list(leaflet.get("DEFAULT_CENTER", (29.31, 47.98))),
             "zoom": leaflet.get("DEFAULT_ZOOM", 9),
@@ -216,6 +248,7 @@ def page_strings() -> dict[str, Any]:
     }
     return {
         **PAGE_STRINGS,
+        "plurals": page_plurals(),
         **{
             f"{prefix}_{value}": label
             for prefix, choices in labelled.items()
@@ -246,7 +279,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         **{
             "categories": Category.objects.all(),
-            "regions": Region.objects.only("code", "name_en", "name_ar"),
+            "regions": profile_regions().only("code", "name_en", "name_ar"),
             "periods": [
                 ("24h", _("Last 24 hours")),
                 ("7d", _("Last 7 days")),
@@ -276,8 +309,11 @@ def field_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @user_language
 def field_task(request: HttpRequest, task_id: int) -> HttpResponse:
-    """One task on the phone: detail, small map, status buttons and updates."""
-    return user_page(request, "field/task.html", page_context(request, task_id=task_id))
+    """One task on the phone: detail, small map, status buttons and updates. The buttons
+    and the update form are rendered only for roles the API lets report on tasks."""
+    can_update = request.user.role in TASK_REPORTING_ROLES
+    context = page_context(request, task_id=task_id, can_update=can_update)
+    return user_page(request, "field/task.html", context)
 
 
 @login_required

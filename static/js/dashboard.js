@@ -24,6 +24,10 @@
     var option = form.querySelector('input[name="region"][value="' + code + '"]');
     return option ? option.dataset.id : "";
   }
+  function categoryId(code) {
+    var option = form.querySelector('input[name="category"][value="' + code + '"]');
+    return option ? option.dataset.id : "";
+  }
   function regionLabelById(id) {
     var option = form.querySelector('input[name="region"][data-id="' + id + '"]');
     return option ? option.dataset.label : "";
@@ -133,7 +137,7 @@
       el.dataset.incidents = layer.total;
       el.dataset.layerKind = layer.kind;
       el.dataset.layerMs = Math.round(performance.now() - started);
-      status(t("incidents_in_view", { n: KH.num(layer.total) }));
+      status(KH.plural("incidents_in_view", layer.total));
     }).catch(function (error) { status(t("load_failed")); throw error; });
   }
 
@@ -350,14 +354,17 @@
   function kpiParams() {
     var params = filterParams();
     params.delete("mode");
+    params.delete("severity"); // the counts take region, category and period
     return params.toString();
   }
   function alertTitle(a) { return (KH.lang === "ar" && a.title_ar) || a.title_en || a.title || ("#" + a.id); }
   function loadAlerts() {
     var list = document.getElementById("alerts");
+    // The list follows the filter bar like the KPIs: regions, categories (by id) and period.
     var params = new URLSearchParams({ active: "true" });
-    var ids = selected("region").map(regionId).filter(Boolean);
-    if (ids.length === 1) params.set("region", ids[0]);
+    selected("region").map(regionId).filter(Boolean).forEach(function (id) { params.append("region", id); });
+    selected("category").map(categoryId).filter(Boolean).forEach(function (id) { params.append("category", id); });
+    if (filterParams().get("period")) params.set("period", filterParams().get("period"));
     return KH.api("GET", "/api/commands/alerts/?" + params.toString()).then(function (data) {
       var items = KH.rows(data).filter(function (a) { return a.status === "open" || a.status === "acknowledged"; });
       activeAlerts = items;
@@ -529,7 +536,7 @@
         setTimeout(function () { layers.fresh.removeLayer(marker); }, 10 * 60 * 1000);
       });
       document.getElementById("map").dataset.fresh = freshCount;
-      document.getElementById("live-count").textContent = freshCount ? t("new_incidents", { n: KH.num(freshCount) }) : "";
+      document.getElementById("live-count").textContent = freshCount ? KH.plural("new_incidents", freshCount) : "";
       markStale(PANELS_OF.incidents, 1500);
     } else if (event.kind === "incidents.batch") {
       markStale(PANELS_OF.incidents, 1500);
@@ -554,6 +561,7 @@
     loadHotspots();
     if (map.hasLayer(layers.risk)) loadRisk();
     loadAlerts();
+    loadKpis({ live: true });
     loadForecast().catch(function () {});
   });
   form.addEventListener("submit", function (e) { e.preventDefault(); });

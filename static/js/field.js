@@ -17,7 +17,7 @@
     if (!box) return;
     var n = queue().length;
     box.hidden = n === 0;
-    box.textContent = n ? t("queue_pending", { n: KH.num(n) }) : "";
+    box.textContent = n ? KH.plural("queue_pending", n) : "";
     document.body.dataset.queued = n;
   }
   function enqueue(item) {
@@ -197,7 +197,7 @@
       if (link && task.geo_uri) link.href = task.geo_uri;
       if (!placed && placeLayer.getLayers().length) { placed = true; map.fitBounds(placeLayer.getBounds().pad(0.3), { maxZoom: 15 }); }
     }
-    var readOnly = (KH.config.user || {}).role === "viewer";
+    var readOnly = KH.config.canUpdateTasks === false || article.dataset.canUpdate === "false";
     if (readOnly) {
       document.getElementById("update-form").hidden = true;
       article.insertBefore(h("p", { class: "muted read-only", text: t("read_only") }), document.getElementById("status-buttons"));

@@ -65,8 +65,10 @@
   /* "%(n)s runs" / "%(n)s run": the key with the plural category's suffix when there is one. */
   var plurals = new Intl.PluralRules(locale);
   function plural(key, n) {
-    var specific = key + "_" + plurals.select(Number(n));
-    return t(strings[specific] ? specific : key, { n: num(n) });
+    var forms = (strings.plurals || {})[key];
+    var form = forms && forms[plurals.select(Number(n))];
+    if (form) return digits(form).split("%(n)s").join(num(n));
+    return t(key, { n: num(n) });
   }
 
   /* --- date and time typed by a person ------------------------------------------------------

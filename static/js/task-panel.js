@@ -48,6 +48,9 @@
       if (form.elements.assignee_user.value.trim()) body.assignee_user = form.elements.assignee_user.value.trim();
       if (due) body.due_at = due;
       Object.keys(prefill).forEach(function (k) { if (k !== "title") body[k] = prefill[k]; });
+      // Made from an alert or hotspot with the offered title: the server writes the title in
+      // both languages itself.
+      if ((prefill.alert || prefill.hotspot) && body.title === prefill.title) delete body.title;
       KH.api("POST", "/api/commands/tasks/", body).then(function (task) {
         dialog.close();
         KH.toast(t("task_created"));

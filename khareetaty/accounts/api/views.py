@@ -1,4 +1,5 @@
 from django.contrib.auth.signals import user_logged_in
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed
@@ -29,10 +30,11 @@ class LoginView(TokenObtainPairView):
         serializer = self.get_serializer(data=request.data)
         try:
             serializer.is_valid(raise_exception=True)
-        except AuthenticationFailed:
+        except AuthenticationFailed as exc:
             if getattr(request, "axes_locked_out", False):
                 return lockout_response(request)
-            raise
+            # One message for a wrong username and a wrong password alike.
+            raise AuthenticationFailed(_("Invalid username or password.")) from exc
         user_logged_in.send(sender=type(serializer.user), request=request, user=serializer.user)
         return Response(serializer.validated_data, status=status.HTTP_200_OK)
 

@@ -1,4 +1,4 @@
-"""API serializers: output shapes and the input of each action. Fields listed explicitly."""
+"""Task serializers: the task with its place and timeline, and the action inputs."""
 
 from django.contrib.auth import get_user_model
 from django.utils import translation
@@ -7,202 +7,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
+from commands.api.serializers.common import UserRefField
 from commands.api.timeline import task_update_text
-from commands.choices import OPEN_TASK_STATUSES, Severity, TaskPriority, TaskStatus
-from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, TaskUpdate, Team
-from incidents.models import Category, Incident, Region
+from commands.choices import TaskPriority, TaskStatus
+from commands.models import Alert, Task, TaskUpdate, Team
+from incidents.models import Incident, Region
 
 User = get_user_model()
-
-
-class UserRefField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "username")
-        super().__init__(**kwargs)
-
-
-class AlertEventSerializer(serializers.ModelSerializer):
-    actor = UserRefField(read_only=True)
-
-    class Meta:
-        model = AlertEvent
-        fields = ["id", "kind", "at", "actor", "step_key", "scheduled_at", "note", "data"]
-
-
-class DeliverySerializer(serializers.ModelSerializer):
-    recipient = UserRefField(read_only=True)
-    fallback_from = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-
-    class Meta:
-        model = Delivery
-        fields = [
-            "uuid",
-            "recipient",
-            "channel",
-            "status",
-            "provider_id",
-            "provider_status",
-            "attempts",
-            "last_error",
-            "step_key",
-            "fallback_from",
-            "queued_at",
-            "sent_at",
-            "delivered_at",
-            "failed_at",
-        ]
-
-
-class AlertTaskSerializer(serializers.ModelSerializer):
-    """The tasks made from an alert, as the alert shows them."""
-
-    title = serializers.SerializerMethodField()
-    assignee_user = UserRefField(read_only=True)
-    assignee_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-
-    class Meta:
-        model = Task
-        fields = ["id", "title", "status", "assignee_user", "assignee_team", "due_at"]
-
-    def get_title(self, task: Task) -> str:
-        return task.title_for(translation.get_language() or "en")
-
-
-class AlertSerializer(serializers.ModelSerializer):
-    rule_name = serializers.CharField(source="rule.name", default=None, read_only=True)
-    tasks = AlertTaskSerializer(many=True, read_only=True)
-    open_task = serializers.SerializerMethodField()
-    acknowledged_by = UserRefField(read_only=True)
-    resolved_by = UserRefField(read_only=True)
-    suppressed_by = UserRefField(read_only=True)
-
-    class Meta:
-        model = Alert
-        fields = [
-            "id",
-            "uuid",
-            "source",
-            "rule",
-            "rule_name",
-            "severity",
-            "status",
-            "title_en",
-            "title_ar",
-            "message_en",
-            "message_ar",
-            "region",
-            "category",
-            "hotspot_id",
-            "forecast_id",
-            "task",
-            "tasks",
-            "open_task",
-            "count",
-            "short_code",
-            "first_seen_at",
-            "last_seen_at",
-            "acknowledged_at",
-            "acknowledged_by",
-            "acknowledged_via",
-            "resolved_at",
-            "resolved_by",
-            "suppressed_until",
-            "suppressed_by",
-            "next_step_at",
-            "escalation_finished_at",
-        ]
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_open_task(self, alert: Alert) -> int | None:
-        """The id of the alert's open task (null when none): follow it, do not add one."""
-        return next((t.pk for t in alert.tasks.all() if t.status in OPEN_TASK_STATUSES), None)
-
-
-class AlertDetailSerializer(AlertSerializer):
-    incidents = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    timeline = AlertEventSerializer(source="events", many=True, read_only=True)
-    deliveries = DeliverySerializer(many=True, read_only=True)
-
-    class Meta(AlertSerializer.Meta):
-        fields = [
-            *AlertSerializer.Meta.fields,
-            "incidents",
-            "resolution_note",
-            "suppressed_reason",
-            "escalation_snapshot",
-            "timeline",
-            "deliveries",
-        ]
-
-
-class AlertManualInput(serializers.Serializer):
-    severity = serializers.ChoiceField(choices=Severity.choices)
-    title_en = serializers.CharField(max_length=300)
-    title_ar = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    message_en = serializers.CharField(required=False, allow_blank=True)
-    message_ar = serializers.CharField(required=False, allow_blank=True)
-    region = serializers.PrimaryKeyRelatedField(
-        queryset=Region.objects.all(), required=False, allow_null=True
-    )
-    category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), required=False, allow_null=True
-    )
-    incidents = serializers.PrimaryKeyRelatedField(
-        queryset=Incident.objects.all(), many=True, required=False
-    )
-
-
-class AlertResolveInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class SuppressInput(serializers.Serializer):
-    reason = serializers.CharField()
-    until = serializers.DateTimeField(required=False)
-    minutes = serializers.IntegerField(required=False, min_value=1, max_value=60 * 24 * 90)
-
-    def validate(self, attrs):
-        if not attrs.get("until") and not attrs.get("minutes"):
-            raise serializers.ValidationError({"until": "Give `until` or `minutes`."})
-        return attrs
-
-
-class AlertRuleSerializer(serializers.ModelSerializer):
-    regions = serializers.PrimaryKeyRelatedField(
-        queryset=Region.objects.all(), many=True, required=False
-    )
-    categories = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), many=True, required=False
-    )
-    suppressed_by = UserRefField(read_only=True)
-
-    class Meta:
-        model = AlertRule
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "severity",
-            "regions",
-            "categories",
-            "params",
-            "cooldown_minutes",
-            "is_active",
-            "suppressed_until",
-            "suppressed_reason",
-            "suppressed_by",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["suppressed_until", "suppressed_reason", "created_at", "updated_at"]
-
-
-class TeamSerializer(serializers.ModelSerializer):
-    members = UserRefField(many=True, read_only=True)
-
-    class Meta:
-        model = Team
-        fields = ["id", "slug", "name_en", "name_ar", "region", "members"]
 
 
 def _lat(geom) -> float | None:
@@ -360,6 +171,23 @@ class TaskDetailSerializer(TaskSerializer):
         ]
 
 
+class PointInput(GeometryField):
+    """A location given as a GeoJSON Point (lon, lat) inside valid degrees; anything else
+    is a 400, never a database error."""
+
+    def to_internal_value(self, value):
+        geom = super().to_internal_value(value)
+        if geom is None:
+            return geom
+        if geom.geom_type != "Point":
+            raise serializers.ValidationError("A location must be a GeoJSON Point.")
+        if not (-180 <= geom.x <= 180 and -90 <= geom.y <= 90):
+            raise serializers.ValidationError("The point must be longitude, latitude in degrees.")
+        if geom.srid is None:
+            geom.srid = 4326
+        return geom
+
+
 class _AssigneeInput(serializers.Serializer):
     assignee_user = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
@@ -373,7 +201,7 @@ class TaskCreateInput(_AssigneeInput):
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInput(required=False, allow_null=True)
     due_at = serializers.DateTimeField(required=False, allow_null=True)
     alert = serializers.PrimaryKeyRelatedField(
         queryset=Alert.objects.all(), required=False, allow_null=True
@@ -398,7 +226,7 @@ class TaskEditInput(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInput(required=False, allow_null=True)
     due_at = serializers.DateTimeField(required=False, allow_null=True)
     region = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.all(), required=False, allow_null=True
@@ -420,7 +248,7 @@ class TaskDueInput(serializers.Serializer):
 class TaskStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    geom = GeometryField(required=False, allow_null=True)
+    geom = PointInput(required=False, allow_null=True)
 
 
 class TaskNoteInput(serializers.Serializer):
@@ -428,10 +256,4 @@ class TaskNoteInput(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=TaskStatus.choices, required=False, allow_blank=True, default=""
     )
-    geom = GeometryField(required=False, allow_null=True)
-
-
-class PolicyValidateInput(serializers.Serializer):
-    content = serializers.CharField(
-        required=False, help_text="YAML to check; omit to check the file."
-    )
+    geom = PointInput(required=False, allow_null=True)

@@ -243,6 +243,9 @@
     if (event.kind === "task.changed") {
       if (!article) renderList();
     }
-    if (event.kind === "reconnected") flush();
+    if (event.kind === "reconnected") {
+      flush();
+      if (!article && (event.changed || []).indexOf("tasks") >= 0) renderList();
+    }
   });
 })();

@@ -75,3 +75,16 @@ def test_each_page_is_served_with_the_csp_and_violates_it_nowhere(world, make_us
         page = open_page(user, path)
         page.wait_for_selector(ready)
         page.wait_for_timeout(300)
+
+
+def test_failed_sign_in_keeps_the_username_and_says_why(world, make_user, open_page):
+    user = make_user(Role.ANALYST, preferred_language=Language.ENGLISH)
+    page = open_page(None, "/accounts/login/")
+    page.locator("#id_username").click()
+    page.keyboard.type(user.username)
+    page.locator("#id_password").click()
+    page.keyboard.type("not-the-password")
+    page.keyboard.press("Enter")
+    page.locator("#main .error").wait_for()
+    assert page.locator("#id_username").input_value() == user.username
+    assert page.locator("#id_password").input_value() == ""

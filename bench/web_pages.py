@@ -46,6 +46,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.cached_db import SessionStore  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from incidents.models import Incident  # noqa: E402
@@ -216,7 +217,13 @@ def first_paint_ms(browser, base: str, session: str) -> float:
     context.add_init_script(FIRST_PAINT_JS)
     page = context.new_page()
     page.goto("/dashboard/?period=all&at=29.3,47.8,8")
-    page.wait_for_function("() => window.__khFirstPaint !== undefined", timeout=60_000)
+    try:
+        page.wait_for_function("() => window.__khFirstPaint !== undefined", timeout=30_000)
+    except PlaywrightTimeout:
+        state = page.evaluate("() => document.getElementById('map').dataset.incidents")
+        print(f"first paint not seen on {base} (data-incidents={state!r})", file=sys.stderr)
+        context.close()
+        return None
     painted = page.evaluate("() => window.__khFirstPaint")
     page.wait_for_selector("body[data-ready='1']", timeout=60_000)
     context.close()
@@ -228,15 +235,21 @@ def first_paint(browser, servers: dict[str, str], session: str, runs: int) -> di
     samples: dict[str, list[float]] = {name: [] for name in servers}
     for base in servers.values():
         first_paint_ms(browser, base, session)  # warm caches, templates, connections
+    failed = dict.fromkeys(servers, 0)
     for _ in range(runs):
         for name, base in servers.items():
-            samples[name].append(first_paint_ms(browser, base, session))
+            painted = first_paint_ms(browser, base, session)
+            if painted is None:
+                failed[name] += 1
+            else:
+                samples[name].append(painted)
     return {
         name: {
-            "median_ms": round(statistics.median(values)),
-            "min_ms": round(min(values)),
-            "max_ms": round(max(values)),
+            "median_ms": round(statistics.median(values)) if values else None,
+            "min_ms": round(min(values)) if values else None,
+            "max_ms": round(max(values)) if values else None,
             "runs": len(values),
+            "not_painted_within_30_s": failed[name],
         }
         for name, values in samples.items()
     }

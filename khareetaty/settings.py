@@ -286,6 +286,7 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
 }
 
+
 # --- Content Security Policy (django-csp) ---------------------------------------------------
 # Scripts, styles and connections from this origin only: no inline script, no eval, no
 # inline style attribute, no third-party origin. Page config travels in json_script blocks

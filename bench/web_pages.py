@@ -9,19 +9,27 @@ and measures:
   incident layer request, and after a zoom-in and a pan the time until the new layer is drawn;
 * the longest gap between animation frames while the map pans (responsiveness);
 * the reference in the same run: the same browser drawing every incident in view as its own
-  canvas circle marker (what a layer without aggregation does), timed the same way.
+  canvas circle marker (what a layer without aggregation does), timed the same way;
+* first paint of the map with incidents (navigation start until the frame after the incident
+  layer is drawn; median of ``--runs``), for this tree and, with ``--baseline-rev REV``, for
+  that git revision checked out into a temporary folder and served by a second server on the
+  same database in the same run (runs interleaved, so both see the same machine load).
 
 Prints JSON. Usage::
 
     DATABASE_URL=postgis://khareetaty@127.0.0.1:54329/kh_web REDIS_URL=redis://127.0.0.1:63799/6 \\
-        .venv/bin/python bench/web_pages.py
+        .venv/bin/python bench/web_pages.py --runs 9 --baseline-rev 2484fa8
 """
 
+import argparse
 import json
 import os
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -38,6 +46,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.cached_db import SessionStore  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from incidents.models import Incident  # noqa: E402
@@ -87,6 +96,21 @@ FRAME_GAP_JS = """() => new Promise(resolve => {
 })"""
 
 
+# Marks the frame after the incident layer is first drawn (the page sets #map's
+# data-incidents when it has drawn the layer; the canvas paints on the next frames). It only
+# watches the page, so it times any revision of the dashboard the same way.
+FIRST_PAINT_JS = """
+new MutationObserver(function (changes, observer) {
+  const map = document.getElementById("map");
+  if (!map || map.dataset.incidents === undefined) return;
+  observer.disconnect();
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    window.__khFirstPaint = performance.now();
+  }));
+}).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-incidents"] });
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -120,7 +144,7 @@ def wait_up(base: str) -> None:
 
 
 def page_weight(browser, base: str, session: str, path: str, viewport: dict, ready: str) -> dict:
-    context = browser.new_context(viewport=viewport, base_url=base)
+    context = browser.new_context(viewport=viewport, base_url=base, bypass_csp=True)
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
     page = context.new_page()
     started = time.perf_counter()
@@ -134,7 +158,9 @@ def page_weight(browser, base: str, session: str, path: str, viewport: dict, rea
 
 
 def map_timings(browser, base: str, session: str) -> dict:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=base)
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, base_url=base, bypass_csp=True
+    )
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
     page = context.new_page()
     page.goto("/dashboard/?period=all&at=29.3,47.8,8")
@@ -182,14 +208,61 @@ def map_timings(browser, base: str, session: str) -> dict:
     }
 
 
-def main() -> None:
-    total = Incident.objects.count()
+def first_paint_ms(browser, base: str, session: str) -> float:
+    """One cold page load of the dashboard (every incident in view): ms until painted."""
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, base_url=base, bypass_csp=True
+    )
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
+    context.add_init_script(FIRST_PAINT_JS)
+    page = context.new_page()
+    page.goto("/dashboard/?period=all&at=29.3,47.8,8")
+    try:
+        page.wait_for_function("() => window.__khFirstPaint !== undefined", timeout=30_000)
+    except PlaywrightTimeout:
+        state = page.evaluate("() => document.getElementById('map').dataset.incidents")
+        print(f"first paint not seen on {base} (data-incidents={state!r})", file=sys.stderr)
+        context.close()
+        return None
+    painted = page.evaluate("() => window.__khFirstPaint")
+    page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    context.close()
+    return painted
+
+
+def first_paint(browser, servers: dict[str, str], session: str, runs: int) -> dict:
+    """Median first paint per server, runs interleaved; a warm-up load each first."""
+    samples: dict[str, list[float]] = {name: [] for name in servers}
+    for base in servers.values():
+        first_paint_ms(browser, base, session)  # warm caches, templates, connections
+    failed = dict.fromkeys(servers, 0)
+    for _ in range(runs):
+        for name, base in servers.items():
+            painted = first_paint_ms(browser, base, session)
+            if painted is None:
+                failed[name] += 1
+            else:
+                samples[name].append(painted)
+    return {
+        name: {
+            "median_ms": round(statistics.median(values)) if values else None,
+            "min_ms": round(min(values)) if values else None,
+            "max_ms": round(max(values)) if values else None,
+            "runs": len(values),
+            "not_painted_within_30_s": failed[name],
+        }
+        for name, values in samples.items()
+    }
+
+
+def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/uvicorn"),
             "khareetaty.asgi:application",
+            "--app-dir",
+            str(folder),
             "--host",
             "127.0.0.1",
             "--port",
@@ -198,11 +271,58 @@ def main() -> None:
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
-        env={**os.environ},
+        cwd=folder,
+        # DEBUG serves static files through the finders, without collectstatic.
+        # A generous API rate: the benchmark loads the page many times as one user.
+        env={
+            **os.environ,
+            "DEBUG": "true",
+            "PYTHONPATH": str(folder),
+            "API_RATE_LIMIT": "100000/min",
+        },
     )
+    base = f"http://127.0.0.1:{port}"
+    wait_up(base)
+    return server, base
+
+
+def checkout(rev: str) -> Path:
+    """The tree of ``rev`` in a temporary folder (git archive: no worktree bookkeeping)."""
+    folder = Path(tempfile.mkdtemp(prefix="kh-bench-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", rev],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7, help="page loads per server (median)")
+    parser.add_argument("--baseline-rev", help="git revision to compare the first paint with")
+    parser.add_argument("--first-paint-only", action="store_true")
+    args = parser.parse_args()
+    total = Incident.objects.count()
+    server, base = start_server(ROOT)
+    baseline_dir = checkout(args.baseline_rev) if args.baseline_rev else None
+    baseline = start_server(baseline_dir) if baseline_dir else None
     try:
-        wait_up(base)
+        analyst = session_for("bench-analyst", Role.ANALYST)
+        servers = {"this_tree": base}
+        if baseline:
+            servers[f"baseline_{args.baseline_rev}"] = baseline[1]
+        if args.first_paint_only:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                )
+                painted = first_paint(browser, servers, analyst, args.runs)
+                browser.close()
+            result = {"incidents_total": total, "map_first_paint": painted}
+            print(json.dumps(result, indent=2))
+            return
         analyst = session_for("bench-analyst", Role.ANALYST)
         supervisor = session_for("bench-field", Role.FIELD_SUPERVISOR)
         desktop, phone = {"width": 1440, "height": 900}, {"width": 360, "height": 740}
@@ -230,11 +350,16 @@ def main() -> None:
                 ),
             }
             timings = map_timings(browser, base, analyst)
+            painted = first_paint(browser, servers, analyst, args.runs)
             browser.close()
-        print(json.dumps({"incidents_total": total, "pages": pages, "map": timings}, indent=2))
+        result = {"incidents_total": total, "map_first_paint": painted, "pages": pages}
+        print(json.dumps({**result, "map": timings}, indent=2))
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for running in [server] + ([baseline[0]] if baseline else []):
+            running.terminate()
+            running.wait(timeout=10)
+        if baseline_dir:
+            shutil.rmtree(baseline_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

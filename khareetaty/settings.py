@@ -8,8 +8,10 @@ without a real ``SECRET_KEY``, and the secure defaults make ``check --deploy`` c
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +86,7 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "khareetaty.limits.request_body_limit",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -163,12 +166,27 @@ CACHES = {
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# channels_redis waits for messages with BZPOPMIN blocking 5 s on the server; redis-py's
+# default socket timeout is also 5 s, so an idle socket's read timed out just as the server
+# answered and the consumer died (the live connection dropped every 5 s with no close frame).
+# The read timeout must stay well above the block time.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL)]},
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL),
+                    "socket_timeout": env_int("CHANNEL_LAYER_SOCKET_TIMEOUT", 30),
+                    "socket_connect_timeout": 5,
+                    "socket_keepalive": True,
+                }
+            ]
+        },
     }
 }
+# Each live socket re-checks its user (active, role, teams, session) this often.
+LIVE_RECHECK_SECONDS = env_int("LIVE_RECHECK_SECONDS", 60)
 
 # --- Accounts and authentication ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -340,6 +358,31 @@ LEAFLET_CONFIG = {
     else [],
     "ATTRIBUTION_PREFIX": "Khareetaty",
     "RESET_VIEW": False,
+}
+
+
+# --- Content Security Policy (django-csp) ---------------------------------------------------
+# Scripts, styles and connections from this origin only: no inline script, no eval, no
+# inline style attribute, no third-party origin. Page config travels in json_script blocks
+# (data, never executed). Map tiles are allowed from MAP_TILE_URL's origin only when set.
+def _tile_origin(url: str) -> list[str]:
+    parts = urlsplit(url.replace("{s}.", "*."))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_tile_origin(MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # --- Ingestion -------------------------------------------------------------------------------

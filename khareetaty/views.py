@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from khareetaty.operability import internal_caller, readiness_report
 from khareetaty.permissions import PUBLIC
@@ -35,7 +35,11 @@ class SchemaView(SpectacularAPIView):
     role_access = {"GET": PUBLIC}
 
 
-class DocsView(SpectacularSwaggerView):
-    """Swagger UI served from local assets (drf-spectacular-sidecar), no CDN."""
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI served from local assets (drf-spectacular-sidecar), no CDN; its start-up
+    script is a separate request (``?script``) and its styles a file, so the page needs no
+    inline script or style (CSP)."""
+
+    template_name = "api/swagger_ui.html"
 
     role_access = {"GET": PUBLIC}

@@ -24,6 +24,7 @@ from analytics.choices import HotspotTrend
 from commands.choices import AlertStatus, Severity, TaskPriority, TaskStatus
 from commands.permissions import ANALYSTS_AND_FIELD
 from commands.selectors import profile_regions
+from commands.views.front_strings import FRONT_STRINGS
 from commands.views.maplayer import DEFAULT_PERIOD, MapFilterForm
 from incidents.models import Category
 from khareetaty.accounts.choices import Language, Role
@@ -117,6 +118,7 @@ PAGE_STRINGS = {
     "updates": _("Updates"),
     "with_location": _("with location"),
 }
+PAGE_STRINGS.update(FRONT_STRINGS)
 
 
 # Words of the task detail panel and the alert↔task links (rendered by the page scripts).

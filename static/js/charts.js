@@ -17,6 +17,7 @@
     var pad = { left: 40, right: 24, top: 10, bottom: 24 };
     var all = [];
     (series.history || []).forEach(function (p) { all.push([p[0], p[1]]); });
+    if (series.partial) all.push([series.partial[0], series.partial[1]]);
     (series.forecast || []).forEach(function (p) {
       all.push([p[0], p[1]]);
       [p[2], p[3], p[4], p[5]].forEach(function (v) { if (v !== null && v !== undefined) all.push([p[0], v]); });
@@ -50,6 +51,11 @@
     }
     line(series.history || [], "history");
     line(series.forecast || [], "forecast");
+    if (series.partial) {
+      var dot = svg("circle", { cx: x(series.partial[0]), cy: y(series.partial[1]), r: 3.5, class: "partial history" });
+      dot.appendChild(svg("title", {}, series.partial[2] + ": " + KH.num(series.partial[1])));
+      root.appendChild(dot);
+    }
     var ticks = 5;
     for (var i = 0; i <= ticks; i++) {
       var t = t0 + (t1 - t0) * i / ticks;

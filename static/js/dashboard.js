@@ -24,6 +24,14 @@
     var option = form.querySelector('input[name="region"][value="' + code + '"]');
     return option ? option.dataset.id : "";
   }
+  function categoryId(code) {
+    var option = form.querySelector('input[name="category"][value="' + code + '"]');
+    return option ? option.dataset.id : "";
+  }
+  function regionLabelById(id) {
+    var option = form.querySelector('input[name="region"][data-id="' + id + '"]');
+    return option ? option.dataset.label : "";
+  }
   function regionName(code) {
     var option = form.querySelector('input[name="region"][value="' + code + '"]');
     return option ? option.dataset.label : code;
@@ -41,25 +49,31 @@
   }).setView(at.length === 3 ? [+at[0], +at[1]] : mapConfig.center, at.length === 3 ? +at[2] : mapConfig.zoom);
   L.control.zoom({ position: rtl ? "topright" : "topleft", zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(map);
   var attribution = L.control.attribution({ position: rtl ? "bottomleft" : "bottomright", prefix: false }).addTo(map);
-  attribution.addAttribution(mapConfig.boundaryAttribution);
+  attribution.addAttribution(KH.escapeHtml(mapConfig.boundaryAttribution || ""));
   if (mapConfig.tileUrl) {
-    L.tileLayer(mapConfig.tileUrl, { attribution: mapConfig.tileAttribution, maxZoom: mapConfig.maxZoom }).addTo(map);
+    L.tileLayer(mapConfig.tileUrl, { attribution: KH.escapeHtml(mapConfig.tileAttribution || ""), maxZoom: mapConfig.maxZoom }).addTo(map);
   } else {
     document.getElementById("map").classList.add("no-tiles");
   }
+  /* One canvas renderer for every vector layer: a second canvas on top would take every
+     pointer event and hide the layers under it (regions, hotspots) from the mouse. Inside the
+     one canvas Leaflet hit-tests the topmost drawn feature: incidents above hotspots above
+     regions, so a dot opens its incident and the rest of a hotspot opens the hotspot. */
   var canvas = L.canvas({ padding: 0.2 });
 
   var layers = {
     regions: L.geoJSON(null, {
+      renderer: canvas,
       style: { color: "#3b4a5a", weight: 1.5, fillColor: "#dfe6ec", fillOpacity: 0.35 },
       onEachFeature: function (feature, layer) {
         var p = feature.properties || {};
-        layer.bindTooltip((KH.lang === "ar" && p.name_ar) || p.name_en || p.name || p.code || "", { sticky: true, direction: "auto" });
+        layer.bindTooltip(KH.textContent((KH.lang === "ar" && p.name_ar) || p.name_en || p.name || p.code || ""), { sticky: true, direction: "auto" });
       },
     }),
-    incidents: L.layerGroup(),
-    fresh: L.layerGroup(),
+    incidents: L.featureGroup(),
+    fresh: L.featureGroup(),
     hotspots: L.geoJSON(null, {
+      renderer: canvas,
       style: function (feature) {
         var colour = TREND_COLOURS[(feature.properties || {}).trend] || "#b7791f";
         return { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.25 };
@@ -69,6 +83,8 @@
       },
     }),
     risk: L.geoJSON(null, {
+      renderer: canvas,
+      interactive: false,
       style: function (feature) {
         var score = +((feature.properties || {}).score || (feature.properties || {}).risk || 0);
         return { stroke: false, fillColor: "#7b2cbf", fillOpacity: Math.min(0.7, 0.08 + riskScale * score) };
@@ -81,10 +97,10 @@
   layers.fresh.addTo(map);
   layers.hotspots.addTo(map);
   var overlays = {};
-  overlays[t("layer_regions")] = layers.regions;
-  overlays[t("layer_incidents")] = layers.incidents;
-  overlays[t("layer_hotspots")] = layers.hotspots;
-  overlays[t("layer_risk")] = layers.risk;
+  overlays[KH.escapeHtml(t("layer_regions"))] = layers.regions;
+  overlays[KH.escapeHtml(t("layer_incidents"))] = layers.incidents;
+  overlays[KH.escapeHtml(t("layer_hotspots"))] = layers.hotspots;
+  overlays[KH.escapeHtml(t("layer_risk"))] = layers.risk;
   L.control.layers(null, overlays, { position: rtl ? "topleft" : "topright", collapsed: false }).addTo(map);
 
   function status(text) { document.getElementById("map-status").textContent = text; }
@@ -100,11 +116,10 @@
 
   function clusterIcon(n) {
     var size = Math.round(26 + Math.min(30, Math.log10(n) * 10));
-    return L.divIcon({
-      className: "cluster",
-      html: '<span style="width:' + size + "px;height:" + size + "px;line-height:" + size + 'px">' + KH.num(n) + "</span>",
-      iconSize: [size, size],
-    });
+    // An element, not an HTML string: inline style attributes would break the CSP.
+    var label = h("span", { text: KH.num(n) });
+    label.style.width = label.style.height = label.style.lineHeight = size + "px";
+    return L.divIcon({ className: "cluster", html: label, iconSize: [size, size] });
   }
 
   var layerRequest = 0;
@@ -122,7 +137,7 @@
       el.dataset.incidents = layer.total;
       el.dataset.layerKind = layer.kind;
       el.dataset.layerMs = Math.round(performance.now() - started);
-      status(t("incidents_in_view", { n: KH.num(layer.total) }));
+      status(KH.plural("incidents_in_view", layer.total));
     }).catch(function (error) { status(t("load_failed")); throw error; });
   }
 
@@ -141,7 +156,9 @@
     } else if (layer.kind === "clusters") {
       layer.cells.forEach(function (c) {
         if (c[0] === 1) {
-          group.addLayer(L.circleMarker([c[2], c[1]], { renderer: canvas, radius: 5, weight: 1, color: "#fff", fillOpacity: 0.9, fillColor: SEVERITY_COLOURS[c[3]] }));
+          var single = L.circleMarker([c[2], c[1]], { renderer: canvas, radius: 5, weight: 1, color: "#fff", fillOpacity: 0.9, fillColor: SEVERITY_COLOURS[c[3]] });
+          single.on("click", function () { map.setView([c[2], c[1]], Math.min(map.getMaxZoom(), map.getZoom() + 2)); });
+          group.addLayer(single);
           return;
         }
         var marker = L.marker([c[2], c[1]], { icon: clusterIcon(c[0]), keyboard: false });
@@ -179,6 +196,8 @@
       var fc = KH.featureCollection(data);
       fc.features = fc.features.filter(inSelectedRegions);
       layers.hotspots.addData(fc);
+      layers.incidents.bringToFront();
+      layers.fresh.bringToFront();
       document.getElementById("map").dataset.hotspots = layers.hotspots.getLayers().length;
     }).catch(function () { document.getElementById("map").dataset.hotspots = "0"; });
   }
@@ -196,9 +215,10 @@
   /* --- detail panel ---------------------------------------------------------------------- */
   var detail = document.getElementById("detail");
   function showDetail(title, body) {
+    if (window.KHTasks) KHTasks.closed();
     detail.replaceChildren(
       h("div", { class: "panel-head" }, h("h2", { text: title }),
-        h("button", { type: "button", class: "close", "aria-label": t("close"), text: "×", onclick: function () { detail.hidden = true; } })),
+        h("button", { type: "button", class: "close", "aria-label": t("close"), text: "×", onclick: function () { detail.hidden = true; if (window.KHTasks) KHTasks.closed(); } })),
       body
     );
     detail.hidden = false;
@@ -215,7 +235,7 @@
   function showIncident(id) {
     (KH.has("incident") ? KH.api("GET", "/api/incidents/" + id + "/") : KH.missing()).then(function (data) {
       var p = data.properties || data;
-      showDetail(t("incident") + " #" + id, h("div", null, dl([
+      showDetail(t("incident") + " #" + KH.id(id), h("div", null, dl([
         [t("category"), (KH.lang === "ar" && p.category_name_ar) || p.category_name_en || p.category],
         [t("severity"), KH.num(p.severity)],
         [t("occurred_at"), KH.dateTime(p.occurred_at)],
@@ -225,7 +245,7 @@
         [t("source"), p.source],
         [t("description"), p.description],
       ])));
-    }).catch(function (error) { showDetail(t("incident") + " #" + id, h("p", { class: "muted", text: error.status === 404 ? t("not_available") : t("load_failed") })); });
+    }).catch(function (error) { showDetail(t("incident") + " #" + KH.id(id), h("p", { class: "muted", text: error.status === 404 ? t("not_available") : t("load_failed") })); });
   }
   function showHotspot(feature) {
     var p = feature.properties || {};
@@ -238,7 +258,7 @@
       [t("region"), regionName(p.region_code) || p.region_name],
       [t("first_incident"), KH.dateTime(p.first_incident_at)],
       [t("last_incident"), KH.dateTime(p.last_incident_at)],
-      [t("tracked_since"), p.first_seen_at ? KH.dateTime(p.first_seen_at) + " · " + t("runs_seen", { n: KH.num(p.runs_seen) }) : ""],
+      [t("tracked_since"), p.first_seen_at ? KH.dateTime(p.first_seen_at) + " · " + KH.plural("runs_seen", p.runs_seen) : ""],
     ]));
     var cats = p.category_breakdown;
     if (cats && typeof cats === "object") {
@@ -251,12 +271,21 @@
     }
     var incidents = h("div", { class: "hotspot-incidents" });
     body.appendChild(incidents);
-    if (cfg.canAct) {
-      body.appendChild(h("button", { type: "button", class: "button", text: t("create_task"), onclick: function () {
-        createTask({ hotspot: id, title: t("patrol_hotspot") + " #" + id });
+    var alert = alertOfHotspot(id);
+    if (alert) {
+      body.appendChild(h("p", null, h("button", { type: "button", class: "link hotspot-alert", text: t("from_alert", { id: KH.id(alert.id) }) + " · " + alertTitle(alert),
+        onclick: function () { KHTasks.openAlert(alert.id); } })));
+    }
+    if (cfg.canAct && alert && alert.open_task) {
+      body.appendChild(h("button", { type: "button", class: "button open-task", text: t("open_task", { id: KH.id(alert.open_task) }), onclick: function () { KHTasks.open(alert.open_task); } }));
+    } else if (cfg.canAct) {
+      var prefill = { hotspot: id, title: t("patrol_hotspot") + " #" + KH.id(id) };
+      if (alert) { prefill.alert = alert.id; prefill.title = alertTitle(alert); }
+      body.appendChild(h("button", { type: "button", class: "button create-task", text: t("create_task"), onclick: function () {
+        KHTasks.create(prefill, function (task) { KHTasks.open(task.id); });
       } }));
     }
-    showDetail(t("hotspot") + " #" + id, body);
+    showDetail(t("hotspot") + " #" + KH.id(id), body);
     // The hotspot's incidents: the incident layer inside its outline's bounds, same filters.
     var bounds = L.geoJSON(feature).getBounds();
     var params = filterParams();
@@ -283,14 +312,20 @@
   function todayInKuwait() {
     return new Intl.DateTimeFormat("en-CA", { timeZone: cfg.timeZone || "Asia/Kuwait" }).format(new Date());
   }
-  function loadKpis() {
+  // The evaluation and today's forecast change once a night: fetched with the page, reused
+  // by the live reloads (which ask only for the counts).
+  var kpiExtras = null;
+  function loadKpis(options) {
     var box = document.getElementById("kpis");
     var optional = function (source, url) { return KH.has(source) ? KH.api("GET", url).catch(function () { return null; }) : Promise.resolve(null); };
-    return Promise.all([
-      KH.api("GET", "/api/commands/dashboard"),
-      optional("evaluation", "/api/analytics/evaluation"),
-      optional("forecasts", "/api/analytics/forecasts/?national=true&all_categories=true"),
-    ]).then(function (results) {
+    if (!kpiExtras || !(options && options.live)) {
+      kpiExtras = Promise.all([
+        optional("evaluation", "/api/analytics/evaluation"),
+        optional("forecasts", "/api/analytics/forecasts/?national=true&all_categories=true"),
+      ]);
+    }
+    return Promise.all([KH.api("GET", "/api/commands/dashboard?" + kpiParams()), kpiExtras]).then(function (both) {
+      var results = [both[0], both[1][0], both[1][1]];
       var d = results[0] || {};
       var counts = ((results[1] || {}).report || {}).counts || {};
       var today = todayInKuwait();
@@ -316,74 +351,79 @@
     }).catch(function (error) { KH.unavailable(box, error); });
   }
 
+  function kpiParams() {
+    var params = filterParams();
+    params.delete("mode");
+    params.delete("severity"); // the counts take region, category and period
+    return params.toString();
+  }
   function alertTitle(a) { return (KH.lang === "ar" && a.title_ar) || a.title_en || a.title || ("#" + a.id); }
   function loadAlerts() {
     var list = document.getElementById("alerts");
+    // The list follows the filter bar like the KPIs: regions, categories (by id) and period.
     var params = new URLSearchParams({ active: "true" });
-    var ids = selected("region").map(regionId).filter(Boolean);
-    if (ids.length === 1) params.set("region", ids[0]);
+    selected("region").map(regionId).filter(Boolean).forEach(function (id) { params.append("region", id); });
+    selected("category").map(categoryId).filter(Boolean).forEach(function (id) { params.append("category", id); });
+    if (filterParams().get("period")) params.set("period", filterParams().get("period"));
     return KH.api("GET", "/api/commands/alerts/?" + params.toString()).then(function (data) {
       var items = KH.rows(data).filter(function (a) { return a.status === "open" || a.status === "acknowledged"; });
+      activeAlerts = items;
       if (!items.length) { list.replaceChildren(h("p", { class: "muted", text: t("no_alerts") })); return; }
       list.replaceChildren.apply(list, items.map(alertItem));
     }).catch(function (error) { KH.unavailable(list, error); });
   }
+  var activeAlerts = [];
+  function alertOfHotspot(id) {
+    return activeAlerts.filter(function (a) { return a.hotspot_id === id; })[0] || null;
+  }
+  /* Bring a hotspot into view beside the detail panel, for the user to click. */
+  function showHotspotOnMap(id) {
+    var found = null;
+    layers.hotspots.eachLayer(function (layer) { if (layer.feature && (layer.feature.id === id || (layer.feature.properties || {}).id === id)) found = layer; });
+    if (!found) { KH.toast(t("not_available")); return; }
+    var side = detail.hidden ? 0 : detail.offsetWidth + 24;
+    var options = { maxZoom: 15 };
+    options[rtl ? "paddingBottomRight" : "paddingTopLeft"] = [side, 0];
+    map.fitBounds(found.getBounds(), options);
+  }
   function alertItem(a) {
     var actions = h("div", { class: "actions" });
+    var title = alertTitle(a);
     if (cfg.canAct) {
       if (a.status === "open") actions.appendChild(h("button", { type: "button", class: "ack", text: t("acknowledge"), onclick: function () { alertAction(a, "acknowledge"); } }));
       actions.appendChild(h("button", { type: "button", class: "resolve", text: t("resolve"), onclick: function () {
-        var note = prompt(t("resolution_note"), "");
-        if (note !== null) alertAction(a, "resolve", { note: note });
+        KHTasks.resolve({ id: a.id, titleText: title });
       } }));
-      if (!a.task) actions.appendChild(h("button", { type: "button", class: "task", text: t("create_task"), onclick: function () {
-        createTask({ alert: a.id, title: alertTitle(a) });
-      } }));
+      if (a.open_task) {
+        actions.appendChild(h("button", { type: "button", class: "task open-task", "data-task-id": a.open_task, text: t("open_task", { id: KH.id(a.open_task) }), onclick: function () { KHTasks.open(a.open_task); } }));
+      } else {
+        actions.appendChild(h("button", { type: "button", class: "task", text: t("create_task"), onclick: function () {
+          KHTasks.create({ alert: a.id, title: title }, function (task) { KHTasks.open(task.id); });
+        } }));
+      }
     }
-    return h("article", { class: "alert sev-" + a.severity + " status-" + a.status, "data-alert-id": a.id, "data-status": a.status },
+    var linked = (a.tasks || []).map(function (task) {
+      return h("li", null, h("a", { href: "#", class: "linked-task", "data-task-id": task.id, text: t("task") + " #" + KH.id(task.id) + " · " + t("task_" + task.status),
+        onclick: function (e) { e.preventDefault(); KHTasks.open(task.id); } }));
+    });
+    return h("article", { class: "alert sev-" + a.severity + " status-" + a.status, "data-alert-id": a.id, "data-status": a.status, "data-open-task": a.open_task || "" },
       h("header", null, h("span", { class: "badge sev-" + a.severity, text: t("severity_" + a.severity) }),
-        h("strong", { text: alertTitle(a) }), a.count > 1 ? h("span", { class: "count", text: "×" + KH.num(a.count) }) : null),
+        h("button", { type: "button", class: "open-alert link", text: title, onclick: function () { KHTasks.openAlert(a.id); } }), a.count > 1 ? h("span", { class: "count", text: "×" + KH.num(a.count) }) : null),
       h("p", { class: "meta", text: [t("status_" + a.status), KH.dateTime(a.last_seen_at || a.created_at)].join(" · ") }),
+      linked.length ? h("ul", { class: "linked-tasks" }, linked) : null,
       actions);
   }
   function alertAction(a, action, body) {
     return KH.api("POST", "/api/commands/alerts/" + a.id + "/" + action + "/", body).then(function () {
-      loadAlerts(); loadKpis();
-    }).catch(function (error) { flash(errorText(error)); });
+      loadAlerts(); loadKpis({ live: true });
+    }).catch(function (error) { KH.toast(error.message); });
   }
-  var teams = null;
-  function createTask(prefill) {
-    var dialog = document.getElementById("task-dialog");
-    var dform = dialog.querySelector("form");
-    dform.reset();
-    dform.elements.title.value = prefill.title || "";
-    var load = teams ? Promise.resolve(teams) : KH.api("GET", "/api/commands/teams/").then(function (data) { teams = KH.rows(data); return teams; }).catch(function () { return []; });
-    load.then(function (list) {
-      var select = dform.elements.assignee_team;
-      select.replaceChildren(h("option", { value: "", text: "—" }), list.map(function (team) {
-        return h("option", { value: team.slug, text: (KH.lang === "ar" && team.name_ar) || team.name_en });
-      }));
-      dialog.showModal();
-    });
-    dform.onsubmit = function (e) {
-      e.preventDefault();
-      if (e.submitter && e.submitter.value === "cancel") { dialog.close(); return; }
-      var body = { title: dform.elements.title.value, priority: dform.elements.priority.value };
-      if (dform.elements.assignee_team.value) body.assignee_team = dform.elements.assignee_team.value;
-      if (dform.elements.assignee_user.value) body.assignee_user = dform.elements.assignee_user.value.trim();
-      if (dform.elements.due_at.value) body.due_at = new Date(dform.elements.due_at.value).toISOString();
-      Object.keys(prefill).forEach(function (k) { if (k !== "title") body[k] = prefill[k]; });
-      KH.api("POST", "/api/commands/tasks/", body).then(function () {
-        dialog.close(); loadTasks(); loadAlerts(); loadKpis(); flash(t("task_created"));
-      }).catch(function (error) { dialog.querySelector(".error").textContent = errorText(error); });
-    };
-  }
-  function errorText(error) {
-    var body = error.body;
-    if (body && typeof body === "object" && !body.detail) {
-      return Object.keys(body).map(function (k) { return k + ": " + [].concat(body[k]).join(" "); }).join(" · ");
-    }
-    return error.message;
+  function focusAlert(id) {
+    var item = document.querySelector("[data-alert-id='" + id + "']");
+    if (!item) { KH.toast(t("alert_closed")); return; }
+    item.scrollIntoView({ block: "center" });
+    item.classList.add("focus");
+    setTimeout(function () { item.classList.remove("focus"); }, 2000);
   }
 
   var TASK_COLUMNS = ["assigned", "accepted", "in_progress", "done"];
@@ -395,7 +435,7 @@
         var cards = items.filter(function (task) { return task.status === column; });
         return h("section", { class: "column", "data-status": column }, h("h3", { text: t("task_" + column) + " (" + KH.num(cards.length) + ")" }),
           cards.slice(0, 30).map(function (task) {
-            return h("div", { class: "task-card prio-" + task.priority, "data-task-id": task.id },
+            return h("button", { type: "button", class: "task-card prio-" + task.priority, "data-task-id": task.id, onclick: function () { KHTasks.open(task.id); } },
               h("strong", { text: task.title }),
               h("small", { text: [t("priority_" + task.priority), task.due_at ? t("due", { when: KH.dateTime(task.due_at) }) : "", task.assignee_user || task.assignee_team || ""].filter(Boolean).join(" · ") }));
           }));
@@ -418,28 +458,68 @@
       KH.api("GET", "/map/daily?" + historyParams.toString()).catch(function () { return null; }),
     ]).then(function (results) {
       var forecastRows = KH.rows(results[0]).filter(function (r) { return !r.category_code && (region ? r.region_code === region : !r.region); });
-      var history = results[1] ? results[1].days.map(function (d) { return [new Date(d[0] + "T00:00:00+03:00"), d[1]]; }).slice(-42) : [];
+      var days = results[1] ? results[1].days.slice(-42) : [];
+      // Today is not over: its count so far is shown as a marked point, not as the end of the
+      // line (which would draw every morning as a cliff).
+      var today = todayInKuwait(), partial = null;
+      if (days.length && days[days.length - 1][0] === today) partial = days.pop();
+      var history = days.map(function (d) { return [new Date(d[0] + "T00:00:00+03:00"), d[1]]; });
       var forecast = forecastRows.map(function (r) {
         return [new Date(r.date + "T00:00:00+03:00"), +r.yhat, num(r.lower_80), num(r.upper_80), num(r.lower_95), num(r.upper_95)];
       }).sort(function (a, b) { return a[0] - b[0]; });
       if (!history.length && !forecast.length) { KH.unavailable(box, { status: 404 }); return; }
-      KHCharts.timeSeries(box, { history: history, forecast: forecast }, { label: t("forecast") });
+      KHCharts.timeSeries(box, {
+        history: history, forecast: forecast,
+        partial: partial ? [new Date(partial[0] + "T00:00:00+03:00"), partial[1], t("partial_day")] : null,
+      }, { label: t("forecast") });
+      box.dataset.partial = partial ? "1" : "0";
       box.dataset.forecastDays = forecast.length;
     });
   }
   function num(v) { return v === undefined || v === null ? null : +v; }
 
-  function flash(text) {
-    var box = document.getElementById("flash");
-    box.textContent = text;
-    box.hidden = false;
-    clearTimeout(flash.timer);
-    flash.timer = setTimeout(function () { box.hidden = true; }, 5000);
+
+
+  /* --- live ------------------------------------------------------------------------------
+     Live events only mark panels stale; a scheduler reloads each stale panel at most once per
+     PANEL_GAP_MS, one request at a time per panel, so a busy feed or a reconnect never turns
+     into a burst against the user's request quota. */
+  var PANEL_GAP_MS = 5000;
+  var LOADERS = {
+    incidents: function () { return loadIncidents(); },
+    kpis: function () { return loadKpis({ live: true }); },
+    alerts: function () { return loadAlerts(); },
+    tasks: function () { return loadTasks(); },
+    hotspots: function () { return loadHotspots(); },
+    forecast: function () { return loadForecast(); },
+  };
+  var PANELS_OF = { incidents: ["incidents", "kpis"], alerts: ["alerts", "kpis"], tasks: ["tasks", "kpis"] };
+  var stale = {}, running = {}, lastRun = {}, planned = {};
+  function markStale(panels, wait) {
+    panels.forEach(function (panel) { stale[panel] = true; plan(panel, wait); });
+  }
+  function plan(panel, wait) {
+    if (planned[panel] || running[panel]) return;
+    var gap = Math.max(wait || 0, (lastRun[panel] || 0) + PANEL_GAP_MS - Date.now());
+    planned[panel] = setTimeout(function () { planned[panel] = null; run(panel); }, Math.max(0, gap));
+  }
+  function run(panel) {
+    if (!stale[panel]) return;
+    stale[panel] = false;
+    running[panel] = true;
+    lastRun[panel] = Date.now();
+    Promise.resolve().then(LOADERS[panel]).catch(function () {}).then(function () {
+      running[panel] = false;
+      if (stale[panel]) plan(panel);
+      document.body.dataset.reloads = (+document.body.dataset.reloads || 0) + 1;
+    });
+  }
+  function staleFor(kinds) {
+    var panels = [];
+    kinds.forEach(function (kind) { (PANELS_OF[kind] || []).forEach(function (p) { if (panels.indexOf(p) < 0) panels.push(p); }); });
+    return panels;
   }
 
-  /* --- live ------------------------------------------------------------------------------ */
-  var reloadTimer = null;
-  function soon(fn, ms) { clearTimeout(reloadTimer); reloadTimer = setTimeout(fn, ms || 800); }
   var freshCount = 0;
   function onLive(event) {
     if (event.kind === "incidents.created") {
@@ -449,23 +529,25 @@
         if (regions.length && regions.indexOf(i.region) < 0) return;
         if (i.severity < minSeverity) return;
         freshCount += 1;
-        var marker = L.circleMarker([i.lat, i.lon], { radius: 9, weight: 3, color: "#111", fillColor: SEVERITY_COLOURS[i.severity], fillOpacity: 1, className: "fresh-incident" });
-        marker.bindTooltip((KH.lang === "ar" && i.category_ar) || i.category_en || i.category);
-        marker.on("click", function () { showIncident(i.id); });
+        var marker = L.circleMarker([i.lat, i.lon], { renderer: canvas, radius: 9, weight: 3, color: "#111", fillColor: SEVERITY_COLOURS[i.severity], fillOpacity: 1 });
+        marker.bindTooltip(KH.textContent((KH.lang === "ar" && i.category_ar) || i.category_en || i.category));
+        marker.on("click", function (e) { L.DomEvent.stopPropagation(e); showIncident(i.id); });
         layers.fresh.addLayer(marker);
         setTimeout(function () { layers.fresh.removeLayer(marker); }, 10 * 60 * 1000);
       });
       document.getElementById("map").dataset.fresh = freshCount;
-      document.getElementById("live-count").textContent = freshCount ? t("new_incidents", { n: KH.num(freshCount) }) : "";
-      soon(function () { loadIncidents(); loadKpis(); }, 1500);
+      document.getElementById("live-count").textContent = freshCount ? KH.plural("new_incidents", freshCount) : "";
+      markStale(PANELS_OF.incidents, 1500);
     } else if (event.kind === "incidents.batch") {
-      soon(function () { loadIncidents(); loadKpis(); }, 1500);
+      markStale(PANELS_OF.incidents, 1500);
     } else if (event.kind === "alert.changed") {
-      loadAlerts(); loadKpis();
+      markStale(PANELS_OF.alerts);
+      KHTasks.alertChanged(event.id);
     } else if (event.kind === "task.changed") {
-      loadTasks(); loadKpis();
+      markStale(PANELS_OF.tasks);
+      KHTasks.changed(event.id);
     } else if (event.kind === "reconnected") {
-      refreshAll();
+      markStale(staleFor(event.changed || []));
     }
   }
 
@@ -479,13 +561,29 @@
     loadHotspots();
     if (map.hasLayer(layers.risk)) loadRisk();
     loadAlerts();
+    loadKpis({ live: true });
     loadForecast().catch(function () {});
   });
   form.addEventListener("submit", function (e) { e.preventDefault(); });
   map.on("moveend", function () { syncUrl(); loadIncidents().catch(function () {}); });
   map.on("overlayadd", function (e) { if (e.layer === layers.risk) loadRisk(); });
 
-  var ready = loadRegions().then(refreshAll).then(function () { document.body.dataset.ready = "1"; });
-  KH.live(onLive);
-  window.KHDashboard = { map: map, layers: layers, ready: ready, reload: refreshAll, showIncident: showIncident };
+  /* First paint first: the incident layer is the page's first request and goes alone, so the
+     server and the browser serve it without competition; region outlines and the panels
+     follow once it is drawn (the regions go to the back when they arrive). The live socket
+     opens after that too. */
+  var firstLayer = loadIncidents().catch(function () {});
+  var ready = firstLayer.then(function () {
+    return Promise.all([loadRegions(), loadHotspots(), loadKpis(), loadAlerts(), loadTasks(), loadForecast().catch(function () {})]);
+  }).then(function () { document.body.dataset.ready = "1"; });
+  firstLayer.then(function () { KH.live(onLive); });
+  /* Panels a user's own action changed: reloaded at once (not through the live scheduler). */
+  function changed(kinds) {
+    staleFor(kinds).forEach(function (panel) { LOADERS[panel]().catch(function () {}); });
+  }
+  window.KHDashboard = {
+    map: map, layers: layers, ready: ready, reload: refreshAll, showIncident: showIncident,
+    showDetail: showDetail, facts: dl, changed: changed, focusAlert: focusAlert,
+    showHotspotOnMap: showHotspotOnMap, alertTitle: alertTitle, regionLabelById: regionLabelById, alertAction: alertAction,
+  };
 })();

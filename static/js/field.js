@@ -17,7 +17,7 @@
     if (!box) return;
     var n = queue().length;
     box.hidden = n === 0;
-    box.textContent = n ? t("queue_pending", { n: KH.num(n) }) : "";
+    box.textContent = n ? KH.plural("queue_pending", n) : "";
     document.body.dataset.queued = n;
   }
   function enqueue(item) {
@@ -39,12 +39,12 @@
         return next();
       }, function (error) {
         if (!(error instanceof Object) || error.status === undefined || error.status === 0 || error.status >= 500) {
-          flash(t("queued_offline"));
+          KH.toast(t("queued_offline"));
           return false; // network down or server trouble: keep it for later
         }
         if (error.status === 401 || error.status === 403 && /credentials/i.test(error.message)) return false;
         saveQueue(queue().slice(1)); // refused for good (e.g. a status move no longer allowed)
-        flash(error.message);
+        KH.toast(error.message);
         return next();
       });
     })().then(function (done) { flushing = null; if (done) onFlushed(); return done; });
@@ -54,13 +54,7 @@
   window.addEventListener("online", function () { flush(); });
   setInterval(function () { if (queue().length) flush(); }, 30000);
 
-  function flash(text) {
-    var box = document.getElementById("flash");
-    box.textContent = text;
-    box.hidden = false;
-    clearTimeout(flash.timer);
-    flash.timer = setTimeout(function () { box.hidden = true; }, 6000);
-  }
+
 
   /* --- helpers --------------------------------------------------------------------------- */
   function taskPoint(task) {
@@ -152,8 +146,8 @@
     var id = article.dataset.taskId;
     var mapEl = document.getElementById("task-map");
     var map = L.map(mapEl, { zoomControl: true, attributionControl: false }).setView(KH.config.map.center, 11);
-    L.control.attribution({ position: KH.rtl ? "bottomleft" : "bottomright", prefix: false }).addTo(map).addAttribution(KH.config.map.boundaryAttribution);
-    if (KH.config.map.tileUrl) L.tileLayer(KH.config.map.tileUrl, { attribution: KH.config.map.tileAttribution }).addTo(map);
+    L.control.attribution({ position: KH.rtl ? "bottomleft" : "bottomright", prefix: false }).addTo(map).addAttribution(KH.escapeHtml(KH.config.map.boundaryAttribution || ""));
+    if (KH.config.map.tileUrl) L.tileLayer(KH.config.map.tileUrl, { attribution: KH.escapeHtml(KH.config.map.tileAttribution || "") }).addTo(map);
     else mapEl.classList.add("no-tiles");
     KH.api("GET", "/map/regions").then(function (data) {
       L.geoJSON(KH.featureCollection(data), { style: { color: "#3b4a5a", weight: 1, fillColor: "#dfe6ec", fillOpacity: 0.3 }, interactive: false }).addTo(map);
@@ -174,18 +168,43 @@
           current.due_at ? t("due", { when: KH.dateTime(current.due_at) }) : ""].filter(Boolean).join(" · ");
         article.dataset.status = current.status;
         document.getElementById("task-description").textContent = current.description || "";
-        var point = taskPoint(current);
-        if (point) { L.marker(point, { keyboard: false }).addTo(map); map.setView(point, 14); }
+        showPlace(current);
         renderButtons();
         var updates = current.updates || [];
         document.getElementById("task-updates").replaceChildren.apply(document.getElementById("task-updates"), updates.slice().reverse().map(function (u) {
-          return h("li", { text: [KH.dateTime(u.created_at), u.status ? t("task_" + u.status) : "", u.note || "", u.author || "", u.geom ? t("with_location") : ""].filter(Boolean).join(" · ") });
+          var located = u.lat !== null && u.lat !== undefined;
+          return h("li", { "data-kind": u.kind || "", "data-located": located ? "1" : "0", text: [KH.dateTime(u.created_at), u.text || (u.status ? t("task_" + u.status) : ""), u.note || "", u.author || "", located ? t("with_location") : ""].filter(Boolean).join(" · ") });
         }));
       }).catch(function (error) { KH.unavailable(document.getElementById("task-meta"), error); });
     }
+    /* The task's place with a "Navigate" link (a geo: URI opens the phone's map app, also
+       offline), and the places its updates were sent from. */
+    var placeLayer = L.featureGroup().addTo(map), placed = false;
+    function showPlace(task) {
+      placeLayer.clearLayers();
+      var point = taskPoint(task);
+      if (point) L.marker(point, { keyboard: false, title: task.title }).addTo(placeLayer);
+      (task.track || []).forEach(function (p) {
+        L.circleMarker([p.lat, p.lon], { radius: 6, color: "#1d4ed8", fillColor: "#1d4ed8", fillOpacity: 0.8 })
+          .bindTooltip(KH.textContent([KH.dateTime(p.at), p.status ? t("task_" + p.status) : ""].filter(Boolean).join(" · "))).addTo(placeLayer);
+      });
+      mapEl.dataset.track = (task.track || []).length;
+      var link = document.getElementById("navigate");
+      if (task.geo_uri && !link) {
+        link = h("a", { id: "navigate", class: "button big navigate", href: task.geo_uri, text: t("navigate") });
+        mapEl.parentNode.insertBefore(h("p", null, link), mapEl.nextSibling);
+      }
+      if (link && task.geo_uri) link.href = task.geo_uri;
+      if (!placed && placeLayer.getLayers().length) { placed = true; map.fitBounds(placeLayer.getBounds().pad(0.3), { maxZoom: 15 }); }
+    }
+    var readOnly = KH.config.canUpdateTasks === false || article.dataset.canUpdate === "false";
+    if (readOnly) {
+      document.getElementById("update-form").hidden = true;
+      article.insertBefore(h("p", { class: "muted read-only", text: t("read_only") }), document.getElementById("status-buttons"));
+    }
     function renderButtons() {
       var box = document.getElementById("status-buttons");
-      var moves = TRANSITIONS[current.status] || [];
+      var moves = readOnly ? [] : TRANSITIONS[current.status] || [];
       box.replaceChildren.apply(box, moves.map(function (status) {
         return h("button", { type: "button", class: "big status-" + status, "data-status": status, text: t(BUTTON_TEXT[status]), onclick: function () { send({ status: status }); } });
       }));
@@ -208,7 +227,7 @@
         if (current && change.status) { current.status = change.status; article.dataset.status = change.status; renderButtons(); }
         document.getElementById("update-note").value = "";
         return enqueue({ url: "/api/commands/tasks/" + id + "/updates/", body: body });
-      }).then(function (sent) { if (sent) { flash(t("sent")); load(); } });
+      }).then(function (sent) { if (sent) { KH.toast(t("sent")); load(); } });
     }
     document.getElementById("update-form").addEventListener("submit", function (e) { e.preventDefault(); send({}); });
     onFlushed = load;
@@ -224,6 +243,9 @@
     if (event.kind === "task.changed") {
       if (!article) renderList();
     }
-    if (event.kind === "reconnected") flush();
+    if (event.kind === "reconnected") {
+      flush();
+      if (!article && (event.changed || []).indexOf("tasks") >= 0) renderList();
+    }
   });
 })();

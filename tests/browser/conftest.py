@@ -1,5 +1,6 @@
 """Browser-test plumbing: a live ASGI server (HTTP + WebSocket) on the test database, Debian's
-Chromium through Playwright, and guards that fail a test on a console error or on any
+Chromium through Playwright, and guards that fail a test on a console error, on any
+Content-Security-Policy violation (the pages run under the production CSP) or on any
 request that leaves localhost.
 
 The server is uvicorn running ``khareetaty.asgi:application`` in a thread of this process, so
@@ -102,6 +103,7 @@ class Guard:
     external_requests: list[str] = field(default_factory=list)
     websockets: list[str] = field(default_factory=list)
     allowed_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
 
     def allow_error(self, pattern: str) -> None:
         self.allowed_errors.append(pattern)
@@ -160,17 +162,14 @@ def open_page(chromium, asgi_server, guard, request):
                 route_.abort()
 
         context.route("**/*", route)
+        # Every Content-Security-Policy violation is logged as a console error by Chromium
+        # and, to be sure, reported by this listener: no allow_error() pattern excuses one.
+        context.add_init_script(CSP_LISTENER)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.on(
-            "console",
-            lambda message: (
-                message.type == "error"
-                and guard.console_errors.append(
-                    f"{message.text} @ {message.location.get('url', '')}"
-                )
-            ),
-        )
+        # The first page of a run also warms the server (static finders, templates, pools).
+        page.set_default_navigation_timeout(30_000)
+        page.on("console", lambda message: _on_console(guard, message))
         page.on("pageerror", lambda error: guard.console_errors.append(f"pageerror: {error}"))
         page.on(
             "request",
@@ -192,10 +191,30 @@ def open_page(chromium, asgi_server, guard, request):
     yield _open
     for context in contexts:
         context.close()
+    assert not guard.csp_violations, (
+        f"CSP violations on {request.node.name}: {guard.csp_violations}"
+    )
     leaks = [url for url in guard.external_requests + guard.websockets if not _is_local(url)]
     assert not leaks, f"requests left localhost: {leaks}"
     errors = guard.unexpected_errors()
     assert not errors, f"console errors on {request.node.name}: {errors}"
+
+
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error("Content Security Policy violation: " + e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+def _on_console(guard: Guard, message) -> None:
+    if message.type != "error":
+        return
+    text = f"{message.text} @ {message.location.get('url', '')}"
+    if "Content Security Policy" in message.text:
+        guard.csp_violations.append(text)
+    else:
+        guard.console_errors.append(text)
 
 
 def _sign_in_with_cookie(context, user, base_url: str) -> None:

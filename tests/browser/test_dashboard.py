@@ -10,6 +10,7 @@ from django.core.cache import cache
 from conftest import TEST_PASSWORD
 from khareetaty.accounts.choices import Language, Role
 from tests.browser.conftest import screenshot
+from tests.browser.pointer import click_map
 from tests.browser.world import PLACES, analytics_build, in_period, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,21 +61,23 @@ def test_map_shows_regions_incidents_hotspots_and_the_forecast(world, make_user,
     assert "84" in page.inner_text("[data-kpi=accuracy]")
     assert "83.2" in page.inner_text("[data-kpi=accuracy]")
 
-    # Hotspot detail: trend, categories and the incidents inside it.
-    page.evaluate("KHDashboard.layers.hotspots.eachLayer(l => l.fire('click')); null")
+    # Hotspot detail (a real click at its place, zoomed in): trend, categories, incidents.
+    page.goto("/dashboard/?period=all&at=29.3710,47.9820,15")
+    wait_ready(page)
+    click_map(page, 29.3655, 47.9865)
     page.wait_for_selector("#detail .hotspot-incidents li")
     detail = page.inner_text("#detail")
     assert "Hotspot #" in detail
     assert "Incidents in this hotspot" in detail
     assert "Theft" in detail
-    # Incident detail from the incidents API.
-    page.evaluate(f"KHDashboard.showIncident({world.incidents[0].pk})")
+    # Incident detail from the incidents API, from the hotspot's list of incidents.
+    page.click(f"#detail .hotspot-incidents a:has-text('#{world.incidents[0].pk}')")
     page.wait_for_selector(f"#detail h2:has-text('Incident #{world.incidents[0].pk}')")
     assert "Theft" in page.inner_text("#detail")
     # The risk grid is off until switched on.
     assert page.get_attribute("#map", "data-risk") is None
     page.check(".leaflet-control-layers-overlays label:has-text('Risk grid') input")
-    page.wait_for_function("document.querySelector('#map').dataset.risk == '3'")
+    page.wait_for_selector("#map[data-risk='3']")
     # Offline map: no tile layer, a plain background and the boundary attribution.
     assert page.locator(".leaflet-tile").count() == 0
     assert "geoBoundaries" in page.inner_text(".leaflet-control-attribution")
@@ -88,13 +91,13 @@ def test_filters_change_the_map_and_are_kept_in_the_url(world, make_user, open_p
     assert map_count(page) == len(PLACES)
 
     page.select_option("select[name=period]", "24h")
-    page.wait_for_function(f"document.querySelector('#map').dataset.incidents == '{in_period(24)}'")
+    page.wait_for_selector(f"#map[data-incidents='{in_period(24)}']")
     assert "period=24h" in page.url
 
     page.click("summary:has-text('Regions')")
     page.check("input[name=region][value='KW-KU']")
     expected = sum(1 for p in PLACES if p[4] <= 24 and p[2] == "KW-KU")
-    page.wait_for_function(f"document.querySelector('#map').dataset.incidents == '{expected}'")
+    page.wait_for_selector(f"#map[data-incidents='{expected}']")
     assert "region=KW-KU" in page.url
 
     shared = page.url
@@ -123,7 +126,7 @@ def test_incident_created_through_the_api_appears_live(world, make_user, open_pa
         "severity": 4,
     }
     _api_post(asgi_server, "/api/incidents/", body, token)
-    page.wait_for_function("document.querySelector('#map').dataset.fresh == '1'")
+    page.wait_for_selector("#map[data-fresh='1']")
     assert "1" in page.inner_text("#live-count")
     screenshot(page, "dashboard-live-incident")
 
@@ -155,7 +158,7 @@ def test_expired_session_asks_to_sign_in_again(world, make_user, open_page, guar
     wait_ready(page)
     Session.objects.all().delete()
     cache.clear()
-    page.evaluate("KHDashboard.reload()")
+    page.select_option("select[name=period]", "7d")
     page.wait_for_selector("#session-banner:not([hidden])")
     assert "/accounts/login/?next=" in page.get_attribute("#session-banner a", "href")
 

@@ -62,7 +62,7 @@ def test_field_supervisor_updates_a_task_with_location_at_phone_size(supervisor_
     page.fill("#update-note", "On my way")
     page.click("#status-buttons button[data-status='accepted']")
     page.wait_for_selector("#task[data-status='accepted']")
-    page.wait_for_function("document.body.dataset.queued === '0'")
+    page.wait_for_selector("body[data-queued='0']", state="attached")
     update = TaskUpdate.objects.filter(task=urgent, status="accepted").latest("pk")
     assert update.note == "On my way"
     assert update.author == supervisor
@@ -83,12 +83,12 @@ def test_update_made_offline_is_sent_when_the_network_returns(supervisor_tasks, 
     page.context.set_offline(True)
     page.fill("#update-note", "Written in a dead zone")
     page.click("#update-form button[type=submit]")
-    page.wait_for_function("document.body.dataset.queued === '1'")
+    page.wait_for_selector("body[data-queued='1']", state="attached")
     assert page.is_visible("#queue-status")
     assert not TaskUpdate.objects.filter(note="Written in a dead zone").exists()
 
     page.context.set_offline(False)
-    page.wait_for_function("document.body.dataset.queued === '0'", timeout=15_000)
+    page.wait_for_selector("body[data-queued='0']", state="attached", timeout=15_000)
     update = TaskUpdate.objects.get(note="Written in a dead zone")
     assert update.geom is not None
 
@@ -130,7 +130,7 @@ def test_viewer_sees_alerts_but_cannot_act_on_them(world, make_user, open_page):
     viewer = make_user(Role.VIEWER, preferred_language=Language.ENGLISH)
     page = open_page(viewer, "/dashboard/")
     page.wait_for_selector(f"[data-alert-id='{alert.pk}']")
-    assert page.locator(f"[data-alert-id='{alert.pk}'] button").count() == 0
+    assert page.locator(f"[data-alert-id='{alert.pk}'] .actions button").count() == 0
     assert Alert.objects.get(pk=alert.pk).status == "open"
 
 

@@ -3,6 +3,7 @@ categories, incidents at fixed places, and (as the other apps provide them) hots
 and tasks."""
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
@@ -25,6 +26,14 @@ PLACES = [
     (48.050, 29.000, "KW-AH", "theft", 70),
     (47.550, 29.450, "KW-JA", "burglary", 400),
 ]
+
+
+def off_the_browser_thread(function, /, *args, **kwargs):
+    """Run a service from a test in a worker thread. Playwright keeps an event loop in the
+    test's thread, where the live feed's ``async_to_sync`` publish cannot run; a thread
+    of its own behaves like the web server's request threads."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result(timeout=30)
 
 
 @dataclass

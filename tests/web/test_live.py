@@ -1,4 +1,5 @@
-"""The live WebSocket: who may connect, what it forwards, and session expiry."""
+"""The live WebSocket: who may connect, what it forwards to which role, that an idle
+connection stays up, and that a user who is no longer allowed is cut off."""
 
 import asyncio
 import json
@@ -12,8 +13,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Point
 from django.contrib.sessions.backends.cached_db import SessionStore
 
-from commands.consumers import SESSION_EXPIRED, LiveConsumer
+from commands.consumers import ACCOUNT_DISABLED, SESSION_EXPIRED, LiveConsumer
+from commands.services.field_tasks import task_create
 from commands.signals import alert_changed, task_changed
+from commands.tests.factories import TeamFactory
 from incidents.signals import incident_created
 from incidents.tests.factories import CategoryFactory, IncidentFactory
 from khareetaty.accounts.choices import Role
@@ -27,7 +30,7 @@ def in_own_loop(coroutine_function):
 
     def call():
         with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, coroutine_function()).result(timeout=30)
+            return pool.submit(asyncio.run, coroutine_function()).result(timeout=60)
 
     return call
 
@@ -56,8 +59,8 @@ class Socket:
         answer = await self.app.receive_output(timeout=3)
         return answer["type"] == "websocket.accept", answer.get("code")
 
-    async def receive(self) -> dict:
-        answer = await self.app.receive_output(timeout=3)
+    async def receive(self, timeout: float = 3) -> dict:
+        answer = await self.app.receive_output(timeout=timeout)
         assert answer["type"] == "websocket.send", answer
         return json.loads(answer["text"])
 
@@ -118,7 +121,10 @@ def test_alert_and_task_changes_are_forwarded_by_id(make_user):
         await socket.close()
         return alert, task
 
-    assert run() == ({"kind": "alert.changed", "id": 41}, {"kind": "task.changed", "id": 7})
+    alert, task = run()
+    assert (alert["kind"], alert["id"]) == ("alert.changed", 41)
+    assert (task["kind"], task["id"]) == ("task.changed", 7)
+    assert task["seq"]["tasks"] >= 1
 
 
 def test_ping_answers_pong_while_the_session_lives_and_expires_with_it(make_user):
@@ -142,3 +148,159 @@ def test_ping_answers_pong_while_the_session_lives_and_expires_with_it(make_user
     assert alive == {"kind": "pong"}
     assert expired == {"kind": "session_expired"}
     assert closed == {"type": "websocket.close", "code": SESSION_EXPIRED}
+
+
+async def nothing_within(socket: Socket, seconds: float) -> bool:
+    """No message and no crash of the consumer for ``seconds`` (the socket stays usable)."""
+    quiet = await socket.app.receive_nothing(timeout=seconds, interval=0.05)
+    if socket.app.future.done():
+        socket.app.future.result()  # raises what killed the consumer
+        return False
+    return quiet
+
+
+def test_idle_socket_on_the_redis_layer_stays_open_past_the_blocking_read(make_user):
+    """channels_redis blocks 5 s per read; redis-py's 5 s socket timeout used to kill the
+    consumer just then. Nothing may happen on an idle socket for 12 s, then it still works."""
+    user = make_user(Role.ANALYST)
+    session = session_for(user)
+
+    @in_own_loop
+    async def run():
+        socket = Socket(user, session)
+        await socket.connect()
+        await socket.receive()
+        quiet = await nothing_within(socket, 12.5)
+        await sync_to_async(alert_changed.send)(sender=None, alert_id=5)
+        event = await socket.receive()
+        await socket.send({"kind": "ping"})
+        pong = await socket.receive()
+        await socket.close()
+        return quiet, event, pong
+
+    quiet, event, pong = run()
+    assert quiet
+    assert event["kind"] == "alert.changed"
+    assert pong == {"kind": "pong"}
+
+
+def test_field_supervisor_hears_own_and_team_tasks_but_no_incident_coordinates(make_user):
+    analyst = make_user(Role.ANALYST)
+    supervisor = make_user(Role.FIELD_SUPERVISOR)
+    team = TeamFactory()
+    team.members.add(supervisor)
+    incident = IncidentFactory(geom=Point(47.99, 29.37, srid=4326))
+    others = task_create(actor=analyst, title="Someone else's", assignee_user=analyst)
+    teams = task_create(actor=analyst, title="The team's", assignee_team=team)
+
+    viewer_user = make_user(Role.VIEWER)
+    sessions = session_for(supervisor), session_for(viewer_user)
+
+    @in_own_loop
+    async def run():
+        field, viewer = Socket(supervisor, sessions[0]), Socket(viewer_user, sessions[1])
+        for socket in (field, viewer):
+            await socket.connect()
+            await socket.receive()
+        await sync_to_async(incident_created.send)(sender=None, incident_id=incident.pk)
+        await sync_to_async(task_changed.send)(sender=None, task_id=others.pk)
+        await sync_to_async(task_changed.send)(sender=None, task_id=teams.pk)
+        heard = [await field.receive()]
+        heard += [await nothing_within(field, 1)]
+        seen = [await viewer.receive() for _ in range(3)]
+        return heard, seen
+
+    heard, seen = run()
+    assert heard[0]["kind"] == "task.changed"
+    assert heard[0]["id"] == teams.pk
+    assert heard[1], "the field supervisor heard more than the team's task"
+    assert [event["kind"] for event in seen] == [
+        "incidents.created",
+        "task.changed",
+        "task.changed",
+    ]
+
+
+def test_deactivated_users_open_socket_is_closed_by_the_server_timer(make_user, settings):
+    settings.LIVE_RECHECK_SECONDS = 1
+    user = make_user(Role.ANALYST)
+    session = session_for(user)
+
+    @in_own_loop
+    async def run():
+        socket = Socket(user, session)
+        await socket.connect()
+        await socket.receive()
+        user.is_active = False
+        await sync_to_async(user.save)(update_fields=["is_active"])
+        told = await socket.receive(timeout=5)
+        closed = await socket.app.receive_output(timeout=5)
+        return told, closed
+
+    told, closed = run()
+    assert told == {"kind": "account_disabled"}
+    assert closed == {"type": "websocket.close", "code": ACCOUNT_DISABLED}
+
+
+def test_deactivated_user_gets_no_more_events_and_is_closed_on_the_next_message(make_user):
+    user = make_user(Role.VIEWER)
+    session = session_for(user)
+
+    @in_own_loop
+    async def run():
+        socket = Socket(user, session)
+        await socket.connect()
+        await socket.receive()
+        user.is_active = False
+        await sync_to_async(user.save)(update_fields=["is_active"])
+        await socket.send({"kind": "ping"})
+        told = await socket.receive()
+        closed = await socket.app.receive_output(timeout=3)
+        await sync_to_async(alert_changed.send)(sender=None, alert_id=9)
+        return told, closed, await nothing_within(socket, 1)
+
+    told, closed, quiet = run()
+    assert told == {"kind": "account_disabled"}
+    assert closed["code"] == ACCOUNT_DISABLED
+    assert quiet
+
+
+def test_role_change_moves_the_socket_out_of_the_incident_feed(make_user, settings):
+    settings.LIVE_RECHECK_SECONDS = 1
+    user = make_user(Role.ANALYST)
+    incident = IncidentFactory(geom=Point(47.99, 29.37, srid=4326))
+    session = session_for(user)
+
+    @in_own_loop
+    async def run():
+        socket = Socket(user, session)
+        await socket.connect()
+        await socket.receive()
+        user.role = Role.FIELD_SUPERVISOR
+        await sync_to_async(user.save)(update_fields=["role"])
+        await asyncio.sleep(1.5)  # the server timer re-checks the user
+        await sync_to_async(incident_created.send)(sender=None, incident_id=incident.pk)
+        return await nothing_within(socket, 1.5)
+
+    assert run(), "a socket demoted to field supervisor still hears incidents"
+
+
+def test_hello_reports_the_sequence_of_each_event_kind(make_user):
+    user = make_user(Role.ANALYST)
+    sessions = session_for(user), session_for(user)
+
+    @in_own_loop
+    async def run():
+        first = Socket(user, sessions[0])
+        await first.connect()
+        before = (await first.receive())["seq"]
+        await sync_to_async(alert_changed.send)(sender=None, alert_id=3)
+        event = await first.receive()
+        again = Socket(user, sessions[1])
+        await again.connect()
+        after = (await again.receive())["seq"]
+        return before, event, after
+
+    before, event, after = run()
+    assert after["alerts"] == before["alerts"] + 1 == event["seq"]["alerts"]
+    assert after["tasks"] == before["tasks"]

@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from khareetaty.accounts.choices import Role
@@ -57,3 +58,12 @@ def client_for(make_user):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language, whatever an earlier test activated
+    (threads that copy the caller's language, such as the ETL reader, would inherit it)."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)

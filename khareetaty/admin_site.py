@@ -9,8 +9,11 @@ superadmin gets 403, like the rest of the site, and every admin URL declares its
 from functools import wraps
 
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.urls import URLResolver, reverse
 
 from khareetaty.accounts.choices import Role
@@ -38,9 +41,16 @@ class KhareetatyAdminSite(admin.AdminSite):
         return guarded
 
     def login(self, request: HttpRequest, extra_context=None):
+        """Superadmins sign in through the site's page, where the sign-in limits and the
+        one-time code apply; a signed-in user of another role is refused."""
         if request.user.is_authenticated and not self.has_permission(request):
             raise PermissionDenied
-        return super().login(request, extra_context)
+        next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+        return redirect_to_login(next_url, login_url=reverse("login"))
+
+    def password_change(self, request: HttpRequest, extra_context=None):
+        """The site's page, which ends the user's other sessions and tokens."""
+        return redirect("password_change")
 
     def get_urls(self):
         urls = super().get_urls()

@@ -30,8 +30,6 @@ SUPERADMINS = frozenset({Role.SUPERADMIN})
 # The usual policy for operational data: command staff read, analysts and up write.
 READ_STAFF_WRITE_ANALYSTS = {"read": STAFF, "write": ANALYSTS}
 SUPERADMIN_ONLY = {"read": SUPERADMINS, "write": SUPERADMINS}
-# Field pages: the people who work tasks (viewers only read, and have no tasks to work).
-FIELD_WORKERS = frozenset({Role.FIELD_SUPERVISOR, Role.ANALYST, Role.SUPERADMIN})
 
 
 def allowed_roles(view, method: str) -> frozenset[str] | None:

@@ -250,6 +250,8 @@ SIGNIN_GLOBAL_RATE_LIMIT = env_str("SIGNIN_GLOBAL_RATE_LIMIT", "600/min")
 # enrolled a device, and of every superadmin at all when this is on (pages and API).
 REQUIRE_2FA_FOR_SUPERADMINS = env_bool("REQUIRE_2FA_FOR_SUPERADMINS", False)
 OTP_TOTP_ISSUER = "Khareetaty"
+# Authenticator secrets are shown once, to their owner, at enrolment; never in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 8 * 60)),

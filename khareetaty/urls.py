@@ -53,12 +53,5 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/setlang/", public(set_language), name="set_language"),
-    # The admin signs in through the site's page: sign-in limits and the one-time code apply.
-    path("admin/login/", public(RedirectView.as_view(pattern_name="login", query_string=True))),
-    # ... and changes one's password through the site's page, which ends the old tokens.
-    path(
-        "admin/password_change/",
-        role_required(ANY_ROLE)(RedirectView.as_view(pattern_name="password_change")),
-    ),
     path("admin/", admin.site.urls),
 ]

@@ -29,7 +29,7 @@ from commands.views.maplayer import DEFAULT_PERIOD, MapFilterForm
 from incidents.models import Category
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.accounts.services import user_set_language
-from khareetaty.permissions import ANY_ROLE, FIELD_WORKERS, STAFF, role_required
+from khareetaty.permissions import ANY_ROLE, STAFF, role_required
 
 # Attribution of the default region boundaries shipped with the project.
 DEFAULT_BOUNDARY_ATTRIBUTION = "Boundaries © OpenStreetMap contributors, ODbL; via geoBoundaries"
@@ -120,25 +120,6 @@ PAGE_STRINGS = {
 }
 PAGE_STRINGS.update(FRONT_STRINGS)
 
-
-# Words of the task detail panel and the alert↔task links (rendered by the page scripts).
-TASK_PANEL_STRINGS = {
-    "navigate": _("Navigate"),
-    "open_task": _("Open task #%(id)s"),
-    "from_alert": _("From alert #%(id)s"),
-    "timeline": _("Timeline"),
-    "reassign": _("Reassign"),
-    "cancel_task": _("Cancel task"),
-    "cancel_reason": _("Reason (optional)"),
-    "due_time": _("Due time"),
-    "set_due": _("Set due time"),
-    "clear_due": _("Remove due time"),
-    "team": _("Team"),
-    "user": _("User"),
-    "task_exists": _("This alert already has an open task."),
-    "resolved_by_task": _("Resolved when its task was done."),
-    "save": _("Save"),
-}
 
 # Counted strings: singular and plural (English), rendered per plural category so the page
 # can pick the right form for any n with ``Intl.PluralRules(lang).select(n)`` (Arabic has
@@ -269,7 +250,6 @@ def page_strings() -> dict[str, Any]:
     }
     return {
         **PAGE_STRINGS,
-        **TASK_PANEL_STRINGS,
         "plurals": page_plurals(),
         **{
             f"{prefix}_{value}": label
@@ -321,14 +301,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return user_page(request, "commands/dashboard.html", context)
 
 
-@role_required(FIELD_WORKERS)
+@role_required(ANY_ROLE)
 @user_language
 def field_home(request: HttpRequest) -> HttpResponse:
     """The mobile field view: my tasks and my team's, nearby hotspots."""
     return user_page(request, "field/home.html", page_context(request))
 
 
-@role_required(FIELD_WORKERS)
+@role_required(ANY_ROLE)
 @user_language
 def field_task(request: HttpRequest, task_id: int) -> HttpResponse:
     """One task on the phone: detail, small map, status buttons and updates. The buttons

@@ -9,13 +9,13 @@ import shutil
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from incidents.choices import BatchStatus
 from incidents.models import Incident, IngestBatch, RawIncident, RejectedRow
 from incidents.pipeline.services import batch_fail_stale, batch_ingest_file
-from incidents.profiles import PROFILE_DIR, load_profile
 from incidents.schedules import PERIODIC_TASKS
 from incidents.tasks import batches_fail_stale_task
 from incidents.tests.factories import IngestBatchFactory, RegionFactory, nine_categories, square
@@ -131,21 +131,23 @@ def test_json_nested_ten_thousand_levels_fails_the_batch_clearly(tmp_path, regio
     assert_failed_with_nothing_written(batch, "Record 1 is nested too deeply")
 
 
-def test_a_batch_that_dies_on_an_unexpected_error_ends_failed(tmp_path, regions, settings):
-    """A profile whose CRS PostGIS does not know: the database raises mid-batch."""
-    folder = tmp_path / "profiles"
-    folder.mkdir()
-    text = (PROFILE_DIR / "kuwait.yaml").read_text(encoding="utf-8")
-    text = text.replace("name: kuwait", "name: brokencrs").replace("crs: 4326", "crs: 990001")
-    (folder / "brokencrs.yaml").write_text(text, encoding="utf-8")
-    settings.INGEST_PROFILE_DIRS = [str(folder)]
-    load_profile.cache_clear()
+def test_a_batch_that_dies_on_an_unexpected_error_ends_failed(tmp_path, regions):
+    """The database raises mid-batch (a trigger refusing clean rows, standing in for any
+    server-side failure): the batch ends failed, nothing written, no server text echoed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION test_refuse_incident() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'secret-server-detail'; END $$;
+            CREATE TRIGGER test_refuse_incident BEFORE INSERT ON incidents_clean
+            FOR EACH ROW EXECUTE FUNCTION test_refuse_incident();
+            """
+        )
     path = tmp_path / "rows.csv"
     path.write_bytes(HEADER + line(1))
-    batch = batch_ingest_file(path=path, profile_name="brokencrs")
+    batch = batch_ingest_file(path=path, profile_name="kuwait")
     assert_failed_with_nothing_written(batch, "internal error")
-    assert "990001" not in batch.error_message
-    load_profile.cache_clear()
+    assert "secret-server-detail" not in batch.error_message
 
 
 def test_stale_running_batches_are_marked_failed_and_others_left_alone():

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from khareetaty.accounts.models import User
 from khareetaty.accounts.services import user_set_active, user_set_role, user_tokens_revoke
@@ -66,3 +68,15 @@ def _password_changed(message) -> bool:
     if not isinstance(message, list):
         return False
     return any("password" in entry.get("changed", {}).get("fields", []) for entry in message)
+
+
+class AuthenticatorAdmin(TOTPDeviceAdmin):
+    """Authenticator devices without django-otp's key and QR pages: a secret is shown once,
+    to its owner, at enrolment (``/accounts/2fa/``), never to another admin."""
+
+    def get_urls(self):
+        return admin.ModelAdmin.get_urls(self)
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, AuthenticatorAdmin)

@@ -17,9 +17,9 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from khareetaty.accounts.choices import Role
+from khareetaty.accounts.tokens import CredentialBoundRefreshToken
 
 POOL_MAX = 4
 CLIENTS = 24
@@ -72,13 +72,16 @@ def web_process(tmp_path_factory, django_db_setup, django_db_blocker):
         timeout=180,
     )
     uvicorn = Path(sys.executable).parent / "uvicorn"
+    # The server's log goes to a file: a pipe nobody reads fills up under load (a warning
+    # per throttled request) and blocks the server mid-response.
+    log_path = tmp_path_factory.mktemp("uvicorn") / "stderr.log"
+    log = log_path.open("w")
     server = subprocess.Popen(
         [str(uvicorn), "khareetaty.asgi:application", "--port", str(port), "--lifespan", "off"],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -87,12 +90,13 @@ def web_process(tmp_path_factory, django_db_setup, django_db_blocker):
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310
                 break
             except OSError:
-                assert server.poll() is None, server.stderr.read()
+                assert server.poll() is None, log_path.read_text()
                 time.sleep(0.2)
         yield base
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()
 
 
 def app_connections(database_name: str) -> int:
@@ -127,7 +131,7 @@ async def hammer(url: str, token: str, seconds: float) -> dict[int, int]:
 @pytest.mark.django_db(transaction=True)
 def test_connections_stay_within_the_pool_under_concurrent_load(web_process, make_user):
     user = make_user(Role.ANALYST)
-    token = str(RefreshToken.for_user(user).access_token)
+    token = str(CredentialBoundRefreshToken.for_user(user).access_token)
     database_name = connection.settings_dict["NAME"]
     samples: list[int] = []
     done = threading.Event()

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -22,7 +21,7 @@ from django.utils.crypto import salted_hmac
 from commands.choices import AlertEventKind, AlertStatus, DeliveryStatus
 from commands.dispatch import announce_alert, enqueue
 from commands.models import Alert, Delivery
-from commands.notify.base import ChannelError, OutgoingMessage
+from commands.notify.base import ChannelError, Notice, OutgoingMessage, absolute_url
 from commands.notify.registry import CHANNELS, channel_for
 from commands.permissions import alert_action_allowed
 from commands.services.reply_codes import reply_code_for
@@ -111,55 +110,34 @@ def ack_link_signature(delivery: Delivery) -> str:
     return salted_hmac(ACK_LINK_SALT, str(delivery.uuid), algorithm="sha256").hexdigest()[:20]
 
 
-def _absolute(path: str) -> str:
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{site}{path}" if site else ""
-
-
 def delivery_message(delivery: Delivery) -> OutgoingMessage:
-    """Render the delivery's message from templates, in the recipient's language."""
-    alert = delivery.alert
+    """The delivery's message, rendered by its channel in the recipient's language."""
     language = delivery.language if delivery.language in ("ar", "en") else "en"
-    template = "sms" if delivery.channel == "log" else delivery.channel
+    notice = Notice(
+        to=delivery.address,
+        reference=str(delivery.uuid),
+        language=language,
+        context=_message_context(delivery, language),
+    )
     with translation.override(language):
-        context = {
+        return channel_for(delivery.channel).render(notice)
+
+
+def _message_context(delivery: Delivery, language: str) -> dict:
+    alert = delivery.alert
+    ack_path = reverse("commands_api:alert-ack-link", args=[ack_link_token(delivery)])
+    with translation.override(language):
+        return {
             "alert": alert,
             "title": alert.title_for(language),
             "message": alert.message_for(language),
-            "severity": alert.get_severity_display(),
+            "severity": str(alert.get_severity_display()),
             "code": reply_code_for(alert=alert, recipient=delivery.recipient),
             "can_escalate": alert_action_allowed(user=delivery.recipient, action="escalate"),
             "can_resolve": alert_action_allowed(user=delivery.recipient, action="resolve"),
             "count": alert.count,
-            "ack_url": _absolute(
-                reverse("commands_api:alert-ack-link", args=[ack_link_token(delivery)])
-            ),
+            "ack_url": absolute_url(ack_path),
         }
-        text = render_to_string(
-            f"commands/notifications/{template}_{language}.txt", context
-        ).strip()
-        html = ""
-        subject = ""
-        if delivery.channel == "email":
-            html = render_to_string(f"commands/notifications/email_{language}.html", context)
-            subject = f"[{context['severity']}] {context['title']}"
-    callback = ""
-    if delivery.channel in ("sms", "whatsapp"):
-        path = reverse("commands_api:twilio-status")
-        callback = _absolute(f"{path}?delivery={delivery.uuid}")
-    return OutgoingMessage(
-        to=delivery.address,
-        text=text,
-        subject=subject,
-        html=html,
-        status_callback=callback,
-        reference=str(delivery.uuid),
-        variables={
-            "1": context["title"],
-            "2": context["code"],
-            "3": context["ack_url"],
-        },
-    )
 
 
 def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:

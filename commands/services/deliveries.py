@@ -1,5 +1,12 @@
-"""Deliveries: who gets which message on which channel, sending at most once, provider
-status callbacks, and falling back to the recipient's next channel after a failure.
+"""Deliveries: who gets which message on which channel and when, sending at most once,
+provider status callbacks, and falling back to the recipient's next channel after a failure.
+
+Quiet hours: a delivery of a non-critical alert to someone inside their quiet hours
+(``commands.services.quiet_hours``) is written at once with ``hold_until`` = the end of the
+quiet hours and its send task is scheduled for that time (a Celery ETA; a send that runs
+earlier re-schedules itself), so the page arrives when quiet hours end. Critical alerts
+always go through at once. A held delivery of an alert resolved or suppressed meanwhile is
+not sent, like any queued one.
 
 The flow follows HC's ``Channel.notify``: write the ``Delivery`` row first, send outside
 any transaction, then record the outcome with a conditional UPDATE.
@@ -18,12 +25,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from commands.choices import AlertEventKind, AlertStatus, DeliveryStatus
+from commands.choices import AlertEventKind, AlertStatus, DeliveryStatus, Severity
 from commands.dispatch import announce_alert, enqueue
 from commands.models import Alert, Delivery
 from commands.notify.base import ChannelError, Notice, OutgoingMessage, absolute_url
 from commands.notify.registry import CHANNELS, channel_for
 from commands.permissions import alert_action_allowed
+from commands.services.quiet_hours import quiet_hours_end
 from commands.services.reply_codes import reply_code_for
 from commands.services.timeline import alert_event
 
@@ -37,6 +45,7 @@ class SendOutcome(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"  # another run already claimed it: the at-most-once guard
     RETRY = "retry"
+    HELD = "held"  # quiet hours: re-scheduled for ``hold_until``
     FAILED = "failed"
 
 
@@ -81,11 +90,18 @@ def recipient_channels(user, wanted: list[str]) -> list[tuple[str, str]]:
     return chosen
 
 
-def deliveries_create_for_step(*, alert: Alert, step: dict, step_key: str) -> list[Delivery]:
+def deliveries_create_for_step(
+    *, alert: Alert, step: dict, step_key: str, now: datetime | None = None
+) -> list[Delivery]:
     """Queue one delivery per recipient per channel for an escalation step; the send
-    tasks are enqueued when the transaction commits."""
+    tasks are enqueued when the transaction commits, or for the end of the recipient's
+    quiet hours when the alert is not critical."""
+    now = now or timezone.now()
     created = []
     for user in step_recipients(step):
+        hold_until = None
+        if alert.severity != Severity.CRITICAL:
+            hold_until = quiet_hours_end(user=user, now=now)
         for kind, address in recipient_channels(user, step.get("channels") or []):
             delivery = Delivery.objects.create(
                 alert=alert,
@@ -94,10 +110,18 @@ def deliveries_create_for_step(*, alert: Alert, step: dict, step_key: str) -> li
                 address=address,
                 language=user.preferred_language or settings.LANGUAGE_CODE,
                 step_key=step_key,
+                hold_until=hold_until,
             )
-            enqueue("delivery_send", delivery.pk)
+            _enqueue_send(delivery, now)
             created.append(delivery)
     return created
+
+
+def _enqueue_send(delivery: Delivery, now: datetime) -> None:
+    wait = (delivery.hold_until - now).total_seconds() if delivery.hold_until else 0
+    if wait > 0:
+        logger.info("delivery %s held for quiet hours until %s", delivery.pk, delivery.hold_until)
+    enqueue("delivery_send", delivery.pk, countdown=wait if wait > 0 else None)
 
 
 def ack_link_token(delivery: Delivery) -> str:
@@ -147,9 +171,16 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:
     run of the same task finds nothing to claim and returns ``SKIPPED``, whether the first
     run is still sending, finished, or was killed after the provider accepted the message.
     A transient error puts the row back to ``queued`` and returns ``RETRY``; a permanent one,
-    or the last attempt, marks it failed and falls back to the next channel.
+    or the last attempt, marks it failed and falls back to the next channel. A delivery held
+    for quiet hours is not claimed before ``hold_until``: it is re-scheduled (``HELD``).
     """
     now = timezone.now()
+    held = Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.QUEUED, hold_until__gt=now
+    ).first()
+    if held is not None:
+        _enqueue_send(held, now)
+        return SendOutcome.HELD
     claimed = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED).update(
         status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now
     )

@@ -163,6 +163,7 @@ class Delivery(models.Model):
     language = models.CharField(max_length=2, default="ar")
     step_key = models.CharField(max_length=32, blank=True)
     hold_until = models.DateTimeField(
+        _("held until"),
         null=True,
         blank=True,
         help_text=_("Held for the recipient's quiet hours: not sent before this time."),

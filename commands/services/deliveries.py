@@ -137,31 +137,31 @@ def ack_link_signature(delivery: Delivery) -> str:
 def delivery_message(delivery: Delivery) -> OutgoingMessage:
     """The delivery's message, rendered by its channel in the recipient's language."""
     language = delivery.language if delivery.language in ("ar", "en") else "en"
-    notice = Notice(
-        to=delivery.address,
-        reference=str(delivery.uuid),
-        language=language,
-        context=_message_context(delivery, language),
-    )
     with translation.override(language):
+        notice = Notice(
+            to=delivery.address,
+            reference=str(delivery.uuid),
+            language=language,
+            context=_message_context(delivery, language),
+        )
         return channel_for(delivery.channel).render(notice)
 
 
 def _message_context(delivery: Delivery, language: str) -> dict:
+    """What every channel's template may use (rendered in the active language)."""
     alert = delivery.alert
     ack_path = reverse("commands_api:alert-ack-link", args=[ack_link_token(delivery)])
-    with translation.override(language):
-        return {
-            "alert": alert,
-            "title": alert.title_for(language),
-            "message": alert.message_for(language),
-            "severity": str(alert.get_severity_display()),
-            "code": reply_code_for(alert=alert, recipient=delivery.recipient),
-            "can_escalate": alert_action_allowed(user=delivery.recipient, action="escalate"),
-            "can_resolve": alert_action_allowed(user=delivery.recipient, action="resolve"),
-            "count": alert.count,
-            "ack_url": absolute_url(ack_path),
-        }
+    return {
+        "alert": alert,
+        "title": alert.title_for(language),
+        "message": alert.message_for(language),
+        "severity": str(alert.get_severity_display()),
+        "code": reply_code_for(alert=alert, recipient=delivery.recipient),
+        "can_escalate": alert_action_allowed(user=delivery.recipient, action="escalate"),
+        "can_resolve": alert_action_allowed(user=delivery.recipient, action="resolve"),
+        "count": alert.count,
+        "ack_url": absolute_url(ack_path),
+    }
 
 
 def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:

@@ -3,10 +3,13 @@ provider status callbacks, and falling back to the recipient's next channel afte
 
 Quiet hours: a delivery of a non-critical alert to someone inside their quiet hours
 (``commands.services.quiet_hours``) is written at once with ``hold_until`` = the end of the
-quiet hours and its send task is scheduled for that time (a Celery ETA; a send that runs
-earlier re-schedules itself), so the page arrives when quiet hours end. Critical alerts
-always go through at once. A held delivery of an alert resolved or suppressed meanwhile is
-not sent, like any queued one.
+quiet hours and its send task is scheduled for that time (Celery ETAs in hops of at most
+45 minutes; a send that wakes earlier re-schedules itself), so the page arrives when the
+quiet hours end. Critical alerts always go through at once: a command center must not
+sleep through a critical incident. The rule follows the alert's severity only (a forced
+escalation of a high alert is held too); a held delivery of an alert resolved or
+suppressed meanwhile is not sent, like any queued one, and fallbacks (after a failed send)
+are not held again.
 
 The flow follows HC's ``Channel.notify``: write the ``Delivery`` row first, send outside
 any transaction, then record the outcome with a conditional UPDATE.
@@ -121,7 +124,11 @@ def _enqueue_send(delivery: Delivery, now: datetime) -> None:
     wait = (delivery.hold_until - now).total_seconds() if delivery.hold_until else 0
     if wait > 0:
         logger.info("delivery %s held for quiet hours until %s", delivery.pk, delivery.hold_until)
-    enqueue("delivery_send", delivery.pk, countdown=wait if wait > 0 else None)
+    # Hops shorter than the Redis broker's visibility timeout (1 hour): a Celery ETA beyond
+    # it is redelivered, and run again, every hour. A hop that wakes early re-schedules.
+    hop = float(getattr(settings, "COMMANDS_HOLD_HOP_SECONDS", 45 * 60))
+    countdown = min(wait, hop) if wait > 0 else None
+    enqueue("delivery_send", delivery.pk, countdown=countdown)
 
 
 def ack_link_token(delivery: Delivery) -> str:

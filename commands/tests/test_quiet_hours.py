@@ -2,6 +2,7 @@
 time zone) wait for the end of the quiet hours; critical ones go at once."""
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -135,3 +136,22 @@ def test_the_worker_sends_a_held_page_when_the_quiet_hours_end(analyst, fake_twi
     assert delivery.sent_at >= delivery.hold_until
     assert delivery.attempts == 1
     assert len(fake_twilio.messages()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_hold_waits_in_short_hops_and_sends_once_at_the_end(
+    settings, caplog, analyst, fake_twilio, alerts_worker
+):
+    settings.COMMANDS_HOLD_HOP_SECONDS = 1  # 45 minutes in production
+    caplog.set_level(logging.INFO, logger="commands.services.deliveries")
+    quiet_until(analyst, ends_in=dt.timedelta(seconds=4))
+    delivery = raise_alert(Severity.HIGH).deliveries.get()
+
+    wait_until(lambda: Delivery.objects.get(pk=delivery.pk).sent_at)
+
+    delivery.refresh_from_db()
+    assert delivery.sent_at >= delivery.hold_until
+    assert delivery.attempts == 1
+    assert len(fake_twilio.messages()) == 1
+    hops = [r for r in caplog.records if "held for quiet hours" in r.getMessage()]
+    assert len(hops) >= 3  # scheduled, then re-scheduled by the hops that woke early

@@ -182,11 +182,7 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:
     for quiet hours is not claimed before ``hold_until``: it is re-scheduled (``HELD``).
     """
     now = timezone.now()
-    held = Delivery.objects.filter(
-        pk=delivery_id, status=DeliveryStatus.QUEUED, hold_until__gt=now
-    ).first()
-    if held is not None:
-        _enqueue_send(held, now)
+    if _still_held(delivery_id, now):
         return SendOutcome.HELD
     claimed = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED).update(
         status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now
@@ -202,6 +198,21 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:
             last_error=f"Not sent: the alert was {delivery.alert.status} before sending.",
         )
         return SendOutcome.SKIPPED
+    return _send_claimed(delivery, final_attempt=final_attempt)
+
+
+def _still_held(delivery_id: int, now: datetime) -> bool:
+    """True, with the send re-scheduled, when the queued delivery is held past ``now``."""
+    held = Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.QUEUED, hold_until__gt=now
+    ).first()
+    if held is not None:
+        _enqueue_send(held, now)
+    return held is not None
+
+
+def _send_claimed(delivery: Delivery, *, final_attempt: bool) -> SendOutcome:
+    delivery_id = delivery.pk
     try:
         message = delivery_message(delivery)
         provider_id = channel_for(delivery.channel).send(message)

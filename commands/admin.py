@@ -55,7 +55,16 @@ class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
     can_delete = False
-    fields = ["recipient", "channel", "status", "attempts", "provider_id", "last_error", "sent_at"]
+    fields = [
+        "recipient",
+        "channel",
+        "status",
+        "hold_until",
+        "attempts",
+        "provider_id",
+        "last_error",
+        "sent_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from commands.notify.registry import channel_choices
+
 
 class RuleKind(models.TextChoices):
     """What an ``AlertRule`` watches. Incident-level kinds run right after ingest; the
@@ -63,11 +65,8 @@ class AlertEventKind(models.TextChoices):
     TASK_CANCELLED = "task_cancelled", _("Task cancelled")
 
 
-class ChannelKind(models.TextChoices):
-    SMS = "sms", _("SMS")
-    WHATSAPP = "whatsapp", _("WhatsApp")
-    EMAIL = "email", _("Email")
-    LOG = "log", _("Log (development)")
+# One member per channel in ``commands.notify.registry.CHANNELS`` (kind → label).
+ChannelKind = models.TextChoices("ChannelKind", channel_choices())
 
 
 class DeliveryStatus(models.TextChoices):

@@ -162,6 +162,12 @@ class Delivery(models.Model):
     address = models.CharField(max_length=254, blank=True)
     language = models.CharField(max_length=2, default="ar")
     step_key = models.CharField(max_length=32, blank=True)
+    hold_until = models.DateTimeField(
+        _("held until"),
+        null=True,
+        blank=True,
+        help_text=_("Held for the recipient's quiet hours: not sent before this time."),
+    )
     fallback_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks"
     )

@@ -1,12 +1,18 @@
-"""Shared error mapping for the Twilio channels."""
+"""Shared parts of the Twilio channels: the status callback and the error mapping."""
 
 import requests
+from django.urls import reverse
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from commands.notify.base import ChannelError
+from commands.notify.base import ChannelError, absolute_url
 
 # Twilio error codes that will never succeed on retry (invalid/unreachable "To" number…).
 _PERMANENT_TWILIO_CODES = {21211, 21212, 21408, 21610, 21614, 63003, 63016}
+
+
+def status_callback_url(reference: str) -> str:
+    """Where Twilio reports the delivery's status (``reference`` is its UUID)."""
+    return absolute_url(f"{reverse('commands_api:twilio-status')}?delivery={reference}")
 
 
 def create_message(client, **params) -> str:

@@ -1,7 +1,13 @@
-"""The channel interface. Channels only talk to the vendor; who receives what, retries and
-fallbacks live in ``commands.services``."""
+"""The channel interface. Channels only talk to the vendor and render their own message;
+who receives what, retries, fallbacks, rate limits and quiet hours live in
+``commands.services.deliveries``."""
 
 from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+TEMPLATE_DIR = "commands/notifications"
 
 
 class ChannelError(Exception):
@@ -17,7 +23,7 @@ class ChannelError(Exception):
 @dataclass(frozen=True)
 class OutgoingMessage:
     """A rendered message for one address. ``subject``/``html`` are used by email only;
-    ``status_callback`` by Twilio channels only."""
+    ``status_callback`` and ``variables`` by the Twilio channels only."""
 
     to: str
     text: str
@@ -28,12 +34,31 @@ class OutgoingMessage:
     variables: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What a channel renders, the same for every channel: the address, a reference the
+    vendor echoes back (the delivery's UUID), the recipient's language and the template
+    context (``title``, ``message``, ``severity``, ``code``, ``ack_url``, ``count``…)."""
+
+    to: str
+    reference: str
+    language: str
+    context: dict
+
+
 class Channel:
-    """Base class. Subclasses set ``kind`` and ``address_field`` (the ``User`` attribute
-    that holds the address) and implement ``send``."""
+    """Base class. Subclasses set ``kind``, ``label`` (shown in choices), ``address_field``
+    (the ``User`` attribute that holds the address) and implement ``is_configured`` and
+    ``send``. ``template`` names the message templates
+    (``commands/notifications/<template>_<language>.txt``; default: ``kind``);
+    ``personal`` says whether people may list the channel among their preferences.
+    Override ``render`` to add a subject, HTML or vendor fields."""
 
     kind: str = ""
+    label: str = ""
     address_field: str = ""
+    template: str = ""
+    personal: bool = True
 
     def is_configured(self) -> bool:
         """True when the credentials this channel needs exist."""
@@ -42,3 +67,19 @@ class Channel:
     def send(self, message: OutgoingMessage) -> str:
         """Send one message and return the provider's id. Raise ``ChannelError``."""
         raise NotImplementedError
+
+    def render(self, notice: Notice) -> OutgoingMessage:
+        """The message for ``notice``, from this channel's text template. Called inside
+        ``translation.override(notice.language)``."""
+        text = self.render_template(notice, "txt").strip()
+        return OutgoingMessage(to=notice.to, text=text, reference=notice.reference)
+
+    def render_template(self, notice: Notice, extension: str) -> str:
+        name = f"{TEMPLATE_DIR}/{self.template or self.kind}_{notice.language}.{extension}"
+        return render_to_string(name, notice.context)
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on ``SITE_URL``, or "" when no site URL is set (links are then left out)."""
+    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    return f"{site}{path}" if site else ""

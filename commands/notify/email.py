@@ -1,19 +1,31 @@
 import smtplib
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.translation import gettext_lazy as _
 
-from commands.notify.base import Channel, ChannelError, OutgoingMessage
+from commands.notify.base import Channel, ChannelError, Notice, OutgoingMessage
 
 
 class EmailChannel(Channel):
     """Email through Django's mail backend: plain text with an HTML alternative."""
 
     kind = "email"
+    label = _("Email")
     address_field = "email"
 
     def is_configured(self) -> bool:
         return bool(settings.EMAIL_BACKEND)
+
+    def render(self, notice: Notice) -> OutgoingMessage:
+        """Plain text and HTML, under ``[severity] title``."""
+        context = notice.context
+        return replace(
+            super().render(notice),
+            subject=f"[{context['severity']}] {context['title']}",
+            html=self.render_template(notice, "html"),
+        )
 
     def send(self, message: OutgoingMessage) -> str:
         email = EmailMultiAlternatives(

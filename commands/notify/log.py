@@ -1,5 +1,7 @@
 import logging
 
+from django.utils.translation import gettext_lazy as _
+
 from commands.notify.base import Channel, OutgoingMessage
 
 logger = logging.getLogger("commands.notify")
@@ -9,6 +11,9 @@ class LogChannel(Channel):
     """Development channel: writes the message to the log and always succeeds."""
 
     kind = "log"
+    label = _("Log (development)")
+    template = "sms"
+    personal = False
     address_field = "username"
 
     def is_configured(self) -> bool:

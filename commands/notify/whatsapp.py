@@ -1,9 +1,11 @@
 import json
+from dataclasses import replace
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
-from commands.notify._twilio_send import create_message
-from commands.notify.base import Channel, OutgoingMessage
+from commands.notify._twilio_send import create_message, status_callback_url
+from commands.notify.base import Channel, Notice, OutgoingMessage
 from commands.notify.twilio_client import twilio_client, twilio_configured
 
 
@@ -13,10 +15,20 @@ class WhatsAppChannel(Channel):
     template with the message variables, otherwise as free text."""
 
     kind = "whatsapp"
+    label = _("WhatsApp")
     address_field = "phone_number"
 
     def is_configured(self) -> bool:
         return twilio_configured() and bool(settings.TWILIO_WHATSAPP_FROM)
+
+    def render(self, notice: Notice) -> OutgoingMessage:
+        """Free text, plus the Content template's variables: title, reply code, ack link."""
+        context = notice.context
+        return replace(
+            super().render(notice),
+            status_callback=status_callback_url(notice.reference),
+            variables={"1": context["title"], "2": context["code"], "3": context["ack_url"]},
+        )
 
     def send(self, message: OutgoingMessage) -> str:
         sender = settings.TWILIO_WHATSAPP_FROM

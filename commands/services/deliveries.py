@@ -1,5 +1,15 @@
-"""Deliveries: who gets which message on which channel, sending at most once, provider
-status callbacks, and falling back to the recipient's next channel after a failure.
+"""Deliveries: who gets which message on which channel and when, sending at most once,
+provider status callbacks, and falling back to the recipient's next channel after a failure.
+
+Quiet hours: a delivery of a non-critical alert to someone inside their quiet hours
+(``commands.services.quiet_hours``) is written at once with ``hold_until`` = the end of the
+quiet hours and its send task is scheduled for that time (Celery ETAs in hops of at most
+45 minutes; a send that wakes earlier re-schedules itself), so the page arrives when the
+quiet hours end. Critical alerts always go through at once: a command center must not
+sleep through a critical incident. The rule follows the alert's severity only (a forced
+escalation of a high alert is held too); a held delivery of an alert resolved or
+suppressed meanwhile is not sent, like any queued one, and fallbacks (after a failed send)
+are not held again.
 
 The flow follows HC's ``Channel.notify``: write the ``Delivery`` row first, send outside
 any transaction, then record the outcome with a conditional UPDATE.
@@ -14,17 +24,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from commands.choices import AlertEventKind, AlertStatus, DeliveryStatus
+from commands.choices import AlertEventKind, AlertStatus, DeliveryStatus, Severity
 from commands.dispatch import announce_alert, enqueue
 from commands.models import Alert, Delivery
-from commands.notify.base import ChannelError, OutgoingMessage
+from commands.notify.base import ChannelError, Notice, OutgoingMessage, absolute_url
 from commands.notify.registry import CHANNELS, channel_for
 from commands.permissions import alert_action_allowed
+from commands.services.quiet_hours import quiet_hours_end
 from commands.services.reply_codes import reply_code_for
 from commands.services.timeline import alert_event
 
@@ -38,6 +48,7 @@ class SendOutcome(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"  # another run already claimed it: the at-most-once guard
     RETRY = "retry"
+    HELD = "held"  # quiet hours: re-scheduled for ``hold_until``
     FAILED = "failed"
 
 
@@ -82,11 +93,18 @@ def recipient_channels(user, wanted: list[str]) -> list[tuple[str, str]]:
     return chosen
 
 
-def deliveries_create_for_step(*, alert: Alert, step: dict, step_key: str) -> list[Delivery]:
+def deliveries_create_for_step(
+    *, alert: Alert, step: dict, step_key: str, now: datetime | None = None
+) -> list[Delivery]:
     """Queue one delivery per recipient per channel for an escalation step; the send
-    tasks are enqueued when the transaction commits."""
+    tasks are enqueued when the transaction commits, or for the end of the recipient's
+    quiet hours when the alert is not critical."""
+    now = now or timezone.now()
     created = []
     for user in step_recipients(step):
+        hold_until = None
+        if alert.severity != Severity.CRITICAL:
+            hold_until = quiet_hours_end(user=user, now=now)
         for kind, address in recipient_channels(user, step.get("channels") or []):
             delivery = Delivery.objects.create(
                 alert=alert,
@@ -95,10 +113,22 @@ def deliveries_create_for_step(*, alert: Alert, step: dict, step_key: str) -> li
                 address=address,
                 language=user.preferred_language or settings.LANGUAGE_CODE,
                 step_key=step_key,
+                hold_until=hold_until,
             )
-            enqueue("delivery_send", delivery.pk)
+            _enqueue_send(delivery, now)
             created.append(delivery)
     return created
+
+
+def _enqueue_send(delivery: Delivery, now: datetime) -> None:
+    wait = (delivery.hold_until - now).total_seconds() if delivery.hold_until else 0
+    if wait > 0:
+        logger.info("delivery %s held for quiet hours until %s", delivery.pk, delivery.hold_until)
+    # Hops shorter than the Redis broker's visibility timeout (1 hour): a Celery ETA beyond
+    # it is redelivered, and run again, every hour. A hop that wakes early re-schedules.
+    hop = float(getattr(settings, "COMMANDS_HOLD_HOP_SECONDS", 45 * 60))
+    countdown = min(wait, hop) if wait > 0 else None
+    enqueue("delivery_send", delivery.pk, countdown=countdown)
 
 
 def ack_link_token(delivery: Delivery) -> str:
@@ -111,55 +141,34 @@ def ack_link_signature(delivery: Delivery) -> str:
     return salted_hmac(ACK_LINK_SALT, str(delivery.uuid), algorithm="sha256").hexdigest()[:20]
 
 
-def _absolute(path: str) -> str:
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{site}{path}" if site else ""
-
-
 def delivery_message(delivery: Delivery) -> OutgoingMessage:
-    """Render the delivery's message from templates, in the recipient's language."""
-    alert = delivery.alert
+    """The delivery's message, rendered by its channel in the recipient's language."""
     language = delivery.language if delivery.language in ("ar", "en") else "en"
-    template = "sms" if delivery.channel == "log" else delivery.channel
     with translation.override(language):
-        context = {
-            "alert": alert,
-            "title": alert.title_for(language),
-            "message": alert.message_for(language),
-            "severity": alert.get_severity_display(),
-            "code": reply_code_for(alert=alert, recipient=delivery.recipient),
-            "can_escalate": alert_action_allowed(user=delivery.recipient, action="escalate"),
-            "can_resolve": alert_action_allowed(user=delivery.recipient, action="resolve"),
-            "count": alert.count,
-            "ack_url": _absolute(
-                reverse("commands_api:alert-ack-link", args=[ack_link_token(delivery)])
-            ),
-        }
-        text = render_to_string(
-            f"commands/notifications/{template}_{language}.txt", context
-        ).strip()
-        html = ""
-        subject = ""
-        if delivery.channel == "email":
-            html = render_to_string(f"commands/notifications/email_{language}.html", context)
-            subject = f"[{context['severity']}] {context['title']}"
-    callback = ""
-    if delivery.channel in ("sms", "whatsapp"):
-        path = reverse("commands_api:twilio-status")
-        callback = _absolute(f"{path}?delivery={delivery.uuid}")
-    return OutgoingMessage(
-        to=delivery.address,
-        text=text,
-        subject=subject,
-        html=html,
-        status_callback=callback,
-        reference=str(delivery.uuid),
-        variables={
-            "1": context["title"],
-            "2": context["code"],
-            "3": context["ack_url"],
-        },
-    )
+        notice = Notice(
+            to=delivery.address,
+            reference=str(delivery.uuid),
+            language=language,
+            context=_message_context(delivery, language),
+        )
+        return channel_for(delivery.channel).render(notice)
+
+
+def _message_context(delivery: Delivery, language: str) -> dict:
+    """What every channel's template may use (rendered in the active language)."""
+    alert = delivery.alert
+    ack_path = reverse("commands_api:alert-ack-link", args=[ack_link_token(delivery)])
+    return {
+        "alert": alert,
+        "title": alert.title_for(language),
+        "message": alert.message_for(language),
+        "severity": str(alert.get_severity_display()),
+        "code": reply_code_for(alert=alert, recipient=delivery.recipient),
+        "can_escalate": alert_action_allowed(user=delivery.recipient, action="escalate"),
+        "can_resolve": alert_action_allowed(user=delivery.recipient, action="resolve"),
+        "count": alert.count,
+        "ack_url": absolute_url(ack_path),
+    }
 
 
 def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:
@@ -169,9 +178,12 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:
     run of the same task finds nothing to claim and returns ``SKIPPED``, whether the first
     run is still sending, finished, or was killed after the provider accepted the message.
     A transient error puts the row back to ``queued`` and returns ``RETRY``; a permanent one,
-    or the last attempt, marks it failed and falls back to the next channel.
+    or the last attempt, marks it failed and falls back to the next channel. A delivery held
+    for quiet hours is not claimed before ``hold_until``: it is re-scheduled (``HELD``).
     """
     now = timezone.now()
+    if _still_held(delivery_id, now):
+        return SendOutcome.HELD
     claimed = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED).update(
         status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now
     )
@@ -186,6 +198,21 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:
             last_error=f"Not sent: the alert was {delivery.alert.status} before sending.",
         )
         return SendOutcome.SKIPPED
+    return _send_claimed(delivery, final_attempt=final_attempt)
+
+
+def _still_held(delivery_id: int, now: datetime) -> bool:
+    """True, with the send re-scheduled, when the queued delivery is held past ``now``."""
+    held = Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.QUEUED, hold_until__gt=now
+    ).first()
+    if held is not None:
+        _enqueue_send(held, now)
+    return held is not None
+
+
+def _send_claimed(delivery: Delivery, *, final_attempt: bool) -> SendOutcome:
+    delivery_id = delivery.pk
     try:
         message = delivery_message(delivery)
         provider_id = channel_for(delivery.channel).send(message)

@@ -111,7 +111,7 @@ def _fire_step(alert: Alert, now: datetime, *, forced: bool) -> None:
                 scheduled_at=scheduled,
                 data={"step": step, "forced": forced},
             )
-            deliveries_create_for_step(alert=alert, step=step, step_key=key)
+            deliveries_create_for_step(alert=alert, step=step, step_key=key, now=now)
     alert.next_step_index = index + 1
     alert.next_step_at = _fire_time(snapshot, alert.escalation_started_at, index + 1)
 

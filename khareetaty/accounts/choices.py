@@ -12,9 +12,3 @@ class Role(models.TextChoices):
 class Language(models.TextChoices):
     ARABIC = "ar", _("Arabic")
     ENGLISH = "en", _("English")
-
-
-class NotificationChannelKind(models.TextChoices):
-    SMS = "sms", _("SMS")
-    WHATSAPP = "whatsapp", _("WhatsApp")
-    EMAIL = "email", _("Email")

@@ -8,7 +8,8 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from khareetaty.accounts.choices import Language, NotificationChannelKind, Role
+from commands.notify.registry import personal_kinds
+from khareetaty.accounts.choices import Language, Role
 
 e164_validator = RegexValidator(
     regex=r"^\+[1-9]\d{6,14}$",
@@ -18,7 +19,7 @@ e164_validator = RegexValidator(
 
 
 def default_notification_channels() -> list[str]:
-    return [NotificationChannelKind.SMS, NotificationChannelKind.EMAIL]
+    return ["sms", "email"]
 
 
 class User(AbstractUser):
@@ -77,7 +78,7 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        allowed = set(NotificationChannelKind.values)
+        allowed = set(personal_kinds())  # the channel registry is the one list
         channels = self.notification_channels or []
         if not isinstance(channels, list) or not set(channels) <= allowed:
             raise ValidationError(

@@ -7,12 +7,15 @@ from celery import shared_task
 from django.conf import settings
 
 from commands.models import Delivery
-from commands.services.analytics_rules import rules_evaluate_analytics
 from commands.services.deliveries import SendOutcome, deliveries_fail_stuck, delivery_send
 from commands.services.demo_activity import demo_activity_tick
 from commands.services.escalation import escalation_advance, escalation_tick
 from commands.services.field_tasks import tasks_raise_overdue
-from commands.services.rules import rules_evaluate_batch, rules_evaluate_incidents
+from commands.services.rules import (
+    rules_evaluate_analytics,
+    rules_evaluate_batch,
+    rules_evaluate_incidents,
+)
 
 logger = logging.getLogger(__name__)
 MAX_SEND_RETRIES = 5

@@ -63,7 +63,7 @@ class RuleKindSpec:
     evaluate: Evaluator
     title: Bilingual
     message: Bilingual
-    check: Callable[[dict], list[str]] = lambda params: []  # errors beyond types
+    check: Callable[[dict], list[str]] = lambda params: []  # run once the types are right
     horizon_hours: Callable[[Any], float] | None = None  # how old an incident may matter
 
     def param_errors(self, params: object) -> dict[str, list[str]]:
@@ -81,7 +81,8 @@ class RuleKindSpec:
         for name, param in self.params.items():
             if param.required and params.get(name) is None:
                 errors.append(_("Parameter %(name)s is required.") % {"name": name})
-        errors.extend(self.check(params))
+        if not errors:  # the kind's own check may trust the types
+            errors = self.check(params)
         return {"params": errors} if errors else {}
 
 

@@ -79,7 +79,7 @@ def test_a_refused_transition_raises_a_conflict_and_changes_nothing(alert, make_
         audit="alert_resolve",
     )
 
-    with pytest.raises(Conflict, match="The alert is open."):
+    with pytest.raises(Conflict, match="The alert is open"):
         alert_transition(alert=alert, transition=transition, actor=make_user("analyst"), now=NOW)
 
     assert Alert.objects.get(pk=alert.pk).status == AlertStatus.OPEN
@@ -99,9 +99,4 @@ def test_a_note_without_advance_leaves_escalation_and_the_audit_alone(alert, ann
     assert stored.next_step_index == next_step
     assert stored.escalation_finished_at is None
     assert stored.events.get(kind=AlertEventKind.TASK_CREATED).data == {"task": 1}
-    assert (
-        not ActionLog.objects.filter(object_id=str(alert.pk))
-        .exclude(action="")
-        .filter(action__startswith="alert_")
-        .exists()
-    )
+    assert not ActionLog.objects.filter(object_id=str(alert.pk)).exists()

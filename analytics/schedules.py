@@ -7,7 +7,6 @@ PERIODIC_TASKS = [
         name="Nightly analytics (kuwait)",
         task="analytics.run_nightly",
         crontab={"minute": "0", "hour": "2"},
-        queue="long",
         kwargs={"profile": "kuwait"},
         description=(
             "02:00 Asia/Kuwait: intake sweep, hotspots, forecasts, risk map, evaluation, "

@@ -58,6 +58,7 @@ from django.test.utils import override_settings  # noqa: E402
 from analytics.choices import RunKind, RunStatus  # noqa: E402
 from analytics.models import ModelRun  # noqa: E402
 from analytics.services.runs import analytics_run_request  # noqa: E402
+from analytics.tasks import analytics_run_execute_task  # noqa: E402
 from commands.choices import RuleKind, Severity  # noqa: E402
 from commands.models import Alert, AlertRule  # noqa: E402
 from commands.notify.base import OutgoingMessage  # noqa: E402
@@ -203,7 +204,7 @@ class LongJobKeeper(threading.Thread):
             ).exists():
                 run, created = analytics_run_request(profile="kuwait", trigger="command")
                 if created:
-                    celery_app.send_task("analytics.run_pipeline", args=[run.pk], queue="long")
+                    analytics_run_execute_task.apply_async(args=[run.pk])
                     self.runs.append(run.pk)
             self.stop.wait(0.5)
         connection.close()

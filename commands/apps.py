@@ -12,7 +12,10 @@ class CommandsConfig(AppConfig):
             live,  # noqa: F401  (its receivers publish live map events)
             receivers,  # apps are ready only now
         )
+        from commands.rulekinds import load_rule_kinds
         from incidents import signals as incident_signals
+
+        load_rule_kinds()
 
         incident_signals.incident_created.connect(
             receivers.on_incident_created, dispatch_uid="commands.incident_created"

@@ -4,18 +4,16 @@ from django.utils.translation import gettext_lazy as _
 from commands.notify.registry import channel_choices
 
 
-class RuleKind(models.TextChoices):
-    """What an ``AlertRule`` watches. Incident-level kinds run right after ingest; the
-    analytics kinds run at the end of the nightly analytics chain."""
+def __getattr__(name: str):
+    """``RuleKind``: what an ``AlertRule`` watches, one member per kind registered in
+    ``commands.rulekinds`` (built on first use, once the apps are ready)."""
+    if name != "RuleKind":
+        raise AttributeError(name)
+    from commands.rulekinds import rule_kinds
 
-    CRITICAL_INCIDENT = "critical_incident", _("Incident of a critical category or severity")
-    VOLUME_WINDOW = "volume_window", _("Incident volume in a sliding window")
-    FORECAST_SPIKE = "forecast_spike", _("Forecast spike above baseline")
-    HOTSPOT = "hotspot", _("New or intensifying hotspot")
-
-
-INCIDENT_RULE_KINDS = (RuleKind.CRITICAL_INCIDENT, RuleKind.VOLUME_WINDOW)
-ANALYTICS_RULE_KINDS = (RuleKind.FORECAST_SPIKE, RuleKind.HOTSPOT)
+    kinds = [(k.value.upper(), (k.value, k.label)) for k in rule_kinds()]
+    globals()["RuleKind"] = rule_kind_enum = models.TextChoices("RuleKind", kinds)
+    return rule_kind_enum
 
 
 class AlertSource(models.TextChoices):

@@ -1,28 +1,17 @@
-"""Enqueue commands tasks after the surrounding transaction commits.
+"""After-commit hooks of the commands app: tasks (``enqueue``) and live announcements."""
 
-Tasks are sent by name so services never import ``commands.tasks`` (which imports them).
-Everything goes to the ``alerts`` queue, served by its own worker so it never waits behind
-ETL or model training on ``long``.
-"""
-
-from celery import current_app
-from django.conf import settings
 from django.db import transaction
 
 from commands.signals import alert_changed, task_changed
-
-
-def alerts_queue() -> str:
-    return getattr(settings, "COMMANDS_ALERTS_QUEUE", "alerts")
+from khareetaty.enqueue import enqueue_on_commit
 
 
 def enqueue(task_name: str, *args, countdown: float | None = None) -> None:
-    """Send ``commands.<task_name>`` with id-only ``args`` once the transaction commits."""
-    transaction.on_commit(
-        lambda: current_app.send_task(
-            f"commands.{task_name}", args=list(args), queue=alerts_queue(), countdown=countdown
-        )
-    )
+    """Send the commands task ``<task_name>_task`` after commit (``enqueue_on_commit``).
+    Kept for ``services.deliveries`` until it imports its task like the other callers."""
+    from commands import tasks  # the tasks module imports the services that call this
+
+    enqueue_on_commit(getattr(tasks, f"{task_name}_task"), *args, countdown=countdown)
 
 
 def announce_alert(alert_id: int) -> None:

@@ -1,4 +1,5 @@
-"""Celery tasks of the commands app: thin, id-only, safe to run twice. All on ``alerts``."""
+"""Celery tasks of the commands app: thin, id-only, safe to run twice. All on ``alerts``
+(``CELERY_TASK_ROUTES``)."""
 
 import logging
 import random
@@ -7,12 +8,15 @@ from celery import shared_task
 from django.conf import settings
 
 from commands.models import Delivery
-from commands.services.analytics_rules import rules_evaluate_analytics
 from commands.services.deliveries import SendOutcome, deliveries_fail_stuck, delivery_send
 from commands.services.demo_activity import demo_activity_tick
-from commands.services.escalation import escalation_advance, escalation_tick
+from commands.services.escalation import escalation_tick
 from commands.services.field_tasks import tasks_raise_overdue
-from commands.services.rules import rules_evaluate_batch, rules_evaluate_incidents
+from commands.services.rules import (
+    rules_evaluate_analytics,
+    rules_evaluate_batch,
+    rules_evaluate_incidents,
+)
 
 logger = logging.getLogger(__name__)
 MAX_SEND_RETRIES = 5
@@ -25,12 +29,12 @@ def retry_countdown(retries: int) -> float:
     return min(cap, base * (2**retries)) * random.uniform(0.5, 1.5)
 
 
-@shared_task(name="commands.rules_evaluate_incidents", queue="alerts", acks_late=True)
+@shared_task(name="commands.rules_evaluate_incidents", acks_late=True)
 def rules_evaluate_incidents_task(incident_ids: list[int]) -> int:
     return len(rules_evaluate_incidents(incident_ids=incident_ids))
 
 
-@shared_task(name="commands.rules_evaluate_batch", queue="alerts", acks_late=True)
+@shared_task(name="commands.rules_evaluate_batch", acks_late=True)
 def rules_evaluate_batch_task(batch_id: int) -> int:
     return len(rules_evaluate_batch(batch_id=batch_id))
 
@@ -38,7 +42,6 @@ def rules_evaluate_batch_task(batch_id: int) -> int:
 @shared_task(
     name="commands.delivery_send",
     bind=True,
-    queue="alerts",
     acks_late=True,
     max_retries=MAX_SEND_RETRIES,
 )
@@ -54,27 +57,22 @@ def delivery_send_task(self, delivery_id: int) -> str:
     return outcome
 
 
-@shared_task(name="commands.escalation_advance", queue="alerts", acks_late=True)
-def escalation_advance_task(alert_id: int) -> int:
-    return escalation_advance(alert_id=alert_id)
-
-
-@shared_task(name="commands.escalation_tick", queue="alerts", acks_late=True)
+@shared_task(name="commands.escalation_tick", acks_late=True)
 def escalation_tick_task() -> int:
     return escalation_tick()
 
 
-@shared_task(name="commands.tasks_raise_overdue", queue="alerts", acks_late=True)
+@shared_task(name="commands.tasks_raise_overdue", acks_late=True)
 def tasks_raise_overdue_task() -> int:
     return len(tasks_raise_overdue())
 
 
-@shared_task(name="commands.rules_evaluate_analytics", queue="alerts", acks_late=True)
+@shared_task(name="commands.rules_evaluate_analytics", acks_late=True)
 def rules_evaluate_analytics_task(run_id: int) -> int:
     return len(rules_evaluate_analytics(run_id=run_id))
 
 
-@shared_task(name="commands.deliveries_fail_stuck", queue="alerts", acks_late=True)
+@shared_task(name="commands.deliveries_fail_stuck", acks_late=True)
 def deliveries_fail_stuck_task() -> int:
     return deliveries_fail_stuck()
 

@@ -7,7 +7,6 @@ PERIODIC_TASKS = [
         name="ETL folder sweep",
         task="incidents.intake_sweep",
         every_seconds=5 * 60,
-        queue="long",
         description="Ingests files dropped into the intake staging folder; moves them to "
         "archive/ or failed/.",
     ),
@@ -15,7 +14,6 @@ PERIODIC_TASKS = [
         name="Stale ingest batches",
         task="incidents.batches_fail_stale",
         every_seconds=10 * 60,
-        queue="default",  # not behind the long jobs it checks on
         description="Marks failed the batches still running INGEST_STALE_BATCH_MINUTES after "
         "they started (their worker died).",
     ),

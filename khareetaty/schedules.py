@@ -2,7 +2,8 @@
 
 Each app lists its jobs in ``<app>/schedules.py`` as ``PERIODIC_TASKS``; the
 ``setup_periodic_tasks`` command collects them. Operators edit times or pause jobs in the
-admin afterwards; re-running the command keeps their ``enabled`` choice.
+admin afterwards; re-running the command keeps their ``enabled`` choice. A job's queue is
+its task's route (``CELERY_TASK_ROUTES``), declared nowhere else.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +15,6 @@ class PeriodicTaskSpec:
     task: str
     every_seconds: int | None = None
     crontab: dict[str, str] | None = None  # {"minute": "0", "hour": "2"} in settings.TIME_ZONE
-    queue: str = "default"
     kwargs: dict = field(default_factory=dict)
     description: str = ""
 

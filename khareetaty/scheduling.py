@@ -42,7 +42,7 @@ def periodic_task_upsert(spec: PeriodicTaskSpec) -> PeriodicTask:
         name=spec.name,
         defaults={
             "task": spec.task,
-            "queue": spec.queue,
+            "queue": None,  # the task's route decides (CELERY_TASK_ROUTES)
             "kwargs": json.dumps(spec.kwargs),
             "description": spec.description,
             "interval": interval,

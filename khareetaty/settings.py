@@ -414,7 +414,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # ETL and ML run on "long"; notifications on "alerts", served by their own worker so they
-# never wait behind a long job.
+# never wait behind a long job; the rest (Beat's heartbeat, the stale-batch check, which must
+# not wait behind the long jobs it checks on) on "default". The one place a queue is named:
+# no task decorator, enqueue call or Beat entry names one.
 CELERY_TASK_ROUTES = {
     "incidents.batch_run": {"queue": "long"},
     "incidents.intake_sweep": {"queue": "long"},

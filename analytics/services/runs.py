@@ -1,6 +1,6 @@
 """The analytics chain: request a run (one at a time), execute its steps, announce the end.
 
-Steps: intake sweep (the ETL's task, when installed), hotspots, forecasts, risk map,
+Steps: intake sweep (the ETL's service), hotspots, forecasts, risk map,
 evaluation. Each step is its own ModelRun; a failing step is recorded and the chain goes on.
 """
 
@@ -12,7 +12,6 @@ import traceback
 from collections.abc import Callable
 
 import pandas as pd
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,13 +26,13 @@ from analytics.services.locking import run_lock_acquire, run_lock_release
 from analytics.services.risk import risk_map_generate
 from analytics.services.steps import model_run_finish, model_run_step_start
 from analytics.signals import run_finished
+from incidents.pipeline.intake import intake_sweep
 from incidents.profiles import load_profile
 from khareetaty.audit.services import audit_record
+from khareetaty.enqueue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-INTAKE_SWEEP_TASK = "incidents.intake_sweep"
-PIPELINE_TASK = "analytics.run_pipeline"
 STEPS = (RunKind.INTAKE, RunKind.HOTSPOTS, RunKind.FORECASTS, RunKind.RISK, RunKind.EVALUATION)
 HISTORY_DAYS = 3 * 365
 
@@ -70,9 +69,9 @@ def analytics_run_request(
                     summary={"profile": profile, "trigger": trigger},
                 )
                 if enqueue:
-                    transaction.on_commit(
-                        lambda run_id=run.pk: current_app.send_task(PIPELINE_TASK, args=[run_id])
-                    )
+                    from analytics.tasks import analytics_run_execute_task  # imports us
+
+                    enqueue_on_commit(analytics_run_execute_task, run.pk)
                 return run, True
             transaction.set_rollback(True)
         running = ModelRun.objects.filter(pk=holder).first()
@@ -127,9 +126,7 @@ def _run_steps(run: ModelRun, progress: Progress | None) -> dict[str, str]:
     outcomes: dict[str, str] = {}
     frame = None
     for kind in STEPS:
-        if kind in parameters.get("skip", []) or (
-            kind == RunKind.INTAKE and INTAKE_SWEEP_TASK not in current_app.tasks
-        ):
+        if kind in parameters.get("skip", []):
             outcomes[kind] = RunStatus.SKIPPED
             continue
         if kind != RunKind.INTAKE and frame is None:
@@ -165,10 +162,10 @@ def _run_step(step: ModelRun, context: AnalyticsProfile, frame, end: pd.Timestam
 
 
 def _intake(step, context, frame, end) -> dict:
-    result = current_app.tasks[INTAKE_SWEEP_TASK].apply()
-    if result.failed():
-        raise RuntimeError(f"intake sweep failed: {result.result}")
-    return {"batches": result.result}
+    result = intake_sweep()
+    if result.skipped:
+        logger.warning("intake sweep skipped %s: not plain files", ", ".join(result.skipped))
+    return {"batches": [batch.pk for batch in result.batches]}
 
 
 def _hotspots(step, context, frame, end) -> dict:

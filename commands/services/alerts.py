@@ -23,9 +23,10 @@ from commands.dispatch import announce_alert
 from commands.models import Alert, AlertRule
 from commands.services.escalation import escalation_advance_locked, escalation_start
 from commands.services.timeline import alert_event
+from commands.services.transitions import Transition, alert_transition
 from commands.texts import Bilingual
 from khareetaty.audit.services import audit_record
-from khareetaty.exceptions import ApplicationError, Conflict
+from khareetaty.exceptions import ApplicationError
 
 _SHORT_CODE_LOCK = 7_418_270_601
 _DEDUP_LOCK_NAMESPACE = 7_418_2706
@@ -138,60 +139,55 @@ def alert_raise(
     return alert, True
 
 
-def _locked(alert: Alert) -> Alert:
-    return Alert.objects.select_for_update().get(pk=alert.pk)
-
-
-@transaction.atomic
 def alert_acknowledge(
     *, alert: Alert, actor, via: str = AckVia.API, now: datetime | None = None
 ) -> Alert:
     """Acknowledge an open alert; escalation stops at its next tick (or at once when the
     policy stops on acknowledgement)."""
     now = now or timezone.now()
-    alert = _locked(alert)
-    if alert.status != AlertStatus.OPEN:
-        raise Conflict(f"The alert is {alert.status}; only open alerts can be acknowledged.")
-    alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_at, alert.acknowledged_by, alert.acknowledged_via = now, actor, via
-    alert.save(
-        update_fields=[
-            "status",
-            "acknowledged_at",
-            "acknowledged_by",
-            "acknowledged_via",
-            "updated_at",
-        ]
+    transition = Transition(
+        refuse=lambda a: (
+            None
+            if a.status == AlertStatus.OPEN
+            else f"The alert is {a.status}; only open alerts can be acknowledged."
+        ),
+        changes={
+            "status": AlertStatus.ACKNOWLEDGED,
+            "acknowledged_at": now,
+            "acknowledged_by": actor,
+            "acknowledged_via": via,
+        },
+        event=AlertEventKind.ACKNOWLEDGED,
+        event_data={"via": via},
+        audit="alert_acknowledge",
+        audit_summary={"via": via},
     )
-    alert_event(alert=alert, kind=AlertEventKind.ACKNOWLEDGED, now=now, actor=actor, via=via)
-    audit_record(action="alert_acknowledge", actor=actor, obj=alert, summary={"via": via})
-    escalation_advance_locked(alert=alert, now=now)
-    announce_alert(alert.pk)
-    return alert
+    return alert_transition(alert=alert, transition=transition, actor=actor, now=now)
 
 
-@transaction.atomic
 def alert_resolve(
     *, alert: Alert, actor, note: str = "", via: str = AckVia.API, now: datetime | None = None
 ) -> Alert:
     """Resolve an alert with an optional note; escalation stops."""
     now = now or timezone.now()
-    alert = _locked(alert)
-    if alert.status == AlertStatus.RESOLVED:
-        raise Conflict("The alert is already resolved.")
-    alert.status = AlertStatus.RESOLVED
-    alert.resolved_at, alert.resolved_by, alert.resolution_note = now, actor, note
-    alert.save(
-        update_fields=["status", "resolved_at", "resolved_by", "resolution_note", "updated_at"]
+    transition = Transition(
+        refuse=lambda a: (
+            "The alert is already resolved." if a.status == AlertStatus.RESOLVED else None
+        ),
+        changes={
+            "status": AlertStatus.RESOLVED,
+            "resolved_at": now,
+            "resolved_by": actor,
+            "resolution_note": note,
+        },
+        event=AlertEventKind.RESOLVED,
+        event_data={"note": note, "via": via},
+        audit="alert_resolve",
+        audit_summary={"note": note, "via": via},
     )
-    alert_event(alert=alert, kind=AlertEventKind.RESOLVED, now=now, actor=actor, note=note, via=via)
-    audit_record(action="alert_resolve", actor=actor, obj=alert, summary={"note": note, "via": via})
-    escalation_advance_locked(alert=alert, now=now)
-    announce_alert(alert.pk)
-    return alert
+    return alert_transition(alert=alert, transition=transition, actor=actor, now=now)
 
 
-@transaction.atomic
 def alert_suppress(
     *, alert: Alert, actor, reason: str, until: datetime, now: datetime | None = None
 ) -> Alert:
@@ -202,54 +198,45 @@ def alert_suppress(
         raise ApplicationError("A reason is required to suppress an alert.")
     if until <= now:
         raise ApplicationError("The suppression must end in the future.")
-    alert = _locked(alert)
-    if alert.status == AlertStatus.RESOLVED:
-        raise Conflict("A resolved alert cannot be suppressed.")
-    alert.status = AlertStatus.SUPPRESSED
-    alert.suppressed_at, alert.suppressed_by = now, actor
-    alert.suppressed_until, alert.suppressed_reason = until, reason
-    alert.save(
-        update_fields=[
-            "status",
-            "suppressed_at",
-            "suppressed_by",
-            "suppressed_until",
-            "suppressed_reason",
-            "updated_at",
-        ]
+    transition = Transition(
+        refuse=lambda a: (
+            "A resolved alert cannot be suppressed." if a.status == AlertStatus.RESOLVED else None
+        ),
+        changes={
+            "status": AlertStatus.SUPPRESSED,
+            "suppressed_at": now,
+            "suppressed_by": actor,
+            "suppressed_until": until,
+            "suppressed_reason": reason,
+        },
+        event=AlertEventKind.SUPPRESSED,
+        event_data={"note": reason, "until": until.isoformat()},
+        audit="alert_suppress",
+        audit_summary={"reason": reason, "until": until},
     )
-    alert_event(
-        alert=alert,
-        kind=AlertEventKind.SUPPRESSED,
-        now=now,
-        actor=actor,
-        note=reason,
-        until=until.isoformat(),
-    )
-    audit_record(
-        action="alert_suppress", actor=actor, obj=alert, summary={"reason": reason, "until": until}
-    )
-    escalation_advance_locked(alert=alert, now=now)
-    announce_alert(alert.pk)
-    return alert
+    return alert_transition(alert=alert, transition=transition, actor=actor, now=now)
 
 
-@transaction.atomic
+def _refuse_escalation(alert: Alert) -> str | None:
+    if alert.status not in ACTIVE_ALERT_STATUSES:
+        return f"The alert is {alert.status}; only active alerts can be escalated."
+    if alert.next_step_at is None:
+        return "The alert has no escalation step left."
+    return None
+
+
 def alert_escalate(*, alert: Alert, actor, now: datetime | None = None) -> Alert:
     """Fire the alert's next escalation step now (a manual override, audited)."""
-    now = now or timezone.now()
-    alert = _locked(alert)
-    if alert.status not in ACTIVE_ALERT_STATUSES:
-        raise Conflict(f"The alert is {alert.status}; only active alerts can be escalated.")
-    if alert.next_step_at is None:
-        raise Conflict("The alert has no escalation step left.")
-    alert_event(alert=alert, kind=AlertEventKind.ESCALATION_FORCED, now=now, actor=actor)
-    audit_record(
-        action="alert_escalate", actor=actor, obj=alert, summary={"step": alert.next_step_index}
+    transition = Transition(
+        refuse=_refuse_escalation,
+        event=AlertEventKind.ESCALATION_FORCED,
+        audit="alert_escalate",
+        audit_summary=lambda a: {"step": a.next_step_index},
+        force=True,
     )
-    escalation_advance_locked(alert=alert, now=now, force=True)
-    announce_alert(alert.pk)
-    return alert
+    return alert_transition(
+        alert=alert, transition=transition, actor=actor, now=now or timezone.now()
+    )
 
 
 def alert_create_manual(

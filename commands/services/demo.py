@@ -19,10 +19,9 @@ from analytics.models import Hotspot, ModelRun
 from commands.choices import AlertStatus, RuleKind, Severity, TaskStatus
 from commands.models import Alert, AlertRule, Task, Team
 from commands.services.alerts import alert_acknowledge, alert_escalate, rule_save
-from commands.services.analytics_rules import rules_evaluate_analytics
 from commands.services.demo_activity import demo_activity_tick
 from commands.services.field_tasks import task_add_update, task_create
-from commands.services.rules import rules_evaluate_incidents
+from commands.services.rules import rules_evaluate_analytics, rules_evaluate_incidents
 from incidents.models import Region
 
 User = get_user_model()

@@ -24,8 +24,7 @@ from commands.permissions import alert_action_allowed
 from commands.services.alerts import alert_acknowledge, alert_escalate, alert_resolve
 from commands.services.deliveries import ack_link_signature
 from commands.services.reply_codes import LENGTH as CODE_LENGTH
-from commands.services.timeline import alert_event
-from khareetaty.audit.services import audit_record
+from commands.services.transitions import Transition, alert_transition
 from khareetaty.exceptions import ApplicationError
 
 User = get_user_model()
@@ -75,20 +74,14 @@ def _too_many_wrong_codes(user) -> bool:
 
 def _refuse_role(alert: Alert, user, action: str, code: str, now: datetime) -> None:
     """Record a reply the user's role may not make: on the timeline and in the audit."""
-    alert_event(
-        alert=alert,
-        kind=AlertEventKind.REPLY_REFUSED,
-        now=now,
-        actor=user,
-        action=_ACTIONS[action],
-        reason="role",
+    transition = Transition(
+        event=AlertEventKind.REPLY_REFUSED,
+        event_data={"action": _ACTIONS[action], "reason": "role"},
+        audit="alert_reply_refused",
+        audit_summary={"action": _ACTIONS[action], "reason": "role", "code": code},
+        advance=False,
     )
-    audit_record(
-        action="alert_reply_refused",
-        actor=user,
-        obj=alert,
-        summary={"action": _ACTIONS[action], "reason": "role", "code": code},
-    )
+    alert_transition(alert=alert, transition=transition, actor=user, now=now)
 
 
 def _find_alert(user, code: str) -> Alert | None:

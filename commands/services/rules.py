@@ -1,27 +1,33 @@
-"""Evaluating the incident-level rules right after incidents arrive.
+"""Evaluating alert rules: one loop for every kind (``commands.rulekinds``).
 
-``rules_evaluate_incidents`` runs on the ``alerts`` queue within a second of an accepted
-batch or an API-created incident. Each rule is evaluated in its own transaction: one bad
-rule is logged and skipped, it never stops the others.
+Incident-level kinds run on the ``alerts`` queue within a second of an accepted batch or an
+API-created incident; the analytics kinds at the end of the analytics chain
+(``analytics.signals.run_finished``). One failing rule is logged and skipped; it never
+stops the others.
 """
 
 import logging
-from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
 
-from commands import texts
-from commands.choices import INCIDENT_RULE_KINDS, RuleKind
+from analytics.models import ModelRun
 from commands.models import Alert, AlertRule
+from commands.rulekinds import (
+    SCOPE_ANALYTICS_RUN,
+    SCOPE_INCIDENTS,
+    Finding,
+    RuleKindSpec,
+    rule_kind,
+    rule_kinds_of,
+)
 from commands.services.alerts import AlertSpec, alert_raise
-from commands.texts import named
 from incidents.models import Incident
 
 logger = logging.getLogger(__name__)
 ANY_CATEGORY = object()
+DEFAULT_HORIZON_HOURS = 24
 
 
 def rules_active(*, kinds, now: datetime) -> QuerySet[AlertRule]:
@@ -46,22 +52,17 @@ def rule_in_scope(rule: AlertRule, *, region_id: int | None, category_id: object
     return not (category_ids and category_id not in category_ids)
 
 
-def _dedup_key(rule: AlertRule, region_id, category_id=None) -> str:
-    key = f"rule:{rule.pk}:region:{region_id or '-'}"
-    return f"{key}:category:{category_id}" if category_id else key
+def rule_dedup_key(rule: AlertRule, parts: dict) -> str:
+    """``rule:<pk>`` then ``:<name>:<value>`` for each part: one rule and scope, one key."""
+    return f"rule:{rule.pk}" + "".join(f":{name}:{value}" for name, value in parts.items())
 
 
-def _critical_matches(rule: AlertRule, incident: Incident, now: datetime) -> bool:
-    max_age = timedelta(hours=rule.param("max_age_hours", 24))
-    if incident.occurred_at < now - max_age:
-        return False  # a backfilled old record is history, not an emergency
-    min_severity = rule.param("min_severity")
-    if min_severity is None and not rule.categories.all():
-        min_severity = 5
-    return min_severity is None or incident.severity >= min_severity
+def of_analytics_run(run_id: int) -> Q:
+    """Rows of the analytics chain ``run_id``: they hang off its step runs (``parent``)."""
+    return Q(run_id=run_id) | Q(run__parent_id=run_id)
 
 
-def _already_alerted(rule: AlertRule, incidents: list[Incident]) -> set[int]:
+def rule_already_alerted(rule: AlertRule, incidents: list[Incident]) -> set[int]:
     """Incidents this rule has already alerted on: a re-run of the same evaluation (a
     redelivered task) must not count them twice."""
     return set(
@@ -71,122 +72,84 @@ def _already_alerted(rule: AlertRule, incidents: list[Incident]) -> set[int]:
     )
 
 
-def _evaluate_critical(rule: AlertRule, incidents: list[Incident], now: datetime) -> list[int]:
+def _alert_spec(rule: AlertRule, kind: RuleKindSpec, finding: Finding) -> AlertSpec:
+    return AlertSpec(
+        severity=rule.severity,
+        title=kind.title.format(**finding.values),
+        message=kind.message.format(**finding.values),
+        dedup_key=rule_dedup_key(rule, finding.dedup),
+        rule=rule,
+        region_id=finding.region_id,
+        category_id=finding.category_id,
+        incident_ids=finding.incident_ids,
+        hotspot_id=finding.hotspot_id,
+        forecast_id=finding.forecast_id,
+    )
+
+
+def rule_evaluate(*, rule: AlertRule, subject, now: datetime) -> list[int]:
+    """Raise (or repeat) an alert for each finding of one rule; returns the alert ids."""
+    kind = rule_kind(rule.kind)
     raised = []
-    seen = _already_alerted(rule, incidents)
-    for incident in incidents:
-        if incident.pk in seen:
-            continue
-        if not rule_in_scope(rule, region_id=incident.region_id, category_id=incident.category_id):
-            continue
-        if not _critical_matches(rule, incident, now):
-            continue
-        values = {
-            "category": named(incident.category),
-            "region": named(incident.region),
-            "severity": incident.severity,
-            "when": date_format(timezone.localtime(incident.occurred_at), "Y-m-d H:i"),
-        }
-        spec = AlertSpec(
-            severity=rule.severity,
-            title=texts.CRITICAL_INCIDENT_TITLE.format(**values),
-            message=texts.CRITICAL_INCIDENT_MESSAGE.format(**values),
-            dedup_key=_dedup_key(rule, incident.region_id, incident.category_id),
-            rule=rule,
-            region_id=incident.region_id,
-            category_id=incident.category_id,
-            incident_ids=[incident.pk],
-        )
+    for finding in kind.evaluate(rule, subject, now):
+        spec = _alert_spec(rule, kind, finding)
         alert, _created = alert_raise(spec=spec, cooldown_minutes=rule.cooldown_minutes, now=now)
         raised.append(alert.pk)
     return raised
 
 
-def _evaluate_volume(rule: AlertRule, incidents: list[Incident], now: datetime) -> list[int]:
-    window = float(rule.param("window_hours"))
-    threshold = int(rule.param("threshold"))
-    by_region: dict[int | None, list[Incident]] = defaultdict(list)
-    seen = _already_alerted(rule, incidents)
-    for incident in incidents:
-        if incident.pk not in seen and rule_in_scope(
-            rule, region_id=incident.region_id, category_id=incident.category_id
-        ):
-            by_region[incident.region_id].append(incident)
-    category_ids = [c.pk for c in rule.categories.all()]
-    raised = []
-    for region_id, fresh in by_region.items():
-        in_window = Incident.objects.filter(
-            region_id=region_id,
-            occurred_at__gte=now - timedelta(hours=window),
-            occurred_at__lte=now,
-        )
-        if category_ids:
-            in_window = in_window.filter(category_id__in=category_ids)
-        count = in_window.count()
-        if count <= threshold:
-            continue
-        region = fresh[0].region
-        categories = ", ".join(c.name_en for c in rule.categories.all()) or "all"
-        categories_ar = "، ".join(c.name_ar or c.name_en for c in rule.categories.all()) or "الكل"
-        values = {
-            "count": count,
-            "window": f"{window:g}",
-            "region": named(region),
-            "threshold": threshold,
-            "categories": texts.Bilingual(categories, categories_ar),
-        }
-        spec = AlertSpec(
-            severity=rule.severity,
-            title=texts.VOLUME_TITLE.format(**values),
-            message=texts.VOLUME_MESSAGE.format(**values),
-            dedup_key=_dedup_key(rule, region_id),
-            rule=rule,
-            region_id=region_id,
-            category_id=category_ids[0] if len(category_ids) == 1 else None,
-            incident_ids=[i.pk for i in fresh],
-        )
-        alert, _created = alert_raise(spec=spec, cooldown_minutes=rule.cooldown_minutes, now=now)
-        raised.append(alert.pk)
-    return raised
-
-
-_INCIDENT_EVALUATORS = {
-    RuleKind.CRITICAL_INCIDENT: _evaluate_critical,
-    RuleKind.VOLUME_WINDOW: _evaluate_volume,
-}
+def rules_evaluate(*, scope: str, subject, now: datetime) -> list[Alert]:
+    """Evaluate every active rule of the kinds of ``scope`` against ``subject``; returns the
+    alerts raised or repeated (each alert once)."""
+    alert_ids: list[int] = []
+    kinds = [k.value for k in rule_kinds_of(scope)]
+    for rule in rules_active(kinds=kinds, now=now):
+        try:
+            alert_ids.extend(rule_evaluate(rule=rule, subject=subject, now=now))
+        except Exception:
+            logger.exception("alert rule %s (%s) failed", rule.pk, rule.kind)
+    return list(Alert.objects.filter(pk__in=set(alert_ids)).order_by("pk"))
 
 
 def rules_evaluate_incidents(
     *, incident_ids: list[int], now: datetime | None = None
 ) -> list[Alert]:
-    """Evaluate every active incident-level rule against the given incidents; returns the
-    alerts raised or repeated (each alert once)."""
+    """Evaluate the incident-level rules against the given incidents."""
     now = now or timezone.now()
     incidents = list(
         Incident.objects.filter(pk__in=incident_ids).select_related("category", "region")
     )
     if not incidents:
         return []
-    alert_ids: list[int] = []
-    for rule in rules_active(kinds=INCIDENT_RULE_KINDS, now=now):
-        try:
-            alert_ids.extend(_INCIDENT_EVALUATORS[rule.kind](rule, incidents, now))
-        except Exception:
-            logger.exception("alert rule %s (%s) failed", rule.pk, rule.kind)
-    return list(Alert.objects.filter(pk__in=set(alert_ids)).order_by("pk"))
+    return rules_evaluate(scope=SCOPE_INCIDENTS, subject=incidents, now=now)
+
+
+def _horizon_hours(rule: AlertRule) -> float:
+    kind = rule_kind(rule.kind)
+    return float(kind.horizon_hours(rule) if kind.horizon_hours else DEFAULT_HORIZON_HOURS)
 
 
 def rules_evaluate_batch(*, batch_id: int, now: datetime | None = None) -> list[Alert]:
     """Evaluate the incident rules against a large accepted batch, reading only incidents
     recent enough for any rule to care about."""
     now = now or timezone.now()
-    rules = list(rules_active(kinds=INCIDENT_RULE_KINDS, now=now))
+    kinds = [k.value for k in rule_kinds_of(SCOPE_INCIDENTS)]
+    rules = list(rules_active(kinds=kinds, now=now))
     if not rules:
         return []
-    horizon = max(float(r.param("max_age_hours") or r.param("window_hours") or 24) for r in rules)
+    horizon = max(_horizon_hours(rule) for rule in rules)
     ids = list(
         Incident.objects.filter(
             raw__batch_id=batch_id, occurred_at__gte=now - timedelta(hours=horizon)
         ).values_list("pk", flat=True)
     )
     return rules_evaluate_incidents(incident_ids=ids, now=now)
+
+
+def rules_evaluate_analytics(*, run_id: int, now: datetime | None = None) -> list[Alert]:
+    """Evaluate the analytics rules (forecast spike, hotspot) against one analytics run."""
+    now = now or timezone.now()
+    if not ModelRun.objects.filter(pk=run_id).exists():
+        logger.warning("analytics run %s is gone; no rules evaluated", run_id)
+        return []
+    return rules_evaluate(scope=SCOPE_ANALYTICS_RUN, subject=run_id, now=now)

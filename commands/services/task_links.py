@@ -22,11 +22,10 @@ from commands.choices import (
     AlertEventKind,
     TaskStatus,
 )
-from commands.dispatch import announce_alert
 from commands.models import Alert, Task
 from commands.policy import policy_task_done_resolves_alert
 from commands.services.alerts import alert_resolve
-from commands.services.timeline import alert_event
+from commands.services.transitions import Transition, alert_transition
 from incidents.models import Region
 from khareetaty.exceptions import Conflict
 
@@ -90,8 +89,10 @@ def alert_place(*, alert: Alert) -> tuple[Point | None, int | None]:
 
 def alert_task_created(*, alert: Alert, task: Task, actor, now: datetime) -> None:
     """Note on the alert's timeline that a task was made from it."""
-    alert_event(alert=alert, kind=AlertEventKind.TASK_CREATED, now=now, actor=actor, task=task.pk)
-    announce_alert(alert.pk)
+    transition = Transition(
+        event=AlertEventKind.TASK_CREATED, event_data={"task": task.pk}, advance=False
+    )
+    alert_transition(alert=alert, transition=transition, actor=actor, now=now)
 
 
 def alert_task_finished(*, task: Task, actor, note: str, now: datetime) -> None:
@@ -99,10 +100,12 @@ def alert_task_finished(*, task: Task, actor, note: str, now: datetime) -> None:
     and the policy says so (``via`` task, the field note as the resolution note)."""
     if task.alert_id is None or task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED):
         return
-    alert = Alert.objects.select_for_update().get(pk=task.alert_id)
     done = task.status == TaskStatus.DONE
-    kind = AlertEventKind.TASK_DONE if done else AlertEventKind.TASK_CANCELLED
-    alert_event(alert=alert, kind=kind, now=now, actor=actor, note=note, task=task.pk)
-    announce_alert(alert.pk)
+    transition = Transition(
+        event=AlertEventKind.TASK_DONE if done else AlertEventKind.TASK_CANCELLED,
+        event_data={"note": note, "task": task.pk},
+        advance=False,
+    )
+    alert = alert_transition(alert=task.alert_id, transition=transition, actor=actor, now=now)
     if done and alert.status in ACTIVE_ALERT_STATUSES and policy_task_done_resolves_alert():
         alert_resolve(alert=alert, actor=actor, note=note, via=AckVia.TASK, now=now)

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from analytics import signals as analytics_signals
 from commands.choices import RuleKind, Severity
-from commands.services.analytics_rules import forecast_is_spike, rules_evaluate_analytics
+from commands.rulekinds.forecast_spike import forecast_is_spike
+from commands.services.rules import rules_evaluate_analytics
 from commands.tests.conftest import purge_alerts_queue
 from commands.tests.factories import (
     AlertRuleFactory,

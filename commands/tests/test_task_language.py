@@ -6,8 +6,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from commands.choices import RuleKind
-from commands.services.analytics_rules import rules_evaluate_analytics
-from commands.services.rules import rules_evaluate_incidents
+from commands.services.rules import rules_evaluate_analytics, rules_evaluate_incidents
 from commands.tests.factories import AlertRuleFactory, HotspotFactory, TeamFactory
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from commands.choices import AlertStatus, RuleKind, TaskStatus
 from commands.models import Alert
-from commands.services.analytics_rules import rules_evaluate_analytics
-from commands.services.rules import rules_evaluate_incidents
+from commands.services.rules import rules_evaluate_analytics, rules_evaluate_incidents
 from commands.tests.conftest import POLICY, write_policy
 from commands.tests.factories import AlertRuleFactory, HotspotFactory, TeamFactory
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory, square

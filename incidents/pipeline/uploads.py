@@ -14,7 +14,7 @@ from django.utils.text import get_valid_filename
 from incidents.models import IngestBatch
 from incidents.pipeline.files import intake_folders
 from incidents.pipeline.services import batch_create
-from incidents.tasks import batch_run_task
+from khareetaty.enqueue import enqueue_on_commit
 
 
 def batch_upload(
@@ -40,5 +40,7 @@ def batch_upload(
         batch = batch_create(
             profile_name=profile_name, file_name=name, file_path=str(target), created_by=created_by
         )
-        transaction.on_commit(lambda: batch_run_task.delay(batch.pk))
+        from incidents.tasks import batch_run_task  # the tasks module imports the pipeline
+
+        enqueue_on_commit(batch_run_task, batch.pk)
     return batch

@@ -116,7 +116,7 @@ def test_incidents_trace_back_to_raw_row_batch_and_file(tmp_path, setup_regions)
 def test_raw_records_keep_awkward_text_exactly(tmp_path, setup_regions, monkeypatch):
     # quote-comma-quote and a closing backslash: the edges of the raw JSON built per column;
     # and COPY text sent one line per block
-    monkeypatch.setattr(load, "BLOCK_LINES", 1)
+    monkeypatch.setattr(load.copy_text, "BLOCK_LINES", 1)
     awkward = 'He said "stop" \\ ran {away}\tthen\nleft; \\N "," السالمية \x01 \\'
     rows = [row(1, area=awkward), row(2, area=awkward, latitude="x")]
     batch = batch_ingest_file(path=write_csv(tmp_path / "awkward.csv", rows))
@@ -250,7 +250,7 @@ def test_utf8_with_bom_and_windows_1256_arabic_files_read_the_same(tmp_path, set
 def test_malformed_csv_rows_are_rejected_not_fatal(
     tmp_path, setup_regions, monkeypatch, block_lines
 ):
-    monkeypatch.setattr(load, "BLOCK_LINES", block_lines)  # the malformed row in any block
+    monkeypatch.setattr(load.copy_text, "BLOCK_LINES", block_lines)  # the malformed row in any block
     path = tmp_path / "ragged.csv"
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(
@@ -424,7 +424,7 @@ def test_probe_for_loaded_ids_by_range_and_one_by_one(setup_regions):
 def test_reingest_skips_loaded_ids_and_a_bulk_load_leaves_the_table_vacuumed(
     tmp_path, setup_regions, monkeypatch
 ):
-    monkeypatch.setattr(load, "BULK_LOAD_ROWS", 10)
+    monkeypatch.setattr(load.staging, "BULK_LOAD_ROWS", 10)
     rows = [row(n) for n in range(1, 31)]
     first = batch_ingest_file(path=write_csv(tmp_path / "first.csv", rows))
     assert first.accepted == 30
@@ -448,6 +448,7 @@ def test_chunk_and_insert_group_boundaries_change_nothing(
     # remembers the last chunks' ids), so the optimistic insert never has to run again.
     monkeypatch.setattr(readers, "CHUNK_ROWS", 4)
     monkeypatch.setattr(load, "INSERT_ROWS", 6)
+    monkeypatch.setattr(load.staging, "INSERT_ROWS", 6)
     rows = [row(n) for n in range(1, 21)]
     rows[1] = row(1, area="second copy, same chunk")
     rows[5] = row(3, area="second copy, next chunk")
@@ -474,6 +475,7 @@ def test_a_key_met_in_the_insert_runs_the_batch_again_tolerating_it(
     monkeypatch.setattr(load, "existing_external_ids", lambda source, ids: set())
     monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
     monkeypatch.setattr(load, "INSERT_ROWS", 2)
+    monkeypatch.setattr(load.staging, "INSERT_ROWS", 2)
     rows = [row(n) for n in range(1, 17)]
     rows[15] = row(1, area="repeat eight chunks later")
     progress = []

@@ -3,7 +3,6 @@ rejected rows, staged valid rows) built column by column with C-level string ope
 the batch's connection only hands bytes to the driver. Hand-written on purpose: it earns its
 keep in ``bench/ingest.py``."""
 
-
 from __future__ import annotations
 
 import numpy as np

@@ -1,7 +1,6 @@
 """The tables the load writes: the column order of each COPY payload, the batch's temporary
 staging table, and the raw records' ids reserved up front so clean rows can point at them."""
 
-
 # every value travels as a query parameter.
 from __future__ import annotations
 

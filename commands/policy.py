@@ -9,11 +9,22 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Annotated, Literal
 
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from commands.choices import AlertStatus, ChannelKind, Severity
 from commands.models import EscalationPolicyVersion, Team
@@ -50,134 +61,145 @@ def policy_path() -> Path:
     return Path(getattr(settings, "ESCALATION_POLICY_FILE", "") or default)
 
 
-class _Checker:
-    """Walks the YAML node tree so each error can name its line and dotted field."""
-
-    def __init__(self) -> None:
-        self.errors: list[PolicyError] = []
-
-    def error(self, node, field: str, message: str) -> None:
-        line = node.start_mark.line + 1 if node is not None else 1
-        self.errors.append(PolicyError(line, field, message))
-
-    def mapping(self, node, field: str) -> dict | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.error(node, field, "must be a mapping")
-            return None
-        return {key.value: (key, value) for key, value in node.value}
-
-    def sequence(self, node, field: str) -> list | None:
-        if not isinstance(node, yaml.SequenceNode):
-            self.error(node, field, "must be a list")
-            return None
-        return node.value
-
-    def scalars(self, node, field: str) -> list[tuple]:
-        items = self.sequence(node, field) or []
-        out = []
-        for index, item in enumerate(items):
-            if isinstance(item, yaml.ScalarNode):
-                out.append((item, item.value))
-            else:
-                self.error(item, f"{field}[{index}]", "must be a plain value")
-        return out
-
-    def duration(self, node, field: str) -> int | None:
-        match = _DURATION.match(node.value) if isinstance(node, yaml.ScalarNode) else None
-        if not match:
-            self.error(node, field, "must be a duration such as 0m, 90s, 15m, 2h or 1d")
-            return None
-        return int(match.group(1)) * _UNITS[match.group(2)]
-
-    def unknown_keys(self, items: dict, allowed: set, field: str) -> None:
-        for name, (key, _value) in items.items():
-            if name not in allowed:
-                self.error(key, f"{field}.{name}" if field else name, "unknown field")
+# --- the policy's shape, declared with pydantic -------------------------------------------
+# The YAML is composed into plain data (every scalar as its text) with the line of each node
+# by its path; pydantic reports every problem by the same path, which names the field and
+# finds the line.
 
 
-def _check_target(checker: _Checker, node, value: str, field: str, known: dict) -> dict | None:
-    kind, _sep, name = value.partition(":")
+def _seconds(value) -> int:
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError("must be a duration such as 0m, 90s, 15m, 2h or 1d")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _whole_number(value) -> int:
+    if not (isinstance(value, str) and value.isdigit()):
+        raise ValueError("must be a whole number")
+    return int(value)
+
+
+def _flag(value) -> bool:
+    flag = _BOOLEANS.get(str(value).lower())
+    if flag is None:
+        raise ValueError("must be true or false")
+    return flag
+
+
+def _target(value, info: ValidationInfo) -> dict:
+    kind, _sep, name = value.partition(":") if isinstance(value, str) else ("", "", "")
     if kind not in _TARGET_TYPES or not name:
-        checker.error(node, field, "must be role:<role>, team:<code> or user:<username>")
-        return None
-    if name not in known[kind]:
-        checker.error(node, field, f"unknown {kind} {name!r}")
-        return None
+        raise ValueError("must be role:<role>, team:<code> or user:<username>")
+    if name not in info.context["known"][kind]:
+        raise ValueError(f"unknown {kind} {name!r}")
     return {"type": kind, "value": name}
 
 
-def _check_step(checker: _Checker, node, field: str, known: dict) -> dict | None:
-    items = checker.mapping(node, field)
-    if items is None:
-        return None
-    checker.unknown_keys(items, {"after", "notify", "channels"}, field)
-    step = {"after": None, "notify": [], "channels": []}
-    if "after" not in items:
-        checker.error(node, f"{field}.after", "is required")
-    else:
-        step["after"] = checker.duration(items["after"][1], f"{field}.after")
-    if "notify" not in items:
-        checker.error(node, f"{field}.notify", "is required")
-    else:
-        targets = checker.scalars(items["notify"][1], f"{field}.notify")
-        for index, (target_node, value) in enumerate(targets):
-            target = _check_target(checker, target_node, value, f"{field}.notify[{index}]", known)
-            if target:
-                step["notify"].append(target)
-        if not targets:
-            checker.error(items["notify"][1], f"{field}.notify", "must name at least one target")
-    if "channels" in items:
-        for index, (channel_node, value) in enumerate(
-            checker.scalars(items["channels"][1], f"{field}.channels")
-        ):
-            if value not in ChannelKind.values:
-                checker.error(
-                    channel_node,
-                    f"{field}.channels[{index}]",
-                    f"unknown channel {value!r}; use {', '.join(ChannelKind.values)}",
-                )
-            else:
-                step["channels"].append(value)
-    return step
+def _channel(value: str) -> str:
+    if value not in ChannelKind.values:
+        raise ValueError(f"unknown channel {value!r}; use {', '.join(ChannelKind.values)}")
+    return value
 
 
-def _check_severity(checker: _Checker, node, field: str, known: dict) -> dict | None:
-    items = checker.mapping(node, field)
-    if items is None:
-        return None
-    checker.unknown_keys(items, {"steps", "repeat"}, field)
-    policy = {"steps": [], "repeat": {"every": 0, "times": 0}}
-    steps_node = items.get("steps", (None, None))[1]
-    if steps_node is None:
-        checker.error(node, f"{field}.steps", "is required")
-    else:
-        for index, step_node in enumerate(checker.sequence(steps_node, f"{field}.steps") or []):
-            step = _check_step(checker, step_node, f"{field}.steps[{index}]", known)
-            if step:
-                policy["steps"].append(step)
-    afters = [s["after"] for s in policy["steps"] if s["after"] is not None]
-    if afters != sorted(afters):
-        checker.error(steps_node, f"{field}.steps", "steps must be in order of `after`")
-    if "repeat" in items:
-        policy["repeat"] = _check_repeat(checker, items["repeat"][1], f"{field}.repeat", afters)
-    return policy
+def _stoppable(value: str) -> str:
+    if value not in _STOPPABLE:
+        raise ValueError("must be acknowledged or resolved")
+    return value
 
 
-def _check_repeat(checker: _Checker, node, field: str, afters: list[int]) -> dict:
-    items = checker.mapping(node, field) or {}
-    checker.unknown_keys(items, {"every", "times"}, field)
-    every = checker.duration(items["every"][1], f"{field}.every") if "every" in items else None
-    times_node = items.get("times", (None, None))[1]
-    times = None
-    if times_node is None or not str(times_node.value).isdigit():
-        checker.error(times_node or node, f"{field}.times", "must be a whole number")
+Duration = Annotated[int, BeforeValidator(_seconds)]
+Target = Annotated[dict, BeforeValidator(_target)]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Step(_Part):
+    after: Duration
+    notify: Annotated[list[Target], Field(min_length=1)]
+    channels: list[Annotated[str, AfterValidator(_channel)]] = []
+
+
+class _Repeat(_Part):
+    every: Duration
+    times: Annotated[int, BeforeValidator(_whole_number)]
+
+
+class _SeverityPolicy(_Part):
+    steps: list[_Step]
+    repeat: _Repeat = _Repeat.model_construct(every=0, times=0)
+
+    @field_validator("steps")
+    @classmethod
+    def _in_order(cls, steps: list[_Step]) -> list[_Step]:
+        afters = [step.after for step in steps]
+        if afters != sorted(afters):
+            raise ValueError("steps must be in order of `after`")
+        return steps
+
+    @field_validator("repeat")
+    @classmethod
+    def _after_the_last_step(cls, repeat: _Repeat, info: ValidationInfo) -> _Repeat:
+        afters = [step.after for step in info.data.get("steps", [])]
+        if repeat.every and afters and repeat.every <= max(afters):
+            raise ValueError("every must be longer than the last step")
+        return repeat
+
+
+class _Policy(_Part):
+    version: object = 1
+    stop_on: list[Annotated[str, AfterValidator(_stoppable)]] = list(_STOPPABLE)
+    severities: dict[Literal[tuple(Severity.values)], _SeverityPolicy]
+    task_done_resolves_alert: Annotated[bool, BeforeValidator(_flag)] = True
+
+
+def _plain(node, path: tuple, lines: dict, key_lines: dict):
+    """The node as plain data (scalars as their text); records each node's line by path."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for key, value in node.value:
+            name = str(key.value)
+            key_lines[(*path, name)] = key.start_mark.line + 1
+            out[name] = _plain(value, (*path, name), lines, key_lines)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, (*path, i), lines, key_lines) for i, item in enumerate(node.value)]
+    return node.value
+
+
+def _policy_error(problem: dict, lines: dict, key_lines: dict) -> PolicyError:
+    """One pydantic problem as a ``PolicyError``: its dotted field and its line (the key's
+    for an unknown field, else the value's, or the nearest enclosing node's)."""
+    loc = tuple(part for part in problem["loc"] if part != "[key]")
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    if problem["type"] == "extra_forbidden" or "[key]" in problem["loc"]:
+        line = key_lines.get(loc, 1)
     else:
-        times = int(times_node.value)
-    if every is None and "every" not in items:
-        checker.error(node, f"{field}.every", "is required")
-    if every is not None and afters and every <= max(afters):
-        checker.error(items["every"][1], f"{field}.every", "must be longer than the last step")
-    return {"every": every or 0, "times": times or 0}
+        while loc and loc not in lines:
+            loc = loc[:-1]
+        line = lines.get(loc, 1)
+    return PolicyError(line, field, _MESSAGES.get(problem["type"]) or _message(problem))
+
+
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "unknown field",
+    "model_type": "must be a mapping",
+    "dict_type": "must be a mapping",
+    "list_type": "must be a list",
+    "too_short": "must name at least one target",
+}
+
+
+def _message(problem: dict) -> str:
+    if problem["type"] == "value_error":
+        return str(problem["ctx"]["error"])
+    if problem["type"] == "literal_error":
+        return f"unknown severity; use {', '.join(Severity.values)}"
+    return problem["msg"]
 
 
 def _known_targets() -> dict[str, set[str]]:
@@ -192,7 +214,6 @@ def _known_targets() -> dict[str, set[str]]:
 def policy_parse(text: str) -> dict:
     """Parse and validate policy YAML; raise ``PolicyInvalid`` listing every error with its
     line and field (``severities.critical.steps[1].after``)."""
-    checker = _Checker()
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -201,46 +222,14 @@ def policy_parse(text: str) -> dict:
         raise PolicyInvalid([PolicyError(line, "", f"not valid YAML: {exc}")]) from exc
     if root is None:
         raise PolicyInvalid([PolicyError(1, "", "the policy is empty")])
-    items = checker.mapping(root, "") or {}
-    checker.unknown_keys(
-        items, {"version", "stop_on", "severities", "task_done_resolves_alert"}, ""
-    )
-    parsed = {
-        "version": 1,
-        "stop_on": list(_STOPPABLE),
-        "severities": {},
-        "task_done_resolves_alert": True,
-    }
-    if "task_done_resolves_alert" in items:
-        node = items["task_done_resolves_alert"][1]
-        flag = _BOOLEANS.get(str(getattr(node, "value", "")).lower())
-        if flag is None:
-            checker.error(node, "task_done_resolves_alert", "must be true or false")
-        else:
-            parsed["task_done_resolves_alert"] = flag
-    if "stop_on" in items:
-        parsed["stop_on"] = []
-        for index, (node, value) in enumerate(checker.scalars(items["stop_on"][1], "stop_on")):
-            if value not in _STOPPABLE:
-                checker.error(node, f"stop_on[{index}]", "must be acknowledged or resolved")
-            else:
-                parsed["stop_on"].append(value)
-    known = _known_targets()
-    severities = (
-        checker.mapping(items["severities"][1], "severities") if "severities" in items else None
-    )
-    if "severities" not in items:
-        checker.error(root, "severities", "is required")
-    for name, (key, node) in (severities or {}).items():
-        if name not in Severity.values:
-            checker.error(
-                key, f"severities.{name}", f"unknown severity; use {', '.join(Severity.values)}"
-            )
-            continue
-        parsed["severities"][name] = _check_severity(checker, node, f"severities.{name}", known)
-    if checker.errors:
-        raise PolicyInvalid(sorted(checker.errors, key=lambda e: (e.line, e.field)))
-    return parsed
+    lines, key_lines = {}, {}
+    data = _plain(root, (), lines, key_lines)
+    try:
+        policy = _Policy.model_validate(data, context={"known": _known_targets()})
+    except ValidationError as exc:
+        errors = [_policy_error(p, lines, key_lines) for p in exc.errors(include_url=False)]
+        raise PolicyInvalid(sorted(errors, key=lambda e: (e.line, e.field))) from None
+    return {**policy.model_dump(), "version": 1}
 
 
 def policy_validate(*, text: str | None = None) -> dict:

@@ -83,6 +83,12 @@ def test_valid_custom_profile_parses(tmp_path):
         (VALID.format(name="partner") + "encoding: latin-9\n", "encoding"),
         (VALID.format(name="partner") + "night_hours: {start: 25, end: 6}\n", "night_hours.start"),
         (VALID.format(name="partner") + "crs: 999999\n", "crs"),
+        (VALID.format(name="partner").replace("lat: y", "lat: y, colour: c"), "columns.colour"),
+        (
+            VALID.format(name="partner") + "validation: {max_lengths: {area: 0}}\n",
+            "validation.max_lengths.area",
+        ),
+        ("- name\n- partner\n", "(top level)"),
         ("name: partner\n: : :\n", "YAML"),
     ],
 )

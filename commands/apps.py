@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from khareetaty.accounts.channels import personal_channels_provide
+
 
 class CommandsConfig(AppConfig):
     name = "commands"
@@ -12,10 +14,12 @@ class CommandsConfig(AppConfig):
             live,  # noqa: F401  (its receivers publish live map events)
             receivers,  # apps are ready only now
         )
+        from commands.notify.registry import personal_kinds
         from commands.rulekinds import load_rule_kinds
         from incidents import signals as incident_signals
 
         load_rule_kinds()
+        personal_channels_provide(personal_kinds)
 
         incident_signals.incident_created.connect(
             receivers.on_incident_created, dispatch_uid="commands.incident_created"

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from commands.notify.registry import personal_kinds
+from khareetaty.accounts.channels import personal_channels
 from khareetaty.accounts.choices import Language, Role
 
 e164_validator = RegexValidator(
@@ -78,7 +78,7 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        allowed = set(personal_kinds())  # the channel registry is the one list
+        allowed = set(personal_channels())  # the channel registry is the one list
         channels = self.notification_channels or []
         if not isinstance(channels, list) or not set(channels) <= allowed:
             raise ValidationError(

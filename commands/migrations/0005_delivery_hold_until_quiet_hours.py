@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commands', '0003_alert_reply_codes'),
+        ('commands', '0004_alertrule_kind_choices_from_registry'),
     ]
 
     operations = [

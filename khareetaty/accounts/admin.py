@@ -6,7 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from khareetaty.accounts.models import User
 from khareetaty.accounts.services import user_set_active, user_set_role, user_tokens_revoke
-from khareetaty.audit.admin import AuditedModelAdmin
+from khareetaty.audit.admin import AuditedAdminMixin, AuditedModelAdmin
 
 
 @admin.register(User)
@@ -70,7 +70,7 @@ def _password_changed(message) -> bool:
     return any("password" in entry.get("changed", {}).get("fields", []) for entry in message)
 
 
-class AuthenticatorAdmin(TOTPDeviceAdmin):
+class AuthenticatorAdmin(AuditedAdminMixin, TOTPDeviceAdmin):
     """Authenticator devices without django-otp's key and QR pages: a secret is shown once,
     to its owner, at enrolment (``/accounts/2fa/``), never to another admin."""
 

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from commands.choices import AlertStatus, RuleKind, Severity
 from commands.models import Alert, Task
-from commands.services.analytics_rules import rules_evaluate_analytics
+from commands.services.rules import rules_evaluate_analytics
 from commands.tests.factories import AlertRuleFactory, TeamFactory
 from khareetaty.accounts.choices import Role
 from tests.browser.pointer import click_map

@@ -12,9 +12,9 @@ START = "<!-- role-matrix:start (manage.py role_matrix --write docs/security.md)
 END = "<!-- role-matrix:end -->"
 
 
-def role_matrix_rows() -> list[tuple[str, str, frozenset[str] | None]]:
-    """(method, path, allowed roles) for every API operation, sorted by path then method."""
-    rows = []
+def api_operations() -> list[tuple[str, str, object]]:
+    """(path, method, view instance) for every operation under ``/api/`` in the schema."""
+    operations = []
     for raw_path, _regex, method, callback in EndpointEnumerator().get_api_endpoints():
         path = raw_path.replace("?", "")
         if not path.startswith("/api/"):
@@ -24,7 +24,13 @@ def role_matrix_rows() -> list[tuple[str, str, frozenset[str] | None]]:
         if actions:
             view.action_map = actions
             view.action = actions.get(method.lower())
-        rows.append((method, path, allowed_roles(view, method)))
+        operations.append((path, method, view))
+    return operations
+
+
+def role_matrix_rows() -> list[tuple[str, str, frozenset[str] | None]]:
+    """(method, path, allowed roles) for every API operation, sorted by path then method."""
+    rows = [(method, path, allowed_roles(view, method)) for path, method, view in api_operations()]
     return sorted(rows, key=lambda row: (row[1], row[0]))
 
 

@@ -14,12 +14,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
-from drf_spectacular.generators import EndpointEnumerator
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.test import APIClient
 
 from khareetaty.accounts.choices import Role
 from khareetaty.permissions import PUBLIC, allowed_roles
+from khareetaty.role_matrix import api_operations
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +28,7 @@ PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 
 def api_endpoints() -> list[tuple[str, str, object]]:
     """(path, method, view instance) for every operation in the schema."""
-    endpoints = []
-    for raw_path, _regex, method, callback in EndpointEnumerator().get_api_endpoints():
-        path = raw_path.replace("?", "")
-        if not path.startswith("/api/"):
-            continue
-        view = callback.cls(**getattr(callback, "initkwargs", {}) or {})
-        actions = getattr(callback, "actions", None)
-        if actions:
-            view.action_map = actions
-            view.action = actions.get(method.lower())
-        endpoints.append((path, method, view))
-    return endpoints
+    return api_operations()
 
 
 ENDPOINTS = api_endpoints()

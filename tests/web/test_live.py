@@ -265,7 +265,9 @@ def test_deactivated_user_gets_no_more_events_and_is_closed_on_the_next_message(
     assert quiet
 
 
-def test_role_change_moves_the_socket_out_of_the_incident_feed(make_user, settings):
+def test_role_change_ends_the_socket_before_another_incident_reaches_it(make_user, settings):
+    """A role change ends the user's sessions (the session hash covers the role), so the
+    server timer closes a demoted analyst's socket; no incident coordinates reach it after."""
     settings.LIVE_RECHECK_SECONDS = 1
     user = make_user(Role.ANALYST)
     incident = IncidentFactory(geom=Point(47.99, 29.37, srid=4326))
@@ -278,11 +280,16 @@ def test_role_change_moves_the_socket_out_of_the_incident_feed(make_user, settin
         await socket.receive()
         user.role = Role.FIELD_SUPERVISOR
         await sync_to_async(user.save)(update_fields=["role"])
-        await asyncio.sleep(1.5)  # the server timer re-checks the user
+        told = await socket.receive(timeout=5)
+        closed = await socket.app.receive_output(timeout=5)
         await sync_to_async(incident_created.send)(sender=None, incident_id=incident.pk)
-        return await nothing_within(socket, 1.5)
+        after = await socket.app.receive_nothing(timeout=1.5, interval=0.05)
+        return told, closed, after
 
-    assert run(), "a socket demoted to field supervisor still hears incidents"
+    told, closed, after = run()
+    assert told == {"kind": "session_expired"}
+    assert closed == {"type": "websocket.close", "code": SESSION_EXPIRED}
+    assert after, "a closed socket still heard an incident"
 
 
 def test_hello_reports_the_sequence_of_each_event_kind(make_user):

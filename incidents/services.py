@@ -25,6 +25,7 @@ from incidents.models import Category, Incident, IngestBatch, RawIncident, Regio
 from incidents.profiles import DEFAULT_PROFILE, Profile, available_profiles, load_profile
 from incidents.signals import incident_created
 from incidents.validation import (
+    CLEAN_COLUMNS,
     NEAR_DUPLICATE_METRES,
     NEAR_DUPLICATE_SECONDS,
     CleanRecord,
@@ -34,18 +35,10 @@ from incidents.validation import (
 )
 from khareetaty.audit.services import audit_record
 
-# Canonical fields an update may change (``external_id`` and ``source`` identify the incident).
-UPDATABLE_FIELDS = (
-    "category",
-    "occurred_at",
-    "reported_at",
-    "lon",
-    "lat",
-    "area",
-    "block",
-    "severity",
-    "channel",
-    "description",
+# Canonical fields an update may change (``external_id`` and ``source`` identify the incident;
+# ``has_id`` and ``region_code`` are derived).
+UPDATABLE_FIELDS = tuple(
+    name for name in CLEAN_COLUMNS if name not in ("external_id", "has_id", "region_code")
 )
 
 

@@ -20,6 +20,15 @@ from khareetaty.exceptions import ApplicationError
 from khareetaty.permissions import PUBLIC
 
 
+def _twilio_responses(answer_type: str) -> dict:
+    """A Twilio webhook's answers: its reply, a refused signature, or 404 when unconfigured."""
+    return {
+        (200, answer_type): OpenApiTypes.STR,
+        (403, "text/plain"): OpenApiTypes.STR,
+        404: OpenApiResponse(description="Twilio is not configured."),
+    }
+
+
 class _TwilioWebhook(APIView):
     """Base for Twilio webhooks: public, form-encoded, signature-checked, not throttled
     (Twilio's shared addresses would hit the anonymous rate limit). 404 until Twilio is
@@ -47,14 +56,7 @@ class TwilioStatusView(_TwilioWebhook):
     """``POST /api/commands/twilio/status?delivery=<uuid>``: message status callbacks.
     Bad signature → 403; otherwise always 200 (an unknown delivery is ignored)."""
 
-    @extend_schema(
-        request=OpenApiTypes.OBJECT,
-        responses={
-            (200, "text/plain"): OpenApiTypes.STR,
-            (403, "text/plain"): OpenApiTypes.STR,
-            404: OpenApiResponse(description="Twilio is not configured."),
-        },
-    )
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=_twilio_responses("text/plain"))
     def post(self, request):
         if not self.signature_ok(request):
             return HttpResponse("invalid signature", status=403, content_type="text/plain")
@@ -71,14 +73,7 @@ class TwilioInboundView(_TwilioWebhook):
     """``POST /api/commands/twilio/inbound``: SMS/WhatsApp replies such as ``3a``.
     Answers with TwiML; bad signature → 403."""
 
-    @extend_schema(
-        request=OpenApiTypes.OBJECT,
-        responses={
-            (200, "application/xml"): OpenApiTypes.STR,
-            (403, "text/plain"): OpenApiTypes.STR,
-            404: OpenApiResponse(description="Twilio is not configured."),
-        },
-    )
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=_twilio_responses("application/xml"))
     def post(self, request):
         if not self.signature_ok(request):
             return HttpResponse("invalid signature", status=403, content_type="text/plain")

@@ -7,25 +7,16 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 from django.contrib.gis.db.models.functions import Transform
-from django.db.models import FloatField, Func, QuerySet
+from django.db.models import QuerySet
 
 from analytics.choices import RunKind, RunStatus
 from analytics.core.frames import empty_frame
 from analytics.models import Forecast, Hotspot, ModelRun, RiskCell
 from incidents.choices import IncidentChannel
+from incidents.gis import PointX, PointY
 from incidents.models import Incident
 
 USABLE = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
-
-
-class _X(Func):
-    function = "ST_X"
-    output_field = FloatField()
-
-
-class _Y(Func):
-    function = "ST_Y"
-    output_field = FloatField()
 
 
 def incident_frame(
@@ -40,7 +31,7 @@ def incident_frame(
     if exclude_patrol:
         rows = rows.exclude(channel=IncidentChannel.PATROL)
     values = list(
-        rows.annotate(lon=_X(Transform("geom", 4326)), lat=_Y(Transform("geom", 4326)))
+        rows.annotate(lon=PointX(Transform("geom", 4326)), lat=PointY(Transform("geom", 4326)))
         .values_list("occurred_at", "lon", "lat", "region__code", "category__code", "severity")
         .order_by()
     )

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from commands.choices import OPEN_TASK_STATUSES
 from commands.models import Alert, AlertRule, Task
-from commands.views.maplayer import PERIODS
+from commands.selectors.maplayer import PERIODS
 from incidents.models import Category, Region
 
 

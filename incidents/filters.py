@@ -8,7 +8,6 @@ comma-separated list; categories and regions by code), ``severity`` (list) and
 """
 
 import datetime as dt
-import math
 
 import django_filters
 from django import forms
@@ -20,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
+from incidents.gis import bbox_parse
 from incidents.models import Incident
 
 
@@ -33,21 +33,7 @@ class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
 
 def parse_bbox(value: str) -> Polygon:
     """``min_lon,min_lat,max_lon,max_lat`` → a polygon in ``settings.API_SRID``."""
-    try:
-        numbers = [float(part) for part in value.split(",")]
-    except ValueError:
-        numbers = []
-    if (
-        len(numbers) != 4
-        or not all(map(math.isfinite, numbers))
-        or numbers[0] >= numbers[2]
-        or numbers[1] >= numbers[3]
-    ):
-        raise ValidationError(
-            _("bbox must be four finite numbers min_lon,min_lat,max_lon,max_lat with min < max."),
-            code="invalid_bbox",
-        )
-    polygon = Polygon.from_bbox(numbers)
+    polygon = Polygon.from_bbox(bbox_parse(value))
     polygon.srid = settings.API_SRID
     return polygon
 

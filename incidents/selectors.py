@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, QuerySet, Sum
 
 from incidents.filters import IncidentFilterSet
-from incidents.models import Category, Incident, Region
+from incidents.models import Category, Incident, IngestBatch, Region, RejectedRow
 
 COORDINATE_DECIMALS = 6  # about 0.1 m
 DEFAULT_SIMPLIFY_DEGREES = 0.0005  # about 50 m: plenty for governorate outlines on a map
@@ -85,3 +85,13 @@ def region_version(*, profile: str | None = None) -> str:
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("code")
+
+
+def ingest_batch_list() -> QuerySet[IngestBatch]:
+    """Ingest batches newest first, with their creator joined."""
+    return IngestBatch.objects.select_related("created_by").order_by("-id")
+
+
+def rejected_row_list(*, batch: IngestBatch) -> QuerySet[RejectedRow]:
+    """The rows ``batch`` rejected, in file order."""
+    return RejectedRow.objects.filter(batch=batch).order_by("row_number")

@@ -1,13 +1,6 @@
 """Web views of the command app: the dashboard, the field view and the map layers."""
 
-from commands.views.maplayer import (
-    POINT_LIMIT,
-    MapFilterForm,
-    incident_layer,
-    map_daily,
-    map_incidents,
-    map_regions,
-)
+from commands.views.maplayer import POINT_LIMIT, MapFilterForm, map_daily, map_incidents
 from commands.views.pages import (
     PAGE_STRINGS,
     dashboard,
@@ -26,10 +19,8 @@ __all__ = [
     "field_home",
     "field_task",
     "home",
-    "incident_layer",
     "language_set",
     "map_daily",
     "map_incidents",
-    "map_regions",
     "page_config",
 ]

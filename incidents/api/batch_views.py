@@ -12,8 +12,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from incidents.api.batch_serializers import BatchCreateInputSerializer, BatchOutputSerializer
-from incidents.models import IngestBatch, RejectedRow
 from incidents.pipeline.uploads import batch_upload
+from incidents.selectors import ingest_batch_list, rejected_row_list
 from khareetaty.parsers import JSONParser
 from khareetaty.permissions import ANALYSTS, STAFF
 
@@ -27,7 +27,6 @@ class IngestBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """``POST`` a file (multipart ``file``) or ``{"records": [...]}`` with an optional
     ``profile``; the answer (202) holds the batch id to poll."""
 
-    queryset = IngestBatch.objects.select_related("created_by").order_by("-id")
     serializer_class = BatchOutputSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_fields = ["status", "source"]
@@ -37,6 +36,9 @@ class IngestBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "create": ANALYSTS,
         "rejected": ANALYSTS,
     }
+
+    def get_queryset(self):
+        return ingest_batch_list()
 
     @extend_schema(
         request={
@@ -63,7 +65,7 @@ class IngestBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def rejected(self, request, pk=None) -> StreamingHttpResponse:
         """Every rejected row: row number, its errors, and the record as received."""
         batch = self.get_object()
-        rows = RejectedRow.objects.filter(batch=batch).order_by("row_number")
+        rows = rejected_row_list(batch=batch)
         writer = csv.writer(_Echo())
 
         def lines():

@@ -203,6 +203,10 @@ def test_regions_are_a_cached_simplified_geojson_layer(client_for, django_assert
         assert client.get(url, {"profile": "kuwait"}).json() == body
 
     assert body["type"] == "FeatureCollection"
+    feature = body["features"][0]
+    assert isinstance(feature["id"], int)
+    assert {"code", "name_en", "name_ar"} <= set(feature["properties"])
+    assert feature["geometry"]["type"] == "MultiPolygon" and feature["geometry"]["coordinates"]
     names = {f["properties"]["code"]: f["properties"]["name_ar"] for f in body["features"]}
     assert names["KW-JA"] == "الجهراء" and len(names) == 6
     full = client.get(url, {"profile": "kuwait", "simplify": "0"}).json()

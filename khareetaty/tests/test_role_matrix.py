@@ -165,7 +165,7 @@ def test_the_walk_reaches_pages_page_data_admin_and_operations():
         "/field/tasks/999999/",
         "/map/incidents",
         "/map/daily",
-        "/map/regions",
+        "/api/regions/",
         "/admin/",
         "/admin/login/",
         "/admin/accounts/user/",
@@ -268,5 +268,5 @@ def test_field_supervisors_get_only_what_the_field_view_needs(client, make_user)
     client.force_login(make_user(Role.FIELD_SUPERVISOR))
     for refused in ("/map/incidents", "/map/daily", "/dashboard/", "/analytics/"):
         assert client.get(refused).status_code == 403, refused
-    for allowed in ("/field/", "/field/tasks/1/", "/map/regions"):
+    for allowed in ("/field/", "/field/tasks/1/", "/api/regions/"):
         assert client.get(allowed).status_code == 200, allowed

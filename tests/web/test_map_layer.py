@@ -145,11 +145,3 @@ def test_daily_counts_follow_the_filters(page_client, places):
     response = page_client.get("/map/daily", {"period": "90d", "region": "KW-KU"})
     assert response.status_code == 200
     assert sum(n for _day, n in response.json()["days"]) == 2
-
-
-def test_region_outlines_are_served_as_geojson(page_client, places):
-    response = page_client.get("/map/regions")
-    features = response.json()["features"]
-    assert {f["properties"]["code"] for f in features} == {"KW-KU", "KW-JA"}
-    assert features[0]["geometry"]["type"] in {"Polygon", "MultiPolygon"}
-    assert features[0]["geometry"]["coordinates"]

@@ -69,7 +69,7 @@ def test_daily_counts_are_cached_by_the_filter_whatever_the_view(
     assert not counted(captured)
 
 
-@pytest.mark.parametrize("path", ["/map/incidents", "/map/daily", "/map/regions"])
+@pytest.mark.parametrize("path", ["/map/incidents", "/map/daily"])
 def test_page_data_over_the_rate_answers_429_with_retry_after(
     page_client, incidents, path, settings
 ):
@@ -84,7 +84,7 @@ def test_page_data_over_the_rate_answers_429_with_retry_after(
 
 def test_the_page_data_budget_is_separate_from_the_api_budget(page_client, incidents, settings):
     settings.API_RATE_LIMIT = "2/min"
-    assert [page_client.get("/map/regions").status_code for _ in range(3)] == [200, 200, 429]
+    assert [page_client.get("/map/daily").status_code for _ in range(3)] == [200, 200, 429]
     assert page_client.get("/api/auth/me").status_code == 200
 
 

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from commands.selectors import DashboardScope, profile_regions
-from commands.views.maplayer import PERIODS
+from commands.selectors.maplayer import PERIODS
 from incidents.models import Category
 
 

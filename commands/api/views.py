@@ -3,7 +3,6 @@ Twilio webhooks. Views parse input, call a selector or service, and render the r
 
 from datetime import timedelta
 
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -27,6 +26,7 @@ from commands.policy import (
 )
 from commands.services import alerts as alert_services
 from commands.services import field_tasks
+from khareetaty.api_actions import DetailActionMixin, validated_input
 from khareetaty.permissions import (
     ANALYSTS,
     ANY_ROLE,
@@ -59,10 +59,14 @@ def _until(data: dict):
     return data.get("until") or timezone.now() + timedelta(minutes=data["minutes"])
 
 
-class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(
+    DetailActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Alerts: list, detail with timeline and deliveries, manual create, and the actions."""
 
     filterset_class = AlertFilterSet
+    list_serializer_class = s.AlertSerializer
+    detail_serializer_class = s.AlertDetailSerializer
     role_access = {
         "list": ANY_ROLE,
         "retrieve": ANY_ROLE,
@@ -74,24 +78,12 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         return selectors.alert_list(user=self.request.user)
 
-    def get_serializer_class(self):
-        return s.AlertSerializer if self.action == "list" else s.AlertDetailSerializer
-
-    def get_object(self):
-        try:
-            return selectors.alert_detail(user=self.request.user, alert_id=int(self.kwargs["pk"]))
-        except (Alert.DoesNotExist, ValueError) as exc:
-            raise Http404 from exc
-
-    def _detail(self, alert: Alert, code=status.HTTP_200_OK) -> Response:
-        fresh = selectors.alert_detail(user=self.request.user, alert_id=alert.pk)
-        return Response(s.AlertDetailSerializer(fresh).data, status=code)
+    def read_object(self, pk: int) -> Alert:
+        return selectors.alert_detail(user=self.request.user, alert_id=pk)
 
     @extend_schema(request=s.AlertManualInput, responses={201: s.AlertDetailSerializer})
     def create(self, request):
-        data = s.AlertManualInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = validated_input(s.AlertManualInput, request)
         alert = alert_services.alert_create_manual(
             actor=request.user,
             severity=v["severity"],
@@ -103,7 +95,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             category_id=getattr(v.get("category"), "pk", None),
             incident_ids=[i.pk for i in v.get("incidents", [])],
         )
-        return self._detail(alert, status.HTTP_201_CREATED)
+        return self.answer(alert, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -111,38 +103,33 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alert = alert_services.alert_acknowledge(
             alert=self.get_object(), actor=request.user, via=AckVia.API
         )
-        return self._detail(alert)
+        return self.answer(alert)
 
     @extend_schema(request=s.AlertResolveInput, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         alert = self.get_object()
-        data = s.AlertResolveInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        alert = alert_services.alert_resolve(
-            alert=alert, actor=request.user, note=data.validated_data["note"]
+        v = validated_input(s.AlertResolveInput, request)
+        return self.answer(
+            alert_services.alert_resolve(alert=alert, actor=request.user, note=v["note"])
         )
-        return self._detail(alert)
 
     @extend_schema(request=s.SuppressInput, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def suppress(self, request, pk=None):
         alert = self.get_object()
-        data = s.SuppressInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        v = validated_input(s.SuppressInput, request)
         alert = alert_services.alert_suppress(
-            alert=alert,
-            actor=request.user,
-            reason=data.validated_data["reason"],
-            until=_until(data.validated_data),
+            alert=alert, actor=request.user, reason=v["reason"], until=_until(v)
         )
-        return self._detail(alert)
+        return self.answer(alert)
 
     @extend_schema(request=None, responses=s.AlertDetailSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
-        alert = alert_services.alert_escalate(alert=self.get_object(), actor=request.user)
-        return self._detail(alert)
+        return self.answer(
+            alert_services.alert_escalate(alert=self.get_object(), actor=request.user)
+        )
 
 
 class AlertRuleViewSet(viewsets.ModelViewSet):
@@ -161,31 +148,23 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = alert_services.rule_save(
-            actor=self.request.user, **self._fields(serializer)
+            actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer):
         serializer.instance = alert_services.rule_save(
-            actor=self.request.user, rule=serializer.instance, **self._fields(serializer)
+            actor=self.request.user, rule=serializer.instance, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
         alert_services.rule_delete(rule=instance, actor=self.request.user)
 
-    @staticmethod
-    def _fields(serializer) -> dict:
-        return dict(serializer.validated_data)
-
     @extend_schema(request=s.SuppressInput, responses=s.AlertRuleSerializer)
     @action(detail=True, methods=["post"])
     def suppress(self, request, pk=None):
-        data = s.SuppressInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        v = validated_input(s.SuppressInput, request)
         rule = alert_services.rule_suppress(
-            rule=self.get_object(),
-            actor=request.user,
-            reason=data.validated_data["reason"],
-            until=_until(data.validated_data),
+            rule=self.get_object(), actor=request.user, reason=v["reason"], until=_until(v)
         )
         return Response(s.AlertRuleSerializer(rule).data)
 
@@ -196,10 +175,12 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
         return Response(s.AlertRuleSerializer(rule).data)
 
 
-class TaskViewSet(viewsets.ModelViewSet):
+class TaskViewSet(DetailActionMixin, viewsets.ModelViewSet):
     """Tasks. Field supervisors see and report on only their own or their team's tasks."""
 
     filterset_class = TaskFilterSet
+    list_serializer_class = s.TaskSerializer
+    detail_serializer_class = s.TaskDetailSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     role_access = {
         "list": ANY_ROLE,
@@ -217,24 +198,12 @@ class TaskViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.task_list(user=self.request.user)
 
-    def get_serializer_class(self):
-        return s.TaskSerializer if self.action == "list" else s.TaskDetailSerializer
-
-    def get_object(self):
-        try:
-            return selectors.task_detail(user=self.request.user, task_id=int(self.kwargs["pk"]))
-        except (Task.DoesNotExist, ValueError) as exc:
-            raise Http404 from exc
-
-    def _detail(self, task: Task, code=status.HTTP_200_OK) -> Response:
-        fresh = selectors.task_detail(user=self.request.user, task_id=task.pk)
-        return Response(s.TaskDetailSerializer(fresh).data, status=code)
+    def read_object(self, pk: int) -> Task:
+        return selectors.task_detail(user=self.request.user, task_id=pk)
 
     @extend_schema(request=s.TaskCreateInput, responses={201: s.TaskDetailSerializer})
     def create(self, request):
-        data = s.TaskCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
+        v = validated_input(s.TaskCreateInput, request)
         hotspot = selectors.hotspot_for_task(hotspot_id=v.pop("hotspot", None))
         task = field_tasks.task_create(
             actor=request.user,
@@ -250,18 +219,15 @@ class TaskViewSet(viewsets.ModelViewSet):
             assignee_user=v.get("assignee_user"),
             assignee_team=v.get("assignee_team"),
         )
-        return self._detail(task, status.HTTP_201_CREATED)
+        return self.answer(task, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TaskEditInput, responses=s.TaskDetailSerializer)
     def partial_update(self, request, pk=None):
         task = self.get_object()
-        data = s.TaskEditInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
+        changes = validated_input(s.TaskEditInput, request, partial=True)
         if "region" in changes:
             changes["region_id"] = getattr(changes.pop("region"), "pk", None)
-        task = field_tasks.task_update(task=task, actor=request.user, **changes)
-        return self._detail(task)
+        return self.answer(field_tasks.task_update(task=task, actor=request.user, **changes))
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
@@ -272,39 +238,33 @@ class TaskViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         task = self.get_object()
-        data = s.TaskCancelInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        field_tasks.task_cancel(task=task, actor=request.user, **data.validated_data)
-        return self._detail(task)
+        v = validated_input(s.TaskCancelInput, request)
+        field_tasks.task_cancel(task=task, actor=request.user, **v)
+        return self.answer(task)
 
     @extend_schema(request=s.TaskDueInput, responses=s.TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def due(self, request, pk=None):
         task = self.get_object()
-        data = s.TaskDueInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        task = field_tasks.task_update(
-            task=task, actor=request.user, due_at=data.validated_data["due_at"]
+        v = validated_input(s.TaskDueInput, request)
+        return self.answer(
+            field_tasks.task_update(task=task, actor=request.user, due_at=v["due_at"])
         )
-        return self._detail(task)
 
     @extend_schema(request=s.TaskAssignInput, responses=s.TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         task = self.get_object()
-        data = s.TaskAssignInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        task = field_tasks.task_assign(task=task, actor=request.user, **data.validated_data)
-        return self._detail(task)
+        v = validated_input(s.TaskAssignInput, request)
+        return self.answer(field_tasks.task_assign(task=task, actor=request.user, **v))
 
     @extend_schema(request=s.TaskStatusInput, responses=s.TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
         task = self.get_object()
-        data = s.TaskStatusInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        field_tasks.task_add_update(task=task, actor=request.user, **data.validated_data)
-        return self._detail(task)
+        v = validated_input(s.TaskStatusInput, request)
+        field_tasks.task_add_update(task=task, actor=request.user, **v)
+        return self.answer(task)
 
     @extend_schema(methods=["GET"], responses=s.TaskUpdateSerializer(many=True))
     @extend_schema(
@@ -315,9 +275,8 @@ class TaskViewSet(viewsets.ModelViewSet):
         task = self.get_object()
         if request.method == "GET":
             return Response(s.TaskUpdateSerializer(task.updates.all(), many=True).data)
-        data = s.TaskNoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        update = field_tasks.task_add_update(task=task, actor=request.user, **data.validated_data)
+        v = validated_input(s.TaskNoteInput, request)
+        update = field_tasks.task_add_update(task=task, actor=request.user, **v)
         return Response(s.TaskUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 
@@ -368,10 +327,9 @@ class EscalationPolicyValidateView(APIView):
 
     @extend_schema(request=s.PolicyValidateInput, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        data = s.PolicyValidateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        v = validated_input(s.PolicyValidateInput, request)
         try:
-            parsed = policy_validate(text=data.validated_data.get("content"))
+            parsed = policy_validate(text=v.get("content"))
         except PolicyInvalid as exc:
             return _policy_errors(exc)
         return Response({"valid": True, "policy": parsed})

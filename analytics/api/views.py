@@ -25,6 +25,7 @@ from analytics.selectors import (
     risk_cell_list,
 )
 from analytics.services.runs import analytics_run_request
+from khareetaty.api_actions import validated_input
 from khareetaty.permissions import ANALYSTS, ANY_ROLE, STAFF
 
 RISK_CACHE_SECONDS = 600
@@ -50,11 +51,10 @@ class ModelRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=RunRequestSerializer, responses={202: ModelRunSerializer})
     def create(self, request, *args, **kwargs):
-        data = RunRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        v = validated_input(RunRequestSerializer, request)
         run, created = analytics_run_request(
-            profile=data.validated_data["profile"],
-            parameters=data.validated_data["parameters"],
+            profile=v["profile"],
+            parameters=v["parameters"],
             trigger=RunTrigger.API,
             requested_by=request.user,
             enqueue=True,

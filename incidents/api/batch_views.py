@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from incidents.api.batch_serializers import BatchCreateInputSerializer, BatchOutputSerializer
 from incidents.pipeline.uploads import batch_upload
 from incidents.selectors import ingest_batch_list, rejected_row_list
+from khareetaty.api_actions import validated_input
 from khareetaty.parsers import JSONParser
 from khareetaty.permissions import ANALYSTS, STAFF
 
@@ -48,13 +49,12 @@ class IngestBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses={202: BatchOutputSerializer},
     )
     def create(self, request, *args, **kwargs) -> Response:
-        data = BatchCreateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        v = validated_input(BatchCreateInputSerializer, request)
         batch = batch_upload(
-            profile_name=data.validated_data["profile"],
+            profile_name=v["profile"],
             created_by=request.user,
-            upload=data.validated_data.get("file"),
-            records=data.validated_data.get("records"),
+            upload=v.get("file"),
+            records=v.get("records"),
         )
         batch.refresh_from_db()
         body = BatchOutputSerializer(batch, context={"request": request}).data

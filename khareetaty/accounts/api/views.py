@@ -19,6 +19,7 @@ from khareetaty.accounts.api.serializers import (
 from khareetaty.accounts.lockout import lockout_response
 from khareetaty.accounts.services import user_create, user_set_password
 from khareetaty.accounts.tokens import RevocableTokenRefreshSerializer
+from khareetaty.api_actions import validated_input
 from khareetaty.audit.services import audit_record
 from khareetaty.exceptions import ApplicationError
 from khareetaty.permissions import ANY_ROLE, PUBLIC, SUPERADMINS
@@ -61,10 +62,9 @@ class LogoutView(APIView):
 
     @extend_schema(request=LogoutInputSerializer, responses={204: None})
     def post(self, request):
-        serializer = LogoutInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        v = validated_input(LogoutInputSerializer, request)
         try:
-            token = RefreshToken(serializer.validated_data["refresh"])
+            token = RefreshToken(v["refresh"])
         except TokenError as exc:
             raise ApplicationError(str(exc)) from exc
         if str(token.get("user_id")) != str(request.user.pk):
@@ -83,14 +83,13 @@ class PasswordChangeView(APIView):
 
     @extend_schema(request=PasswordChangeInputSerializer, responses={204: None})
     def post(self, request):
-        serializer = PasswordChangeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        if not request.user.check_password(serializer.validated_data["current_password"]):
+        v = validated_input(PasswordChangeInputSerializer, request)
+        if not request.user.check_password(v["current_password"]):
             SignInFailureLimit.record_failure(request)
             raise ValidationError({"current_password": [_("The current password is wrong.")]})
         user_set_password(
             user=request.user,
-            password=serializer.validated_data["new_password"],
+            password=v["new_password"],
             actor=request.user,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -113,7 +112,7 @@ class UserCreateView(APIView):
 
     @extend_schema(request=UserCreateInputSerializer, responses={201: UserOutputSerializer})
     def post(self, request):
-        serializer = UserCreateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = user_create(**serializer.validated_data, actor=request.user)
+        user = user_create(
+            **validated_input(UserCreateInputSerializer, request), actor=request.user
+        )
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)

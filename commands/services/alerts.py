@@ -5,6 +5,7 @@ person is also in the audit trail.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -139,27 +140,54 @@ def alert_raise(
     return alert, True
 
 
+_STATUS_AUDIT = {
+    AlertStatus.ACKNOWLEDGED: "alert_acknowledge",
+    AlertStatus.RESOLVED: "alert_resolve",
+    AlertStatus.SUPPRESSED: "alert_suppress",
+}
+
+
+def _status_move(
+    status: str,
+    *,
+    actor,
+    now: datetime,
+    refuse: Callable[[Alert], str | None],
+    fields: dict,
+    event_data: dict,
+    audit_summary: dict,
+) -> Transition:
+    """The move of an alert to ``status``, stamped ``<status>_at`` and ``<status>_by`` (plus
+    ``fields``), its timeline line named after the status, audited as ``alert_<verb>``."""
+    return Transition(
+        refuse=refuse,
+        changes={"status": status, f"{status}_at": now, f"{status}_by": actor, **fields},
+        event=AlertEventKind(status),
+        event_data=event_data,
+        audit=_STATUS_AUDIT[status],
+        audit_summary=audit_summary,
+    )
+
+
+def _refuse_unless_open(alert: Alert) -> str | None:
+    if alert.status == AlertStatus.OPEN:
+        return None
+    return f"The alert is {alert.status}; only open alerts can be acknowledged."
+
+
 def alert_acknowledge(
     *, alert: Alert, actor, via: str = AckVia.API, now: datetime | None = None
 ) -> Alert:
     """Acknowledge an open alert; escalation stops at its next tick (or at once when the
     policy stops on acknowledgement)."""
     now = now or timezone.now()
-    transition = Transition(
-        refuse=lambda a: (
-            None
-            if a.status == AlertStatus.OPEN
-            else f"The alert is {a.status}; only open alerts can be acknowledged."
-        ),
-        changes={
-            "status": AlertStatus.ACKNOWLEDGED,
-            "acknowledged_at": now,
-            "acknowledged_by": actor,
-            "acknowledged_via": via,
-        },
-        event=AlertEventKind.ACKNOWLEDGED,
+    transition = _status_move(
+        AlertStatus.ACKNOWLEDGED,
+        actor=actor,
+        now=now,
+        refuse=_refuse_unless_open,
+        fields={"acknowledged_via": via},
         event_data={"via": via},
-        audit="alert_acknowledge",
         audit_summary={"via": via},
     )
     return alert_transition(alert=alert, transition=transition, actor=actor, now=now)
@@ -170,22 +198,26 @@ def alert_resolve(
 ) -> Alert:
     """Resolve an alert with an optional note; escalation stops."""
     now = now or timezone.now()
-    transition = Transition(
+    transition = _status_move(
+        AlertStatus.RESOLVED,
+        actor=actor,
+        now=now,
         refuse=lambda a: (
             "The alert is already resolved." if a.status == AlertStatus.RESOLVED else None
         ),
-        changes={
-            "status": AlertStatus.RESOLVED,
-            "resolved_at": now,
-            "resolved_by": actor,
-            "resolution_note": note,
-        },
-        event=AlertEventKind.RESOLVED,
+        fields={"resolution_note": note},
         event_data={"note": note, "via": via},
-        audit="alert_resolve",
         audit_summary={"note": note, "via": via},
     )
     return alert_transition(alert=alert, transition=transition, actor=actor, now=now)
+
+
+def _suppression_check(*, reason: str, until: datetime, now: datetime, what: str) -> None:
+    """A suppression needs a reason and an end in the future (``what``: an alert, a rule)."""
+    if not reason.strip():
+        raise ApplicationError(f"A reason is required to suppress {what}.")
+    if until <= now:
+        raise ApplicationError("The suppression must end in the future.")
 
 
 def alert_suppress(
@@ -194,24 +226,16 @@ def alert_suppress(
     """Suppress an alert until ``until``: escalation stops and repeats of the same rule and
     scope fold into it instead of raising new alerts until then."""
     now = now or timezone.now()
-    if not reason.strip():
-        raise ApplicationError("A reason is required to suppress an alert.")
-    if until <= now:
-        raise ApplicationError("The suppression must end in the future.")
-    transition = Transition(
+    _suppression_check(reason=reason, until=until, now=now, what="an alert")
+    transition = _status_move(
+        AlertStatus.SUPPRESSED,
+        actor=actor,
+        now=now,
         refuse=lambda a: (
             "A resolved alert cannot be suppressed." if a.status == AlertStatus.RESOLVED else None
         ),
-        changes={
-            "status": AlertStatus.SUPPRESSED,
-            "suppressed_at": now,
-            "suppressed_by": actor,
-            "suppressed_until": until,
-            "suppressed_reason": reason,
-        },
-        event=AlertEventKind.SUPPRESSED,
+        fields={"suppressed_until": until, "suppressed_reason": reason},
         event_data={"note": reason, "until": until.isoformat()},
-        audit="alert_suppress",
         audit_summary={"reason": reason, "until": until},
     )
     return alert_transition(alert=alert, transition=transition, actor=actor, now=now)
@@ -281,10 +305,7 @@ def rule_suppress(
 ) -> AlertRule:
     """Stop a rule from raising alerts until ``until``, with a reason (audited)."""
     now = now or timezone.now()
-    if not reason.strip():
-        raise ApplicationError("A reason is required to suppress a rule.")
-    if until <= now:
-        raise ApplicationError("The suppression must end in the future.")
+    _suppression_check(reason=reason, until=until, now=now, what="a rule")
     rule.suppressed_until, rule.suppressed_reason, rule.suppressed_by = until, reason, actor
     rule.save(
         update_fields=["suppressed_until", "suppressed_reason", "suppressed_by", "updated_at"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from analytics.models import Forecast, Hotspot, ModelRun
 from commands.choices import RuleKind, Severity, TaskPriority
-from commands.models import AlertRule, Task, Team
+from commands.models import Alert, AlertRule, Task, Team
 from incidents.tests.factories import square
 
 KUWAIT_CITY = (47.98, 29.37)
@@ -110,3 +110,16 @@ class ForecastFactory(factory.django.DjangoModelFactory):
     upper_80 = factory.LazyAttribute(lambda o: o.yhat * 1.2)
     lower_95 = factory.LazyAttribute(lambda o: o.yhat * 0.7)
     upper_95 = factory.LazyAttribute(lambda o: o.yhat * 1.3)
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    """An alert row as the services leave it (for reads: lists, filters, query budgets)."""
+
+    class Meta:
+        model = Alert
+
+    severity = Severity.HIGH
+    title_en = factory.Sequence(lambda n: f"Alert {n}")
+    dedup_key = factory.Sequence(lambda n: f"test:{n}")
+    first_seen_at = factory.LazyFunction(timezone.now)
+    last_seen_at = factory.LazyAttribute(lambda o: o.first_seen_at)

@@ -59,6 +59,12 @@ class Socket:
         answer = await self.app.receive_output(timeout=3)
         return answer["type"] == "websocket.accept", answer.get("code")
 
+    async def open(self) -> dict:
+        """Connect (which must be accepted) and return the server's hello."""
+        accepted, code = await self.connect()
+        assert accepted, code
+        return await self.receive()
+
     async def receive(self, timeout: float = 3) -> dict:
         answer = await self.app.receive_output(timeout=timeout)
         assert answer["type"] == "websocket.send", answer
@@ -90,8 +96,7 @@ def test_new_incident_reaches_connected_browsers(make_user):
     @in_own_loop
     async def run():
         socket = Socket(user, session)
-        assert (await socket.connect())[0]
-        assert (await socket.receive())["kind"] == "hello"
+        assert (await socket.open())["kind"] == "hello"
         # Autocommit outside a transaction: the receiver's on_commit publishes at once.
         await sync_to_async(incident_created.send)(sender=None, incident_id=incident.pk)
         event = await socket.receive()
@@ -112,8 +117,7 @@ def test_alert_and_task_changes_are_forwarded_by_id(make_user):
     @in_own_loop
     async def run():
         socket = Socket(user, session)
-        await socket.connect()
-        await socket.receive()
+        await socket.open()
         await sync_to_async(alert_changed.send)(sender=None, alert_id=41)
         alert = await socket.receive()
         await sync_to_async(task_changed.send)(sender=None, task_id=7)
@@ -134,8 +138,7 @@ def test_ping_answers_pong_while_the_session_lives_and_expires_with_it(make_user
     @in_own_loop
     async def run():
         socket = Socket(user, session)
-        await socket.connect()
-        await socket.receive()
+        await socket.open()
         await socket.send({"kind": "ping"})
         alive = await socket.receive()
         await sync_to_async(SessionStore(session_key=session.session_key).delete)()
@@ -168,8 +171,7 @@ def test_idle_socket_on_the_redis_layer_stays_open_past_the_blocking_read(make_u
     @in_own_loop
     async def run():
         socket = Socket(user, session)
-        await socket.connect()
-        await socket.receive()
+        await socket.open()
         quiet = await nothing_within(socket, 12.5)
         await sync_to_async(alert_changed.send)(sender=None, alert_id=5)
         event = await socket.receive()
@@ -200,8 +202,7 @@ def test_field_supervisor_hears_own_and_team_tasks_but_no_incident_coordinates(m
     async def run():
         field, viewer = Socket(supervisor, sessions[0]), Socket(viewer_user, sessions[1])
         for socket in (field, viewer):
-            await socket.connect()
-            await socket.receive()
+            await socket.open()
         await sync_to_async(incident_created.send)(sender=None, incident_id=incident.pk)
         await sync_to_async(task_changed.send)(sender=None, task_id=others.pk)
         await sync_to_async(task_changed.send)(sender=None, task_id=teams.pk)
@@ -221,27 +222,6 @@ def test_field_supervisor_hears_own_and_team_tasks_but_no_incident_coordinates(m
     ]
 
 
-def test_deactivated_users_open_socket_is_closed_by_the_server_timer(make_user, settings):
-    settings.LIVE_RECHECK_SECONDS = 1
-    user = make_user(Role.ANALYST)
-    session = session_for(user)
-
-    @in_own_loop
-    async def run():
-        socket = Socket(user, session)
-        await socket.connect()
-        await socket.receive()
-        user.is_active = False
-        await sync_to_async(user.save)(update_fields=["is_active"])
-        told = await socket.receive(timeout=5)
-        closed = await socket.app.receive_output(timeout=5)
-        return told, closed
-
-    told, closed = run()
-    assert told == {"kind": "account_disabled"}
-    assert closed == {"type": "websocket.close", "code": ACCOUNT_DISABLED}
-
-
 def test_deactivated_user_gets_no_more_events_and_is_closed_on_the_next_message(make_user):
     user = make_user(Role.VIEWER)
     session = session_for(user)
@@ -249,8 +229,7 @@ def test_deactivated_user_gets_no_more_events_and_is_closed_on_the_next_message(
     @in_own_loop
     async def run():
         socket = Socket(user, session)
-        await socket.connect()
-        await socket.receive()
+        await socket.open()
         user.is_active = False
         await sync_to_async(user.save)(update_fields=["is_active"])
         await socket.send({"kind": "ping"})
@@ -265,9 +244,20 @@ def test_deactivated_user_gets_no_more_events_and_is_closed_on_the_next_message(
     assert quiet
 
 
-def test_role_change_ends_the_socket_before_another_incident_reaches_it(make_user, settings):
-    """A role change ends the user's sessions (the session hash covers the role), so the
-    server timer closes a demoted analyst's socket; no incident coordinates reach it after."""
+@pytest.mark.parametrize(
+    ("change", "told", "code"),
+    [
+        ({"is_active": False}, "account_disabled", ACCOUNT_DISABLED),
+        # A role change ends the user's sessions (the session hash covers the role).
+        ({"role": Role.FIELD_SUPERVISOR}, "session_expired", SESSION_EXPIRED),
+    ],
+    ids=["deactivated", "role-changed"],
+)
+def test_the_server_timer_closes_the_socket_of_a_user_no_longer_allowed(
+    make_user, settings, change, told, code
+):
+    """No message from the browser needed: the server's recheck closes the socket, and no
+    incident coordinates reach it after."""
     settings.LIVE_RECHECK_SECONDS = 1
     user = make_user(Role.ANALYST)
     incident = IncidentFactory(geom=Point(47.99, 29.37, srid=4326))
@@ -276,19 +266,19 @@ def test_role_change_ends_the_socket_before_another_incident_reaches_it(make_use
     @in_own_loop
     async def run():
         socket = Socket(user, session)
-        await socket.connect()
-        await socket.receive()
-        user.role = Role.FIELD_SUPERVISOR
-        await sync_to_async(user.save)(update_fields=["role"])
-        told = await socket.receive(timeout=5)
+        await socket.open()
+        for name, value in change.items():
+            setattr(user, name, value)
+        await sync_to_async(user.save)(update_fields=list(change))
+        message = await socket.receive(timeout=5)
         closed = await socket.app.receive_output(timeout=5)
         await sync_to_async(incident_created.send)(sender=None, incident_id=incident.pk)
         after = await socket.app.receive_nothing(timeout=1.5, interval=0.05)
-        return told, closed, after
+        return message, closed, after
 
-    told, closed, after = run()
-    assert told == {"kind": "session_expired"}
-    assert closed == {"type": "websocket.close", "code": SESSION_EXPIRED}
+    message, closed, after = run()
+    assert message == {"kind": told}
+    assert closed == {"type": "websocket.close", "code": code}
     assert after, "a closed socket still heard an incident"
 
 
@@ -299,13 +289,10 @@ def test_hello_reports_the_sequence_of_each_event_kind(make_user):
     @in_own_loop
     async def run():
         first = Socket(user, sessions[0])
-        await first.connect()
-        before = (await first.receive())["seq"]
+        before = (await first.open())["seq"]
         await sync_to_async(alert_changed.send)(sender=None, alert_id=3)
         event = await first.receive()
-        again = Socket(user, sessions[1])
-        await again.connect()
-        after = (await again.receive())["seq"]
+        after = (await Socket(user, sessions[1]).open())["seq"]
         return before, event, after
 
     before, event, after = run()

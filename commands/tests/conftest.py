@@ -1,13 +1,19 @@
 """Fixtures for the commands tests: the escalation policy, the fake Twilio server, a real
-SMTP server, and a real Celery worker on the ``alerts`` queue."""
+SMTP server, a real Celery worker on the ``alerts`` queue, the people of the task tests and
+an alert raised by a rule."""
 
 from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.contrib.gis.geos import Point
+from django.utils import timezone
 
+from commands.models import Alert
+from commands.services.rules import rules_evaluate_incidents
+from commands.tests.factories import AlertRuleFactory, TeamFactory
 from commands.tests.fakes import start_fake_twilio, start_smtp
-from incidents.tests.factories import RegionFactory
+from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 from khareetaty.celery import app as celery_app
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -115,3 +121,35 @@ def alerts_worker(transactional_db):
 @pytest.fixture
 def hawalli():
     return RegionFactory(code="hawalli", name_en="Hawalli", name_ar="حولي")
+
+
+@pytest.fixture
+def people(client_for):
+    """Signed-in API clients: an analyst and three field supervisors, ``field`` and
+    ``teammate`` in team ``patrol-7``, ``other`` in ``patrol-9``."""
+    analyst = client_for("analyst")
+    field, teammate, other = (client_for("field_supervisor") for _ in range(3))
+    team = TeamFactory(slug="patrol-7", members=[field.user, teammate.user])
+    TeamFactory(slug="patrol-9", members=[other.user])
+    return {"analyst": analyst, "field": field, "teammate": teammate, "other": other, "team": team}
+
+
+def incident_alert(*, region, category, **incident) -> Alert:
+    """An alert raised as rules raise it: a severity-5 incident of ``category`` in
+    ``region`` under a critical-incident rule."""
+    AlertRuleFactory(params={"min_severity": 5})
+    incident = IncidentFactory(
+        region=region, category=category, severity=5, occurred_at=timezone.now(), **incident
+    )
+    [alert] = rules_evaluate_incidents(incident_ids=[incident.pk])
+    return alert
+
+
+@pytest.fixture
+def farwaniya_alert(db) -> Alert:
+    """ "Assault in Farwaniya", raised by a rule for an incident at a point in Farwaniya."""
+    return incident_alert(
+        region=RegionFactory(code="farwaniya", name_en="Farwaniya", name_ar="الفروانية"),
+        category=CategoryFactory(code="assault", name_en="Assault", name_ar="اعتداء"),
+        geom=Point(47.93, 29.28, srid=4326),
+    )

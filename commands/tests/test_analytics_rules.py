@@ -20,14 +20,9 @@ from commands.tests.factories import (
 from commands.tests.test_rules import queued_alert_tasks
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policy_file")]
 
 NOW = timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture(autouse=True)
-def _policy(policy_file):
-    return policy_file
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.utils import timezone
 from commands.choices import AlertStatus, RuleKind, Severity
 from commands.models import AlertRule
 from commands.services.rules import rules_evaluate_incidents
-from commands.tests.conftest import POLICY, write_policy
+from commands.tests.conftest import POLICY, incident_alert, write_policy
 from commands.tests.factories import (
     AlertRuleFactory,
     ForecastFactory,
@@ -19,12 +19,7 @@ from commands.tests.factories import (
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 from khareetaty.audit.models import ActionLog
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _policy(policy_file):
-    return policy_file
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policy_file")]
 
 
 @pytest.fixture
@@ -34,14 +29,10 @@ def analyst(client_for):
 
 @pytest.fixture
 def alert(db):
-    region = RegionFactory(code="hawalli", name_en="Hawalli", name_ar="حولي")
-    category = CategoryFactory(code="robbery", name_en="Robbery", name_ar="سطو")
-    AlertRuleFactory(params={"min_severity": 5})
-    incident = IncidentFactory(
-        region=region, category=category, severity=5, occurred_at=timezone.now()
+    return incident_alert(
+        region=RegionFactory(code="hawalli", name_en="Hawalli", name_ar="حولي"),
+        category=CategoryFactory(code="robbery", name_en="Robbery", name_ar="سطو"),
     )
-    [alert] = rules_evaluate_incidents(incident_ids=[incident.pk])
-    return alert
 
 
 def audit(action: str) -> ActionLog:

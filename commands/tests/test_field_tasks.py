@@ -10,42 +10,26 @@ from django.utils import timezone
 from commands.choices import AlertSource, TaskPriority, TaskStatus
 from commands.models import Alert, Task
 from commands.services.field_tasks import tasks_raise_overdue
-from commands.services.rules import rules_evaluate_incidents
-from commands.tests.factories import AlertRuleFactory, HotspotFactory, TaskFactory, TeamFactory
-from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
+from commands.tests.factories import HotspotFactory, TaskFactory
+from incidents.tests.factories import RegionFactory
 from khareetaty.audit.models import ActionLog
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _policy(policy_file):
-    return policy_file
-
-
-@pytest.fixture
-def people(client_for):
-    analyst = client_for("analyst")
-    mine = client_for("field_supervisor")
-    teammate = client_for("field_supervisor")
-    other = client_for("field_supervisor")
-    team = TeamFactory(slug="patrol-7", members=[mine.user, teammate.user])
-    return {"analyst": analyst, "mine": mine, "teammate": teammate, "other": other, "team": team}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policy_file")]
 
 
 @pytest.fixture
 def tasks(people):
     return {
-        "own": TaskFactory(assignee_user=people["mine"].user, title="Own"),
+        "own": TaskFactory(assignee_user=people["field"].user, title="Own"),
         "team": TaskFactory(assignee_team=people["team"], title="Team"),
         "foreign": TaskFactory(assignee_user=people["other"].user, title="Foreign"),
     }
 
 
 def test_a_field_supervisor_sees_only_own_and_team_tasks(people, tasks):
-    titles = {t["title"] for t in people["mine"].get("/api/commands/tasks").json()["results"]}
+    titles = {t["title"] for t in people["field"].get("/api/commands/tasks").json()["results"]}
     assert titles == {"Own", "Team"}
-    assert people["mine"].get(f"/api/commands/tasks/{tasks['foreign'].pk}").status_code == 404
+    assert people["field"].get(f"/api/commands/tasks/{tasks['foreign'].pk}").status_code == 404
     analyst_titles = {
         t["title"] for t in people["analyst"].get("/api/commands/tasks").json()["results"]
     }
@@ -53,7 +37,7 @@ def test_a_field_supervisor_sees_only_own_and_team_tasks(people, tasks):
 
 
 def test_a_field_supervisor_updates_own_tasks_with_location_but_not_others(people, tasks):
-    client = people["mine"]
+    client = people["field"]
     accepted = client.post(
         f"/api/commands/tasks/{tasks['team'].pk}/status",
         {
@@ -93,7 +77,7 @@ def test_a_field_supervisor_updates_own_tasks_with_location_but_not_others(peopl
 
 
 def test_field_supervisors_cannot_create_assign_edit_or_delete(people, tasks):
-    client = people["mine"]
+    client = people["field"]
     own = tasks["own"]
     assert client.post("/api/commands/tasks", {"title": "x"}, format="json").status_code == 403
     assert client.post(f"/api/commands/tasks/{own.pk}/assign", {}, format="json").status_code == 403
@@ -105,7 +89,7 @@ def test_field_supervisors_cannot_create_assign_edit_or_delete(people, tasks):
 
 
 def test_the_status_flow_refuses_impossible_moves(people, tasks):
-    client = people["mine"]
+    client = people["field"]
     own = tasks["own"]
     for status in ("accepted", "in_progress", "done"):
         assert (
@@ -124,19 +108,8 @@ def test_the_status_flow_refuses_impossible_moves(people, tasks):
     assert ActionLog.objects.filter(action="task_status", object_id=str(own.pk)).count() == 3
 
 
-def test_a_task_created_from_an_alert_is_pre_filled(people, fake_twilio):
-    region = RegionFactory(code="farwaniya", name_en="Farwaniya", name_ar="الفروانية")
-    category = CategoryFactory(code="assault", name_en="Assault", name_ar="اعتداء")
-    AlertRuleFactory(params={"min_severity": 5})
-    incident = IncidentFactory(
-        region=region,
-        category=category,
-        severity=5,
-        occurred_at=timezone.now(),
-        geom=Point(47.93, 29.28, srid=4326),
-    )
-    [alert] = rules_evaluate_incidents(incident_ids=[incident.pk])
-
+def test_a_task_created_from_an_alert_is_pre_filled(people, farwaniya_alert, fake_twilio):
+    alert = farwaniya_alert
     response = people["analyst"].post(
         "/api/commands/tasks", {"alert": alert.pk, "assignee_team": "patrol-7"}, format="json"
     )
@@ -145,8 +118,8 @@ def test_a_task_created_from_an_alert_is_pre_filled(people, fake_twilio):
     body = response.json()
     assert body["title"] == "Assault in Farwaniya"
     assert body["priority"] == TaskPriority.URGENT
-    assert body["incident"] == incident.pk
-    assert body["region"] == region.pk
+    assert body["incident"] == alert.incidents.get().pk
+    assert body["region"] == alert.region_id
     assert body["geom"]["coordinates"] == [47.93, 29.28]
     assert body["assignee_team"] == "patrol-7"
     assert ActionLog.objects.filter(action="task_create").count() == 1
@@ -162,7 +135,7 @@ def test_a_task_needs_an_assignee(people):
 
 def test_reassigning_sends_the_task_back_to_assigned(people, tasks):
     own = tasks["own"]
-    people["mine"].post(
+    people["field"].post(
         f"/api/commands/tasks/{own.pk}/status", {"status": "accepted"}, format="json"
     )
     response = people["analyst"].post(
@@ -173,7 +146,7 @@ def test_reassigning_sends_the_task_back_to_assigned(people, tasks):
     assert response.status_code == 200
     assert response.json()["status"] == TaskStatus.ASSIGNED
     assert people["other"].get(f"/api/commands/tasks/{own.pk}").status_code == 200
-    assert people["mine"].get(f"/api/commands/tasks/{own.pk}").status_code == 404
+    assert people["field"].get(f"/api/commands/tasks/{own.pk}").status_code == 404
 
 
 def test_an_overdue_task_raises_one_alert_through_escalation(people, tasks, fake_twilio):
@@ -208,7 +181,7 @@ def test_a_task_created_from_a_hotspot_is_pre_filled_with_its_centre(people):
 
     response = people["analyst"].post(
         "/api/commands/tasks",
-        {"hotspot": hotspot.pk, "assignee_user": people["mine"].user.username},
+        {"hotspot": hotspot.pk, "assignee_user": people["field"].user.username},
         format="json",
     )
 
@@ -222,7 +195,7 @@ def test_a_task_created_from_a_hotspot_is_pre_filled_with_its_centre(people):
     assert body["geom"]["coordinates"] == pytest.approx([centre.x, centre.y])
     missing = people["analyst"].post(
         "/api/commands/tasks",
-        {"hotspot": 999999, "assignee_user": people["mine"].user.username},
+        {"hotspot": 999999, "assignee_user": people["field"].user.username},
         format="json",
     )
     assert missing.status_code == 400

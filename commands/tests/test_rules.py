@@ -18,14 +18,9 @@ from commands.tests.factories import AlertRuleFactory
 from incidents import signals as incident_signals
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policy_file")]
 
 NOW = timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture(autouse=True)
-def _policy(policy_file):
-    return policy_file
 
 
 @pytest.fixture

@@ -7,25 +7,10 @@ import pytest
 from django.utils import timezone, translation
 
 from commands.choices import TaskStatus
-from commands.tests.factories import TaskFactory, TeamFactory
+from commands.tests.factories import TaskFactory
 from khareetaty.audit.models import ActionLog
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _policy(policy_file):
-    return policy_file
-
-
-@pytest.fixture
-def people(client_for):
-    analyst = client_for("analyst")
-    field = client_for("field_supervisor")
-    other = client_for("field_supervisor")
-    team = TeamFactory(slug="patrol-7", members=[field.user])
-    TeamFactory(slug="patrol-9", members=[other.user])
-    return {"analyst": analyst, "field": field, "other": other, "team": team}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policy_file")]
 
 
 @pytest.fixture

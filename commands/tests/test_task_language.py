@@ -3,19 +3,13 @@ reader's; hotspot text is grammatical with rounded scores."""
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.utils import timezone
 
 from commands.choices import RuleKind
-from commands.services.rules import rules_evaluate_analytics, rules_evaluate_incidents
+from commands.services.rules import rules_evaluate_analytics
 from commands.tests.factories import AlertRuleFactory, HotspotFactory, TeamFactory
-from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
+from incidents.tests.factories import RegionFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _policy(policy_file):
-    return policy_file
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policy_file")]
 
 
 @pytest.fixture
@@ -25,14 +19,8 @@ def analyst(client_for):
     return client
 
 
-def test_a_task_from_an_alert_reads_in_arabic_for_an_arabic_reader(analyst):
-    region = RegionFactory(code="farwaniya", name_en="Farwaniya", name_ar="الفروانية")
-    category = CategoryFactory(code="assault", name_en="Assault", name_ar="اعتداء")
-    AlertRuleFactory(params={"min_severity": 5})
-    incident = IncidentFactory(
-        region=region, category=category, severity=5, occurred_at=timezone.now()
-    )
-    [alert] = rules_evaluate_incidents(incident_ids=[incident.pk])
+def test_a_task_from_an_alert_reads_in_arabic_for_an_arabic_reader(analyst, farwaniya_alert):
+    alert = farwaniya_alert
     task = analyst.post(
         "/api/commands/tasks", {"alert": alert.pk, "assignee_team": "patrol-7"}, format="json"
     ).json()

@@ -8,42 +8,18 @@ from django.utils import timezone
 
 from commands.choices import AlertStatus, RuleKind, TaskStatus
 from commands.models import Alert
-from commands.services.rules import rules_evaluate_analytics, rules_evaluate_incidents
+from commands.services.rules import rules_evaluate_analytics
 from commands.tests.conftest import POLICY, write_policy
-from commands.tests.factories import AlertRuleFactory, HotspotFactory, TeamFactory
-from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory, square
+from commands.tests.factories import AlertRuleFactory, HotspotFactory
+from incidents.tests.factories import square
 from khareetaty.audit.models import ActionLog
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _policy(policy_file):
-    return policy_file
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policy_file")]
 
 
 @pytest.fixture
-def people(client_for):
-    analyst = client_for("analyst")
-    field = client_for("field_supervisor")
-    team = TeamFactory(slug="patrol-7", members=[field.user])
-    return {"analyst": analyst, "field": field, "team": team}
-
-
-@pytest.fixture
-def alert(db):
-    region = RegionFactory(code="farwaniya", name_en="Farwaniya", name_ar="الفروانية")
-    category = CategoryFactory(code="assault", name_en="Assault", name_ar="اعتداء")
-    AlertRuleFactory(params={"min_severity": 5})
-    incident = IncidentFactory(
-        region=region,
-        category=category,
-        severity=5,
-        occurred_at=timezone.now(),
-        geom=Point(47.93, 29.28, srid=4326),
-    )
-    [alert] = rules_evaluate_incidents(incident_ids=[incident.pk])
-    return alert
+def alert(farwaniya_alert):
+    return farwaniya_alert
 
 
 def _task_for(client, alert):
@@ -189,11 +165,9 @@ def test_a_task_from_an_incident_alert_carries_the_incident_point(people, alert,
 
 
 def test_a_field_supervisor_sees_on_the_alert_only_the_tasks_they_may_see(
-    people, alert, fake_twilio, client_for
+    people, alert, fake_twilio
 ):
     task = _task_for(people["analyst"], alert).json()
-    outsider = client_for("field_supervisor")
-    TeamFactory(slug="patrol-9", members=[outsider.user])
     people["analyst"].post(
         f"/api/commands/tasks/{task['id']}/cancel", {"note": "wrong team"}, format="json"
     )

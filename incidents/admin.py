@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdminMixin
 
-from incidents.models import Category, Incident, IngestBatch, Region, RejectedRow
+from incidents.models import TIME_FEATURES, Category, Incident, IngestBatch, Region, RejectedRow
 from incidents.services import (
     UPDATABLE_FIELDS,
     incident_check,
@@ -134,7 +134,7 @@ class IncidentAdmin(LeafletGeoAdminMixin, AuditedModelAdmin):
         (_("Details"), {"fields": ["description", "raw"]}),
         (
             _("Derived features"),
-            {"fields": ["local_hour", "weekday", "is_weekend", "is_night", "is_holiday"]},
+            {"fields": list(TIME_FEATURES)},
         ),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
@@ -142,11 +142,7 @@ class IncidentAdmin(LeafletGeoAdminMixin, AuditedModelAdmin):
         "source",
         "raw",
         "region",
-        "local_hour",
-        "weekday",
-        "is_weekend",
-        "is_night",
-        "is_holiday",
+        *TIME_FEATURES,
         "created_at",
         "updated_at",
     ]

@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from incidents.choices import BatchStatus, IncidentChannel, IncidentStatus
 
 SEVERITY_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+# An incident's time features, derived from its time and the profile's zone and holidays by
+# ``incidents.geo.time_features_frame``: never entered, always computed.
+TIME_FEATURES = ("local_hour", "weekday", "is_weekend", "is_night", "is_holiday")
 
 
 class Region(models.Model):

@@ -88,6 +88,10 @@ class TwilioInboundView(_TwilioWebhook):
 ACK_PAGE_RESPONSES = {(code, "text/html"): OpenApiTypes.STR for code in (200, 403, 404)}
 
 
+def _ack_page(request, context: dict, *, status: int = 200) -> HttpResponse:
+    return render(request, "commands/notifications/ack_link.html", context, status=status)
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class AlertAckLinkView(APIView):
     """The signed one-time link in messages. ``GET`` shows a confirmation page (so link
@@ -102,17 +106,8 @@ class AlertAckLinkView(APIView):
         try:
             delivery = ack_link_usable(token=token)
         except ApplicationError as exc:
-            return render(
-                request,
-                "commands/notifications/ack_link.html",
-                {"error": exc.message},
-                status=exc.status_code,
-            )
-        return render(
-            request,
-            "commands/notifications/ack_link.html",
-            {"alert": delivery.alert, "delivery": delivery},
-        )
+            return _ack_page(request, {"error": exc.message}, status=exc.status_code)
+        return _ack_page(request, {"alert": delivery.alert, "delivery": delivery})
 
     @extend_schema(
         request=None, responses={**ACK_PAGE_RESPONSES, (409, "text/html"): OpenApiTypes.STR}
@@ -121,12 +116,5 @@ class AlertAckLinkView(APIView):
         try:
             alert = alert_acknowledge_by_link(token=token)
         except ApplicationError as exc:
-            return render(
-                request,
-                "commands/notifications/ack_link.html",
-                {"error": exc.message},
-                status=exc.status_code,
-            )
-        return render(
-            request, "commands/notifications/ack_link.html", {"alert": alert, "done": True}
-        )
+            return _ack_page(request, {"error": exc.message}, status=exc.status_code)
+        return _ack_page(request, {"alert": alert, "done": True})

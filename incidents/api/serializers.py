@@ -8,7 +8,7 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from incidents.choices import IncidentStatus
-from incidents.models import Category, Incident, IngestBatch, Region
+from incidents.models import TIME_FEATURES, Category, Incident, IngestBatch, Region
 
 
 @extend_schema_field(
@@ -58,11 +58,7 @@ class IncidentSerializer(GeoFeatureModelSerializer):
             "status",
             "channel",
             "description",
-            "local_hour",
-            "weekday",
-            "is_weekend",
-            "is_night",
-            "is_holiday",
+            *TIME_FEATURES,
             "created_at",
             "updated_at",
         ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 from django.db import connection
 
+from incidents.models import TIME_FEATURES
+
 STAGING = "_kh_ingest_staging"
 # Timestamps travel as microseconds since the epoch (exact, and cheap to format in pandas).
 TS = "('epoch'::timestamptz + ({}) * interval '1 microsecond')"
@@ -27,11 +29,7 @@ STAGING_COLUMNS = (
     "description",
     "region_code",
     "region_id",
-    "local_hour",
-    "weekday",
-    "is_weekend",
-    "is_night",
-    "is_holiday",
+    *TIME_FEATURES,
 )
 RAW_COLUMNS = ("id", "batch_id", "row_number", "record")
 REJECTED_COLUMNS = ("batch_id", "row_number", "record", "errors")

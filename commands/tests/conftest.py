@@ -124,6 +124,18 @@ def hawalli():
 
 
 @pytest.fixture
+def analyst(make_user, policy_file):
+    """The analyst the policy notifies, by SMS then email (tests that want an analyst's API
+    client define their own ``analyst``)."""
+    user = make_user(
+        "analyst", phone_number="+96550001234", email="duty@example.kw", preferred_language="en"
+    )
+    user.notification_channels = ["sms", "email"]
+    user.save()
+    return user
+
+
+@pytest.fixture
 def people(client_for):
     """Signed-in API clients: an analyst and three field supervisors, ``field`` and
     ``teammate`` in team ``patrol-7``, ``other`` in ``patrol-9``."""

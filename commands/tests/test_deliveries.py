@@ -20,16 +20,6 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.now().replace(microsecond=0)
 
 
-@pytest.fixture
-def analyst(make_user, policy_file):
-    user = make_user(
-        "analyst", phone_number="+96550001234", email="duty@example.kw", preferred_language="en"
-    )
-    user.notification_channels = ["sms", "email"]
-    user.save()
-    return user
-
-
 def raise_critical(key="k"):
     spec = AlertSpec(
         severity=Severity.CRITICAL,

@@ -23,16 +23,6 @@ def signed_post(path: str, params: dict, *, token: str = AUTH_TOKEN):
 
 
 @pytest.fixture
-def analyst(make_user, policy_file):
-    user = make_user(
-        "analyst", phone_number="+96550001234", email="duty@example.kw", preferred_language="en"
-    )
-    user.notification_channels = ["sms", "email"]
-    user.save()
-    return user
-
-
-@pytest.fixture
 def sent(analyst, fake_twilio):
     spec = AlertSpec(
         severity=Severity.CRITICAL,

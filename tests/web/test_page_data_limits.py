@@ -6,15 +6,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
-from khareetaty.accounts.choices import Role
-
-COUNTRY = "46.5,28.4,48.5,30.2"
-
-
-@pytest.fixture
-def page_client(client, make_user):
-    client.force_login(make_user(Role.ANALYST))
-    return client
+from tests.web.conftest import COUNTRY
 
 
 @pytest.fixture

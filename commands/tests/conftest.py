@@ -2,6 +2,7 @@
 SMTP server, a real Celery worker on the ``alerts`` queue, the people of the task tests and
 an alert raised by a rule."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,13 @@ from celery.contrib.testing.worker import start_worker
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
+from commands.choices import AlertSource, Severity
 from commands.models import Alert
+from commands.services.alerts import AlertSpec, alert_raise
 from commands.services.rules import rules_evaluate_incidents
 from commands.tests.factories import AlertRuleFactory, TeamFactory
 from commands.tests.fakes import start_fake_twilio, start_smtp
+from commands.texts import Bilingual
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 from khareetaty.celery import app as celery_app
 
@@ -165,3 +169,18 @@ def farwaniya_alert(db) -> Alert:
         category=CategoryFactory(code="assault", name_en="Assault", name_ar="اعتداء"),
         geom=Point(47.93, 29.28, srid=4326),
     )
+
+
+def raise_manual(
+    key: str, *, severity: str = Severity.CRITICAL, now: datetime | None = None
+) -> Alert:
+    """ "Robbery in Hawalli" raised by hand (dedup key ``key``) and escalated by the policy."""
+    spec = AlertSpec(
+        severity=severity,
+        title=Bilingual("Robbery in Hawalli", "سطو في حولي"),
+        message=Bilingual("Severity 5.", "خطورة 5."),
+        dedup_key=key,
+        source=AlertSource.MANUAL,
+    )
+    alert, _created = alert_raise(spec=spec, cooldown_minutes=0, now=now)
+    return alert

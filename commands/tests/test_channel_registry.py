@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from commands.choices import AlertSource, ChannelKind, DeliveryStatus, Severity
+from commands.choices import ChannelKind, DeliveryStatus
 from commands.models import Delivery
 from commands.notify.registry import CHANNELS, channel_for, personal_kinds
-from commands.services.alerts import AlertSpec, alert_raise
 from commands.services.deliveries import SendOutcome, delivery_send
 from commands.tests import channels as test_channels
-from commands.texts import Bilingual
+from commands.tests.conftest import raise_manual
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,14 +79,7 @@ def test_a_registered_channel_is_accepted_as_a_preference_and_pages_on_it(
     analyst.notification_channels = ["pigeon"]
     analyst.full_clean()  # people may prefer any personal channel of the registry
     analyst.save()
-    spec = AlertSpec(
-        severity=Severity.CRITICAL,
-        title=Bilingual("Robbery in Hawalli", "سطو في حولي"),
-        message=Bilingual("Severity 5 robbery.", "بلاغ سطو."),
-        dedup_key="pigeon",
-        source=AlertSource.MANUAL,
-    )
-    alert, _ = alert_raise(spec=spec, cooldown_minutes=0)
+    alert = raise_manual("pigeon")
     delivery = alert.deliveries.get()  # the step asks for SMS; no number, so the pigeon
     assert (delivery.channel, delivery.address) == ("pigeon", "duty@example.kw")
 

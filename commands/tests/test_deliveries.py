@@ -6,14 +6,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from commands.choices import AlertEventKind, AlertSource, DeliveryStatus, Severity
+from commands.choices import AlertEventKind, DeliveryStatus
 from commands.models import Delivery, ReplyCode
 from commands.policy import policy_reload
-from commands.services.alerts import AlertSpec, alert_raise, alert_resolve
+from commands.services.alerts import alert_resolve
 from commands.services.deliveries import SendOutcome, deliveries_fail_stuck, delivery_send
 from commands.services.replies import ack_link_delivery
-from commands.tests.conftest import ACCOUNT_SID, POLICY, write_policy
-from commands.texts import Bilingual
+from commands.tests.conftest import ACCOUNT_SID, POLICY, raise_manual, write_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +20,7 @@ NOW = timezone.now().replace(microsecond=0)
 
 
 def raise_critical(key="k"):
-    spec = AlertSpec(
-        severity=Severity.CRITICAL,
-        title=Bilingual("Robbery in Hawalli", "سطو في حولي"),
-        message=Bilingual("Severity 5 robbery.", "بلاغ سطو."),
-        dedup_key=key,
-        source=AlertSource.MANUAL,
-    )
-    alert, _ = alert_raise(spec=spec, cooldown_minutes=0, now=NOW)
-    return alert
+    return raise_manual(key, now=NOW)
 
 
 def test_sms_goes_through_the_twilio_sdk_with_reply_code_ack_link_and_callback(

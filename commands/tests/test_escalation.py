@@ -5,20 +5,17 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from commands.choices import AlertEventKind, AlertSource, AlertStatus, Severity
+from commands.choices import AlertEventKind, AlertStatus, Severity
 from commands.models import Delivery, EscalationPolicyVersion
 from commands.policy import PolicyInvalid, policy_parse, policy_reload
 from commands.services.alerts import (
-    AlertSpec,
     alert_acknowledge,
     alert_escalate,
-    alert_raise,
     alert_resolve,
 )
 from commands.services.escalation import escalation_advance, escalation_tick
-from commands.tests.conftest import POLICY, write_policy
+from commands.tests.conftest import POLICY, raise_manual, write_policy
 from commands.tests.factories import TeamFactory
-from commands.texts import Bilingual
 from khareetaty.audit.models import ActionLog
 
 pytestmark = pytest.mark.django_db
@@ -27,15 +24,7 @@ T0 = timezone.now().replace(microsecond=0)
 
 
 def raise_alert(severity=Severity.CRITICAL, key="k1", now=T0):
-    spec = AlertSpec(
-        severity=severity,
-        title=Bilingual("Test", "اختبار"),
-        message=Bilingual("Body", "نص"),
-        dedup_key=key,
-        source=AlertSource.MANUAL,
-    )
-    alert, _created = alert_raise(spec=spec, cooldown_minutes=0, now=now)
-    return alert
+    return raise_manual(key, severity=severity, now=now)
 
 
 def steps(alert) -> list[tuple[str, dt.datetime]]:

@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from commands.choices import AlertSource, DeliveryStatus, Severity
+from commands.choices import DeliveryStatus, Severity
 from commands.models import Delivery
-from commands.services.alerts import AlertSpec, alert_raise
 from commands.services.deliveries import SendOutcome, delivery_send
 from commands.services.quiet_hours import quiet_hours_end
+from commands.tests.conftest import raise_manual
 from commands.tests.test_tasks import wait_until
-from commands.texts import Bilingual
 from khareetaty.accounts.models import User
 
 KUWAIT = ZoneInfo("Asia/Kuwait")
@@ -78,15 +77,7 @@ def analyst(make_user, policy_file):
 
 
 def raise_alert(severity: str, key: str = "quiet"):
-    spec = AlertSpec(
-        severity=severity,
-        title=Bilingual("Burglary in Salmiya", "سرقة في السالمية"),
-        message=Bilingual("Reported.", "بلاغ."),
-        dedup_key=key,
-        source=AlertSource.MANUAL,
-    )
-    alert, _ = alert_raise(spec=spec, cooldown_minutes=0)
-    return alert
+    return raise_manual(key, severity=severity)
 
 
 @pytest.mark.django_db

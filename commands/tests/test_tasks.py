@@ -8,13 +8,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from commands.choices import AlertSource, DeliveryStatus, Severity
+from commands.choices import DeliveryStatus
 from commands.models import Alert, Delivery
-from commands.services.alerts import AlertSpec, alert_raise
 from commands.services.deliveries import SendOutcome
 from commands.tasks import MAX_SEND_RETRIES, delivery_send_task, retry_countdown
+from commands.tests.conftest import raise_manual
 from commands.tests.factories import AlertRuleFactory
-from commands.texts import Bilingual
 from incidents import signals as incident_signals
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 
@@ -40,15 +39,7 @@ def analyst(make_user, policy_file):
 
 
 def raise_critical() -> Alert:
-    spec = AlertSpec(
-        severity=Severity.CRITICAL,
-        title=Bilingual("Robbery in Hawalli", "سطو في حولي"),
-        message=Bilingual("Severity 5.", "خطورة 5."),
-        dedup_key="worker-test",
-        source=AlertSource.MANUAL,
-    )
-    alert, _ = alert_raise(spec=spec, cooldown_minutes=0)
-    return alert
+    return raise_manual("worker-test")
 
 
 def test_a_send_task_delivered_three_times_sends_one_sms(analyst, fake_twilio, alerts_worker):

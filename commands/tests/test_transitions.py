@@ -4,12 +4,11 @@ live announcement, all or nothing."""
 import pytest
 from django.utils import timezone
 
-from commands.choices import AlertEventKind, AlertSource, AlertStatus, Severity
+from commands.choices import AlertEventKind, AlertStatus
 from commands.models import Alert
-from commands.services.alerts import AlertSpec, alert_raise
 from commands.services.transitions import Transition, alert_transition
 from commands.signals import alert_changed
-from commands.texts import Bilingual
+from commands.tests.conftest import raise_manual
 from khareetaty.audit.models import ActionLog
 from khareetaty.exceptions import Conflict
 
@@ -20,15 +19,7 @@ NOW = timezone.now().replace(microsecond=0)
 
 @pytest.fixture
 def alert(policy_file):
-    spec = AlertSpec(
-        severity=Severity.CRITICAL,
-        title=Bilingual("Test", "اختبار"),
-        message=Bilingual("Body", "نص"),
-        dedup_key="transition-test",
-        source=AlertSource.MANUAL,
-    )
-    raised, _created = alert_raise(spec=spec, cooldown_minutes=0, now=NOW)
-    return raised
+    return raise_manual("transition-test", now=NOW)
 
 
 @pytest.fixture

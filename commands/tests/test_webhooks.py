@@ -5,12 +5,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from twilio.request_validator import RequestValidator
 
-from commands.choices import AckVia, AlertSource, AlertStatus, DeliveryStatus, Severity
+from commands.choices import AckVia, AlertStatus, DeliveryStatus
 from commands.models import Delivery, ReplyCode
-from commands.services.alerts import AlertSpec, alert_raise, alert_resolve
+from commands.services.alerts import alert_resolve
 from commands.services.deliveries import ack_link_token, delivery_send
-from commands.tests.conftest import AUTH_TOKEN
-from commands.texts import Bilingual
+from commands.tests.conftest import AUTH_TOKEN, raise_manual
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +23,7 @@ def signed_post(path: str, params: dict, *, token: str = AUTH_TOKEN):
 
 @pytest.fixture
 def sent(analyst, fake_twilio):
-    spec = AlertSpec(
-        severity=Severity.CRITICAL,
-        title=Bilingual("Robbery in Hawalli", "سطو في حولي"),
-        message=Bilingual("Severity 5.", "خطورة 5."),
-        dedup_key="webhook-test",
-        source=AlertSource.MANUAL,
-    )
-    alert, _ = alert_raise(spec=spec, cooldown_minutes=0)
+    alert = raise_manual("webhook-test")
     delivery = alert.deliveries.get()
     delivery_send(delivery_id=delivery.pk, final_attempt=False)
     delivery.refresh_from_db()
@@ -207,14 +199,7 @@ def field_sent(analyst, make_user, fake_twilio, settings, tmp_path):
         user.save()
     write_policy(settings, tmp_path, FIELD_POLICY)
     policy_reload()
-    spec = AlertSpec(
-        severity=Severity.CRITICAL,
-        title=Bilingual("Robbery in Hawalli", "سطو في حولي"),
-        message=Bilingual("Severity 5.", "خطورة 5."),
-        dedup_key="field-reply-test",
-        source=AlertSource.MANUAL,
-    )
-    alert, _ = alert_raise(spec=spec, cooldown_minutes=0)
+    alert = raise_manual("field-reply-test")
     deliveries = {d.recipient.role: d for d in alert.deliveries.select_related("recipient")}
     for delivery in deliveries.values():
         delivery_send(delivery_id=delivery.pk, final_attempt=False)

@@ -35,6 +35,18 @@ def in_own_loop(coroutine_function):
     return call
 
 
+@pytest.fixture
+def signed_in(make_user):
+    """A new user of ``role`` and a signed-in session of theirs (made here, outside the
+    test's event loop)."""
+
+    def make(role: str):
+        user = make_user(role)
+        return user, session_for(user)
+
+    return make
+
+
 def session_for(user) -> SessionStore:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
@@ -86,9 +98,8 @@ def test_anonymous_connection_is_refused():
     assert run() == (False, SESSION_EXPIRED)
 
 
-def test_new_incident_reaches_connected_browsers(make_user):
-    user = make_user(Role.VIEWER)
-    session = session_for(user)
+def test_new_incident_reaches_connected_browsers(signed_in):
+    user, session = signed_in(Role.VIEWER)
     incident = IncidentFactory(
         category=CategoryFactory(code="robbery"), severity=4, geom=Point(47.99, 29.37, srid=4326)
     )
@@ -110,9 +121,8 @@ def test_new_incident_reaches_connected_browsers(make_user):
     assert event["incidents"][0]["lat"] == pytest.approx(29.37)
 
 
-def test_alert_and_task_changes_are_forwarded_by_id(make_user):
-    user = make_user(Role.ANALYST)
-    session = session_for(user)
+def test_alert_and_task_changes_are_forwarded_by_id(signed_in):
+    user, session = signed_in(Role.ANALYST)
 
     @in_own_loop
     async def run():
@@ -131,9 +141,8 @@ def test_alert_and_task_changes_are_forwarded_by_id(make_user):
     assert task["seq"]["tasks"] >= 1
 
 
-def test_ping_answers_pong_while_the_session_lives_and_expires_with_it(make_user):
-    user = make_user(Role.VIEWER)
-    session = session_for(user)
+def test_ping_answers_pong_while_the_session_lives_and_expires_with_it(signed_in):
+    user, session = signed_in(Role.VIEWER)
 
     @in_own_loop
     async def run():
@@ -162,11 +171,10 @@ async def nothing_within(socket: Socket, seconds: float) -> bool:
     return quiet
 
 
-def test_idle_socket_on_the_redis_layer_stays_open_past_the_blocking_read(make_user):
+def test_idle_socket_on_the_redis_layer_stays_open_past_the_blocking_read(signed_in):
     """channels_redis blocks 5 s per read; redis-py's 5 s socket timeout used to kill the
     consumer just then. Nothing may happen on an idle socket for 12 s, then it still works."""
-    user = make_user(Role.ANALYST)
-    session = session_for(user)
+    user, session = signed_in(Role.ANALYST)
 
     @in_own_loop
     async def run():
@@ -222,9 +230,8 @@ def test_field_supervisor_hears_own_and_team_tasks_but_no_incident_coordinates(m
     ]
 
 
-def test_deactivated_user_gets_no_more_events_and_is_closed_on_the_next_message(make_user):
-    user = make_user(Role.VIEWER)
-    session = session_for(user)
+def test_deactivated_user_gets_no_more_events_and_is_closed_on_the_next_message(signed_in):
+    user, session = signed_in(Role.VIEWER)
 
     @in_own_loop
     async def run():
@@ -254,14 +261,13 @@ def test_deactivated_user_gets_no_more_events_and_is_closed_on_the_next_message(
     ids=["deactivated", "role-changed"],
 )
 def test_the_server_timer_closes_the_socket_of_a_user_no_longer_allowed(
-    make_user, settings, change, told, code
+    signed_in, settings, change, told, code
 ):
     """No message from the browser needed: the server's recheck closes the socket, and no
     incident coordinates reach it after."""
     settings.LIVE_RECHECK_SECONDS = 1
-    user = make_user(Role.ANALYST)
+    user, session = signed_in(Role.ANALYST)
     incident = IncidentFactory(geom=Point(47.99, 29.37, srid=4326))
-    session = session_for(user)
 
     @in_own_loop
     async def run():

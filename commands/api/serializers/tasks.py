@@ -24,14 +24,27 @@ def _lon(geom) -> float | None:
     return round(geom.x, 6) if geom is not None else None
 
 
+@extend_schema_field(OpenApiTypes.FLOAT)
+class CoordinateField(serializers.Field):
+    """``lat`` (axis ``y``) or ``lon`` (``x``) of the object's ``geom``, in degrees to six
+    decimals; null without a place."""
+
+    def __init__(self, axis: str, **kwargs) -> None:
+        self.axis = axis
+        super().__init__(source="geom", read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, geom) -> float:
+        return round(getattr(geom, self.axis), 6)
+
+
 class TaskUpdateSerializer(serializers.ModelSerializer):
     """One line of a task's timeline; ``text`` is rendered in the reader's language."""
 
     author = UserRefField(read_only=True, allow_null=True)
     geom = GeometryField(read_only=True)
     text = serializers.SerializerMethodField()
-    lat = serializers.SerializerMethodField()
-    lon = serializers.SerializerMethodField()
+    lat = CoordinateField("y")
+    lon = CoordinateField("x")
 
     class Meta:
         model = TaskUpdate
@@ -51,14 +64,6 @@ class TaskUpdateSerializer(serializers.ModelSerializer):
 
     def get_text(self, update: TaskUpdate) -> str:
         return task_update_text(update)
-
-    @extend_schema_field(OpenApiTypes.FLOAT)
-    def get_lat(self, update: TaskUpdate) -> float | None:
-        return _lat(update.geom)
-
-    @extend_schema_field(OpenApiTypes.FLOAT)
-    def get_lon(self, update: TaskUpdate) -> float | None:
-        return _lon(update.geom)
 
 
 class TaskAlertSerializer(serializers.ModelSerializer):
@@ -84,8 +89,8 @@ class TaskSerializer(serializers.ModelSerializer):
     title_en = serializers.CharField(source="title", read_only=True)
     description_en = serializers.CharField(source="description", read_only=True)
     geom = GeometryField(read_only=True)
-    lat = serializers.SerializerMethodField()
-    lon = serializers.SerializerMethodField()
+    lat = CoordinateField("y")
+    lon = CoordinateField("x")
     geo_uri = serializers.SerializerMethodField()
     alert_summary = TaskAlertSerializer(source="alert", read_only=True, allow_null=True)
     assignee_user = UserRefField(read_only=True, allow_null=True)
@@ -128,14 +133,6 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def get_description(self, task: Task) -> str:
         return task.description_for(translation.get_language() or "en")
-
-    @extend_schema_field(OpenApiTypes.FLOAT)
-    def get_lat(self, task: Task) -> float | None:
-        return _lat(task.geom)
-
-    @extend_schema_field(OpenApiTypes.FLOAT)
-    def get_lon(self, task: Task) -> float | None:
-        return _lon(task.geom)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_geo_uri(self, task: Task) -> str | None:

@@ -7,9 +7,8 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from commands.views import POINT_LIMIT
-from incidents.models import Incident
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
-from tests.web.conftest import COUNTRY
+from tests.web.conftest import COUNTRY, bulk_incidents
 
 
 @pytest.fixture
@@ -82,25 +81,8 @@ def test_bad_bbox_is_refused_with_the_field_named(page_client, places):
 
 def test_many_incidents_are_clustered_and_every_incident_is_counted(page_client, places):
     theft = places["theft"]
-    base = IncidentFactory.build(category=theft)
-    Incident.objects.bulk_create(
-        [
-            Incident(
-                source="bulk",
-                external_id=f"B{i}",
-                category=theft,
-                occurred_at=base.occurred_at,
-                geom=Point(47.9 + (i % 50) * 0.004, 29.3 + (i // 50) * 0.002, srid=4326),
-                severity=1 + i % 5,
-                local_hour=1,
-                weekday=1,
-                is_weekend=False,
-                is_night=False,
-                is_holiday=False,
-            )
-            for i in range(POINT_LIMIT)
-        ]
-    )
+    points = [(47.9 + (i % 50) * 0.004, 29.3 + (i // 50) * 0.002) for i in range(POINT_LIMIT)]
+    bulk_incidents(theft, points, tag="B")
     body = layer(page_client, zoom=9)
     assert body["kind"] == "clusters"
     assert body["total"] == POINT_LIMIT + 3

@@ -2,11 +2,9 @@
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.utils import timezone
 
-from incidents.models import Incident
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
-from tests.web.conftest import COUNTRY
+from tests.web.conftest import COUNTRY, bulk_incidents
 
 
 @pytest.fixture
@@ -99,25 +97,8 @@ def test_one_answer_holds_at_most_the_configured_cells_and_counts_every_incident
     page_client, incidents, settings
 ):
     settings.MAP_LAYER_MAX_CELLS = 25
-    base = IncidentFactory.build(category=incidents)
-    Incident.objects.bulk_create(
-        [
-            Incident(
-                source="bulk",
-                external_id=f"S{i}",
-                category=incidents,
-                occurred_at=timezone.now(),
-                geom=Point(46.6 + (i % 20) * 0.09, 28.6 + (i // 20) * 0.15, srid=4326),
-                severity=base.severity,
-                local_hour=1,
-                weekday=1,
-                is_weekend=False,
-                is_night=False,
-                is_holiday=False,
-            )
-            for i in range(200)
-        ]
-    )
+    points = [(46.6 + (i % 20) * 0.09, 28.6 + (i // 20) * 0.15) for i in range(200)]
+    bulk_incidents(incidents, points, tag="S")
     response = page_client.get(
         "/map/incidents", {"period": "all", "bbox": COUNTRY, "zoom": 18, "mode": "heat"}
     )

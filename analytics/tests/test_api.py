@@ -4,26 +4,15 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from analytics.choices import HotspotTrend, RunKind, RunStatus
 from analytics.models import Forecast, Hotspot, ModelRun, RiskCell
-from incidents.tests.factories import CategoryFactory, RegionFactory
+from incidents.tests.factories import CategoryFactory, RegionFactory, square
 from khareetaty.accounts.choices import Role
 
 BASE = "/api/analytics/"
-
-
-def box(lon, lat, half=0.002):
-    ring = (
-        (lon - half, lat - half),
-        (lon + half, lat - half),
-        (lon + half, lat + half),
-        (lon - half, lat + half),
-        (lon - half, lat - half),
-    )
-    return Polygon(ring, srid=4326)
 
 
 def finished(kind, **extra):
@@ -39,7 +28,7 @@ def hotspot(run, rank, trend, score, region=None):
         rank=rank,
         track=uuid.uuid4(),
         first_seen_at=now,
-        geom=MultiPolygon(box(47.98 + rank / 100, 29.37), srid=4326),
+        geom=square(47.98 + rank / 100, 29.37, half_side=0.002),
         centroid=Point(47.98 + rank / 100, 29.37, srid=4326),
         region=region,
         incident_count=10 * rank,
@@ -84,7 +73,7 @@ def results(db):
             run=risk,
             col=rank,
             row=1,
-            geom=box(47.9 + rank / 100, 29.3),
+            geom=square(47.9 + rank / 100, 29.3, half_side=0.002)[0],
             score=10.0 / rank,
             rank=rank,
             percentile=100 - rank,

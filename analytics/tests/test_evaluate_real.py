@@ -2,19 +2,11 @@
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
-REAL = (
-    Path(settings.BASE_DIR).parent
-    / "shared"
-    / "data"
-    / "real"
-    / "chicago_crimes_2014-11_to_2017-10.csv.gz"
-)
+from incidents.tests.pipeline_files import REAL_CHICAGO
 
 
 @pytest.mark.django_db
@@ -24,7 +16,7 @@ def test_evaluate_prints_the_report_on_real_city_data():
         "--profile",
         "chicago",
         "--csv",
-        str(REAL),
+        str(REAL_CHICAGO),
         "--weeks",
         "2",
         "--regions",

@@ -4,12 +4,22 @@ regions they fall in: the ``setup_regions`` fixture in ``conftest``)."""
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from incidents.models import IngestBatch, RawIncident, RejectedRow
 from incidents.profiles import load_profile
 
+# The Chicago city extract (the real data of the worked example), outside the repository.
+REAL_CHICAGO = (
+    Path(settings.BASE_DIR).parent
+    / "shared"
+    / "data"
+    / "real"
+    / "chicago_crimes_2014-11_to_2017-10.csv.gz"
+)
 COLUMNS = [
     "incident_id",
     "occurred_at",

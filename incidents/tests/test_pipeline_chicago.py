@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.gis.geos import Point
 
 from incidents.choices import BatchStatus
@@ -15,15 +14,9 @@ from incidents.models import Incident, RawIncident, Region, RejectedRow
 from incidents.pipeline.services import batch_ingest_file
 from incidents.profiles import load_profile
 from incidents.tests.factories import nine_categories
+from incidents.tests.pipeline_files import REAL_CHICAGO
 
 pytestmark = pytest.mark.django_db
-REAL = (
-    Path(settings.BASE_DIR).parent
-    / "shared"
-    / "data"
-    / "real"
-    / "chicago_crimes_2014-11_to_2017-10.csv.gz"
-)
 ROWS = 20_000
 
 
@@ -31,7 +24,7 @@ ROWS = 20_000
 def slice_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("chicago") / "chicago-20k.csv.gz"
     with (
-        gzip.open(REAL, "rt", encoding="utf-8") as src,
+        gzip.open(REAL_CHICAGO, "rt", encoding="utf-8") as src,
         gzip.open(path, "wt", encoding="utf-8") as out,
     ):
         out.writelines(itertools.islice(src, ROWS + 1))

@@ -15,7 +15,7 @@ from analytics.core.forecasting import (
 )
 from analytics.models import Forecast, ModelRun
 from analytics.profiles import AnalyticsProfile
-from analytics.services.steps import aware
+from analytics.services.steps import run_window_save
 
 NATIONAL = "__all__"
 
@@ -93,11 +93,7 @@ def forecasts_generate(
             )
     with transaction.atomic():
         Forecast.objects.bulk_create(rows, batch_size=1000)
-    run.window_start, run.window_end = (
-        aware(first_day.to_pydatetime(), context.tz),
-        aware(end.to_pydatetime(), context.tz),
-    )
-    run.save(update_fields=["window_start", "window_end"])
+    run_window_save(run=run, start=first_day, end=end, tz=context.tz)
     return {
         "series": len(series),
         "methods": used,

@@ -25,7 +25,7 @@ from analytics.models import Hotspot, ModelRun
 from analytics.profiles import AnalyticsProfile
 from analytics.selectors import previous_hotspots
 from analytics.services.geometry import cells_outline, centroid_wgs84, points_outline
-from analytics.services.steps import aware
+from analytics.services.steps import aware, run_window_save
 
 CELL_KEY = 100_000  # absolute key = col * CELL_KEY + row (UTM rows stay below 40,000 at 250 m)
 
@@ -98,11 +98,7 @@ def hotspots_detect(
     _track(run, hotspots)
     with transaction.atomic():
         Hotspot.objects.bulk_create(hotspots, batch_size=500)
-    run.window_start, run.window_end = (
-        aware(start.to_pydatetime(), context.tz),
-        aware(end.to_pydatetime(), context.tz),
-    )
-    run.save(update_fields=["window_start", "window_end"])
+    run_window_save(run=run, start=start, end=end, tz=context.tz)
     flagged = sum(len(c.cells) for c in clusters)
     inhabited = int(inhabited_cells(grid, x, y).sum())
     run.metrics = {

@@ -12,7 +12,7 @@ from analytics.core.risk import RiskParams, risk_surface
 from analytics.models import ModelRun, RiskCell
 from analytics.profiles import AnalyticsProfile
 from analytics.services.geometry import cell_polygon_wgs84
-from analytics.services.steps import aware
+from analytics.services.steps import run_window_save
 
 
 def risk_map_generate(
@@ -59,11 +59,7 @@ def risk_map_generate(
     ]
     with transaction.atomic():
         RiskCell.objects.bulk_create(objects, batch_size=2000)
-    run.window_start, run.window_end = (
-        aware(start.to_pydatetime(), context.tz),
-        aware(end.to_pydatetime(), context.tz),
-    )
-    run.save(update_fields=["window_start", "window_end"])
+    run_window_save(run=run, start=start, end=end, tz=context.tz)
     return {
         "cells": n,
         "cell_m": params.cell_m,

@@ -47,3 +47,11 @@ def model_run_finish(
 def aware(local_naive: dt.datetime, tz) -> dt.datetime:
     """A naive local wall-clock time of the profile as an aware datetime."""
     return local_naive.replace(tzinfo=tz)
+
+
+def run_window_save(*, run: ModelRun, start, end, tz) -> None:
+    """Record the local window ``[start, end)`` (pandas timestamps of the profile's wall
+    clock) a step's run covered."""
+    run.window_start = aware(start.to_pydatetime(), tz)
+    run.window_end = aware(end.to_pydatetime(), tz)
+    run.save(update_fields=["window_start", "window_end"])

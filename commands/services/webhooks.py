@@ -5,7 +5,8 @@ import secrets
 
 from django.db import transaction
 
-from commands.models import WebhookDestination
+from commands.models import Alert, Delivery, WebhookDestination
+from commands.services.deliveries import deliveries_create_for_step
 from khareetaty.audit.services import audit_record
 
 
@@ -33,3 +34,15 @@ def webhook_destination_set(
         summary={"recipient": recipient.get_username(), "url": url, "active": is_active},
     )
     return destination
+
+
+def webhook_deliveries_create(*, alert: Alert, usernames: list[str], key: str) -> list[Delivery]:
+    """Queue a webhook delivery of ``alert`` to each named active recipient, as an
+    escalation step with ``channels: [webhook]`` would: sent when the transaction commits,
+    retried and fallen back from like any delivery; a recipient without an active
+    destination gets its first usable preference instead, as on every channel. ``key``
+    names the cause (e.g. ``interop:sub-7``): it is the deliveries' ``step_key``, which
+    scopes their fallbacks."""
+    notify = [{"type": "user", "value": name} for name in usernames]
+    step = {"notify": notify, "channels": ["webhook"]}
+    return deliveries_create_for_step(alert=alert, step=step, step_key=key)

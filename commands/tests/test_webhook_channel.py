@@ -23,11 +23,16 @@ from commands.notify.base import ChannelError, OutgoingMessage
 from commands.notify.registry import CHANNELS, channel_for, personal_kinds
 from commands.services.alerts import AlertSpec, alert_raise
 from commands.services.deliveries import SendOutcome, delivery_send, recipient_channels
-from commands.services.webhooks import webhook_destination_set, webhook_secret_generate
+from commands.services.webhooks import (
+    webhook_deliveries_create,
+    webhook_destination_set,
+    webhook_secret_generate,
+)
 from commands.tasks import MAX_SEND_RETRIES
 from commands.tests.conftest import write_policy
 from commands.texts import Bilingual
 from incidents.tests.factories import RegionFactory
+from khareetaty.audit.models import ActionLog
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret-for-tests-0123456789abcdef"
@@ -375,3 +380,40 @@ def test_a_registered_payload_filter_trims_the_body_before_it_is_signed(
     assert documented_recipe()(
         SECRET, headers["X-Khareetaty-Timestamp"], headers["X-Khareetaty-Signature"], request.body
     )
+
+
+@pytest.mark.django_db
+def test_a_higher_app_queues_webhooks_for_named_recipients_without_a_policy_step(
+    agency, receiver, make_user, django_capture_on_commit_callbacks
+):
+    other = make_user("viewer", username="no-hook", email="desk@example.kw")
+    other.notification_channels = ["email"]
+    other.save()
+    spec = AlertSpec(
+        severity=Severity.HIGH,
+        title=Bilingual("Hotspot", "بؤرة"),
+        message=Bilingual("", ""),
+        dedup_key="interop-sub",
+        source=AlertSource.MANUAL,
+    )
+    alert, _ = alert_raise(spec=spec, cooldown_minutes=0)  # the policy pages nobody for high
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        created = webhook_deliveries_create(
+            alert=alert, usernames=["agency-ops", "no-hook"], key="interop:sub-7"
+        )
+
+    assert [(d.channel, d.address, d.step_key) for d in created] == [
+        ("webhook", receiver.url, "interop:sub-7"),
+        ("email", "desk@example.kw", "interop:sub-7"),  # no destination: its preference
+    ]
+    assert len(callbacks) == 2  # one send task each, after commit
+
+
+@pytest.mark.django_db
+def test_setting_a_destination_is_audited_without_the_secret(make_user):
+    user = make_user("viewer", username="agency-kfd")
+    webhook_destination_set(recipient=user, url="https://kfd.example.kw/hook", secret=SECRET)
+    entry = ActionLog.objects.filter(action="webhook_destination_set").latest("pk")
+    assert entry.summary["url"] == "https://kfd.example.kw/hook"
+    assert SECRET not in json.dumps(entry.summary)

@@ -62,12 +62,14 @@ def alert_to_cap(
     addresses: str = "",
     web: str = "",
     languages: Sequence[str] = ("en", "ar"),
+    include_description: bool = True,
 ) -> bytes:
     """The CAP 1.2 message for ``alert`` as UTF-8 XML bytes.
 
     ``sender`` identifies the originator (e.g. ``khareetaty@moi.gov.kw``; no spaces, commas,
     ``<`` or ``&``). ``scope`` ``Restricted`` needs ``restriction``, ``Private`` needs
     ``addresses``. ``web`` defaults to the alert's API URL on ``SITE_URL``.
+    ``include_description=False`` leaves the alert's message out (a sharing rule's choice).
     Raises ``ValueError`` on arguments CAP does not allow.
     """
     _check_arguments(sender, status, scope, restriction, addresses, languages)
@@ -90,7 +92,10 @@ def alert_to_cap(
     area = _area(alert)
     link = web or absolute_url(reverse("commands_api:alert-detail", args=[alert.pk]))
     for language in languages:
-        _info(root, alert, language, msg_type, sent, sender_name, link, area)
+        info = _info(root, alert, language, msg_type, sent, sender_name, link, area)
+        if not include_description:
+            for description in info.findall(_tag("description")):
+                info.remove(description)
     ET.register_namespace("", CAP_NAMESPACE)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -127,7 +132,7 @@ def _message_type_and_time(alert: Alert) -> tuple[str, datetime]:
     return "Alert", alert.first_seen_at
 
 
-def _info(root, alert, language, msg_type, sent, sender_name, link, area) -> None:
+def _info(root, alert, language, msg_type, sent, sender_name, link, area) -> ET.Element:
     urgency, severity, certainty = SEVERITY_TO_CAP[Severity(alert.severity)]
     if msg_type == "Cancel":
         urgency = "Past"
@@ -160,6 +165,7 @@ def _info(root, alert, language, msg_type, sent, sender_name, link, area) -> Non
         _add(element, "polygon", polygon)
     if area["circle"]:
         _add(element, "circle", area["circle"])
+    return info
 
 
 def _event(alert: Alert, language: str) -> str:

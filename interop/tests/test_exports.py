@@ -257,3 +257,11 @@ def test_a_private_message_names_its_addresses(cap_schema):
     cap = cap_dict(cap_schema, xml)
     assert (cap["scope"], cap["addresses"]) == ("Private", "kfd@kfd.gov.kw")
     assert xml.startswith(b"<?xml") and CAP_NAMESPACE.encode() in xml
+
+
+@pytest.mark.django_db
+def test_the_description_can_be_left_out(cap_schema):
+    alert = make_alert()
+    cap = cap_dict(cap_schema, alert_to_cap(alert, sender=SENDER, include_description=False))
+    assert all("description" not in info for info in cap["info"])
+    assert b"Three severity-5" not in alert_to_cap(alert, sender=SENDER, include_description=False)

@@ -31,6 +31,8 @@ export function onLive(event) {
   else if (event.kind === "alert.changed") { markStale(["alerts"]); alertChanged(event.id); }
   else if (event.kind === "task.changed") { markStale(["tasks"]); taskChanged(event.id); }
   else if (event.kind === "reconnected") markStale(event.changed || []);
+  // Any other app's event ("sensors.changed"): what follows "sensors" reloads.
+  else if (event.kind) markStale([event.kind.split(".")[0]]);
 }
 
 export function startLive() { return KH.live(onLive); }

@@ -34,4 +34,4 @@ USER khareetaty
 EXPOSE 8000
 # DB_POOL_MAX_SIZE (set for the web service in docker-compose.yml) bounds each process's
 # database connections through psycopg's pool.
-CMD ["uvicorn", "khareetaty.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+CMD ["uvicorn", "khareetaty.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-proxy-headers"]

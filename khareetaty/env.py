@@ -6,6 +6,7 @@ named by ``<NAME>_FILE`` (Docker/Kubernetes secrets). Bad values raise
 silently falling back to a default.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -58,3 +59,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of IP addresses or CIDR networks, each checked."""
+    networks = env_list(name, default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {exc}") from exc
+    return networks

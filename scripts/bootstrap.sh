@@ -13,7 +13,7 @@ PY=${PYTHON:-python3}
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
 # Ports of the project-local services are chosen once (first free from the default, so two
-# clones on one machine do not collide) and kept in var/local.env, which settings.py reads.
+# clones on one machine do not collide) and kept in var/local.env, which the settings read.
 LOCAL_ENV="$VAR/local.env"
 [ -f "$LOCAL_ENV" ] && . "$LOCAL_ENV"
 free_port() {

@@ -2,17 +2,14 @@
 
 from commands.views.maplayer import POINT_LIMIT, MapFilterForm, map_daily, map_incidents
 from commands.views.pages import (
-    PAGE_STRINGS,
     dashboard,
     field_home,
     field_task,
     home,
     language_set,
-    page_config,
 )
 
 __all__ = [
-    "PAGE_STRINGS",
     "POINT_LIMIT",
     "MapFilterForm",
     "dashboard",
@@ -22,5 +19,4 @@ __all__ = [
     "language_set",
     "map_daily",
     "map_incidents",
-    "page_config",
 ]

@@ -21,6 +21,7 @@ from django.db import connection
 from khareetaty.accounts.choices import Role
 from khareetaty.accounts.tokens import CredentialBoundRefreshToken
 
+ROOT = Path(settings.BASE_DIR)
 POOL_MAX = 4
 CLIENTS = 24
 LOAD_SECONDS = 6
@@ -30,6 +31,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def procfile_web_arguments(port: int) -> list[str]:
+    """uvicorn's arguments exactly as the Procfile's web process gives them."""
+    line = next(
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    command = line.split("uvicorn", 1)[1].split()
+    values = {"${KHAREETATY_HOST:-127.0.0.1}": "127.0.0.1", "${KHAREETATY_PORT:-8000}": str(port)}
+    return [values.get(argument, argument) for argument in command]
 
 
 def make_run_environment(port: int, static_root: Path, database_name: str) -> dict[str, str]:
@@ -77,7 +88,7 @@ def web_process(tmp_path_factory, django_db_setup, django_db_blocker):
     log_path = tmp_path_factory.mktemp("uvicorn") / "stderr.log"
     log = log_path.open("w")
     server = subprocess.Popen(
-        [str(uvicorn), "khareetaty.asgi:application", "--port", str(port), "--lifespan", "off"],
+        [str(uvicorn), *procfile_web_arguments(port)],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -167,3 +178,16 @@ def test_make_run_serves_pages_and_static_files_with_debug_off(web_process):
         urllib.request.urlopen(f"{web_process}/no-such-page", timeout=10)  # noqa: S310
     assert missing.value.code == 404
     assert "URLconf" not in missing.value.read().decode()  # no DEBUG page
+
+
+def test_a_forged_forwarded_for_header_does_not_change_the_client_address(web_process):
+    """Only TRUSTED_PROXIES decides the client address: uvicorn must not rewrite it from
+    X-Forwarded-For (it would by default for a peer on 127.0.0.1), so a local caller cannot
+    pose as a remote one, nor a remote caller behind a local proxy as a local one."""
+    forged = urllib.request.Request(  # noqa: S310 (a local http URL)
+        f"{web_process}/metrics", headers={"X-Forwarded-For": "203.0.113.9"}
+    )
+    with urllib.request.urlopen(forged, timeout=10) as response:  # noqa: S310
+        assert response.status == 200  # /metrics is loopback-only: the peer is still loopback
+    for deployment in ("Procfile", "Dockerfile"):
+        assert "no-proxy-headers" in (ROOT / deployment).read_text(), deployment

@@ -1,0 +1,73 @@
+"""PostgreSQL, Redis (cache, sessions) and the channel layer."""
+
+import environ
+
+from khareetaty.env import env_int, env_secret, env_str
+
+# --- Data stores -------------------------------------------------------------------------
+_env = environ.Env()
+_LOCAL_PG_PORT = env_int("KHAREETATY_PG_PORT", 54329)
+# The local cluster has two roles: `khareetaty` owns the schema (migrations, test databases),
+# `khareetaty_app` is what `make run` serves as (KHAREETATY_PG_USER=khareetaty_app).
+_LOCAL_PG_USER = env_str("KHAREETATY_PG_USER", "khareetaty")
+DATABASE_URL = env_secret(
+    "DATABASE_URL", f"postgis://{_LOCAL_PG_USER}@127.0.0.1:{_LOCAL_PG_PORT}/khareetaty"
+)
+# The non-owner role the application runs as. `migrate` (run as the owner) grants it what it
+# needs: read/write on every table, but only INSERT and SELECT on the audit trail. Empty
+# means the application runs as the owner (not recommended: it could rewrite the trail).
+DB_APP_ROLE = env_str("DB_APP_ROLE", "khareetaty_app")
+DATABASES = {"default": _env.db_url_config(DATABASE_URL)}
+DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# DB_POOL_MAX_SIZE > 0 (the web process under ASGI): psycopg's connection pool, bounded, so
+# threads serving sync views share connections instead of each keeping one open. Elsewhere
+# (Celery workers, commands, tests) one persistent connection per process (CONN_MAX_AGE).
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 0)
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env_int("DB_POOL_MIN_SIZE", 2), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        # A request waits at most this long for a free connection.
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("TEST", {})
+if env_str("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
+
+REDIS_URL = env_secret(
+    "REDIS_URL", f"redis://127.0.0.1:{env_int('KHAREETATY_REDIS_PORT', 63799)}/0"
+)
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "khareetaty"),
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# channels_redis waits for messages with BZPOPMIN blocking 5 s on the server; redis-py's
+# default socket timeout is also 5 s, so an idle socket's read timed out just as the server
+# answered and the consumer died (the live connection dropped every 5 s with no close frame).
+# The read timeout must stay well above the block time.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL),
+                    "socket_timeout": env_int("CHANNEL_LAYER_SOCKET_TIMEOUT", 30),
+                    "socket_connect_timeout": 5,
+                    "socket_keepalive": True,
+                }
+            ]
+        },
+    }
+}
+# Each live socket re-checks its user (active, role, teams, session) this often.
+LIVE_RECHECK_SECONDS = env_int("LIVE_RECHECK_SECONDS", 60)

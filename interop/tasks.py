@@ -1,0 +1,16 @@
+"""Celery tasks of the interop app: thin wrappers of their services."""
+
+from celery import shared_task
+
+from interop.services.feeds import feeds_check
+from interop.services.requestlog import request_log_prune
+
+
+@shared_task(name="interop.request_log_prune")
+def request_log_prune_task() -> int:
+    return request_log_prune()
+
+
+@shared_task(name="interop.feeds_check")
+def feeds_check_task() -> list[int]:
+    return feeds_check()

@@ -42,7 +42,7 @@ def test_a_key_created_by_a_superadmin_is_shown_once_and_stored_only_hashed(
 
 def test_rotation_keeps_two_keys_live_until_the_old_one_is_revoked(make_account):
     account, old = make_account()
-    new_key, new = accounts.key_create(actor=None, account=account, name="next")
+    _new_key, new = accounts.key_create(actor=None, account=account, name="next")
     assert key_client(old).get(ME).status_code == 200
     assert key_client(new).get(ME).status_code == 200
     old_key = ServiceAccountKey.objects.get(prefix=old.split(".")[0])

@@ -1,4 +1,4 @@
-"""Every interop endpoint × every scope: a key gets in only with the scope the endpoint
+"""Every interop endpoint by every scope: a key gets in only with the scope the endpoint
 declares, and no endpoint is left without one (the interop part of the role matrix)."""
 
 import re

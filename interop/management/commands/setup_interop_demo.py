@@ -26,4 +26,6 @@ class Command(BaseCommand):
             f"  Sample push: batch {push.get('batch')}, {push.get('accepted')} accepted, "
             f"{push.get('duplicates')} duplicates, {push.get('rejected')} rejected"
         )
-        self.stdout.write("  Try: curl -H 'Authorization: Api-Key <key>' http://127.0.0.1:8000/api/interop/v1/me")
+        self.stdout.write(
+            "  Try: curl -H 'Authorization: Api-Key <key>' http://127.0.0.1:8000/api/interop/v1/me"
+        )

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from interop.api import views_manage, views_v1
+from interop.api import views_exports, views_manage, views_v1
 
 app_name = "interop_api"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("v1/incidents", views_v1.IncidentsView.as_view(), name="v1_incidents"),
     path("v1/alerts", views_v1.AlertsView.as_view(), name="v1_alerts"),
     path("v1/alerts/<int:pk>", views_v1.AlertDetailView.as_view(), name="v1_alert"),
+    path("v1/alerts/<int:pk>.cap", views_exports.AlertCapView.as_view(), name="v1_alert_cap"),
+    path("v1/subscription", views_exports.SubscriptionView.as_view(), name="v1_subscription"),
     path("v1/hotspots", views_v1.HotspotsView.as_view(), name="v1_hotspots"),
     path("v1/forecasts", views_v1.ForecastsView.as_view(), name="v1_forecasts"),
     *router.urls,

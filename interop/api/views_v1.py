@@ -10,6 +10,7 @@ account's region and category scope (``interop.selectors``) and the sharing rule
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,7 +39,7 @@ from interop.selectors import (
     incidents_shared,
 )
 from interop.services.push import incidents_push
-from interop.services.sharing import share_out
+from interop.services.sharing import EIDO, GEOJSON, share_out
 
 TAG = "interop"
 FEATURES_EXAMPLE = OpenApiExample(
@@ -122,6 +123,9 @@ class PullView(InteropView):
     def rows(self, account):
         raise NotImplementedError
 
+    def form(self, request: Request) -> str:
+        return GEOJSON
+
     def since(self, rows, when):
         return rows.filter(**{f"{self.time_field}__gt": when})
 
@@ -138,11 +142,16 @@ class PullView(InteropView):
             limit=query.validated_data["limit"],
             time_field=self.time_field,
         )
-        features = share_out(account=account, kind=self.kind, rows=page)
+        form = self.form(request)
+        shared = share_out(account=account, kind=self.kind, rows=page, form=form)
+        if form == EIDO:
+            return Response(
+                {"eidos": shared, "next_cursor": next_cursor, "sync_cursor": sync_cursor}
+            )
         return Response(
             {
                 "type": "FeatureCollection",
-                "features": features,
+                "features": shared,
                 "next_cursor": next_cursor,
                 "sync_cursor": sync_cursor,
             }
@@ -160,11 +169,22 @@ def pull_schema(summary: str, operation_id: str):
     )
 
 
+class EidoRenderer(JSONRenderer):
+    """Pulled incidents as NENA EIDO documents (``?format=eido`` or this media type)."""
+
+    media_type = "application/vnd.nena.eido+json"
+    format = "eido"
+
+
 class IncidentsView(PullView):
-    """Pull incidents (``incidents:read``); push incidents (``incidents:write``)."""
+    """Pull incidents (``incidents:read``, GeoJSON or EIDO); push (``incidents:write``)."""
 
     scope_access = {"GET": Scope.INCIDENTS_READ, "POST": Scope.INCIDENTS_WRITE}
     kind = ShareKind.INCIDENTS
+    renderer_classes = [JSONRenderer, EidoRenderer]
+
+    def form(self, request: Request) -> str:
+        return EIDO if request.accepted_renderer.format == "eido" else GEOJSON
 
     def rows(self, account):
         return incidents_shared(account=account)

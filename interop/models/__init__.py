@@ -4,6 +4,7 @@ sharing rules, feeds, the request log (``interop_requests``) and the share recor
 from interop.models.agencies import Agency, ServiceAccount, ServiceAccountKey, SharingRule
 from interop.models.broker import AgencyBatch, Feed, ShareRecord
 from interop.models.requests import RequestLog
+from interop.models.webhooks import WebhookSubscription
 
 __all__ = [
     "Agency",
@@ -14,4 +15,5 @@ __all__ = [
     "ServiceAccountKey",
     "ShareRecord",
     "SharingRule",
+    "WebhookSubscription",
 ]

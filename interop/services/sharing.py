@@ -12,11 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.urls import reverse
 from django_guid import get_guid
 
+from commands.notify.base import absolute_url
 from interop.choices import SharedField, ShareKind
+from interop.exports.cap import alert_to_cap
+from interop.exports.eido import EIDO_FIELDS, incident_to_eido
 from interop.models import ServiceAccount, ShareRecord, SharingRule
 
 METRES_PER_DEGREE = 111_320
@@ -111,23 +116,49 @@ def _alert(row, rule: SharingRule, allowed: set[str]) -> dict:
     return _feature(row.pk, None, properties)
 
 
-SHAPERS: dict[str, Callable[[Any, SharingRule, set[str]], dict]] = {
-    ShareKind.INCIDENTS: _incident,
-    ShareKind.HOTSPOTS: _hotspot,
-    ShareKind.FORECASTS: _forecast,
-    ShareKind.ALERTS: _alert,
-    ShareKind.WEBHOOK: _alert,
+def _eido(row, rule: SharingRule, allowed: set[str]) -> dict:
+    """NENA EIDO: the same fields (never the description), the same rounding."""
+    return incident_to_eido(
+        row,
+        fields=(allowed | {"status"}) & EIDO_FIELDS - {"description", "external_id"},
+        location_precision_m=rule.location_rounding_m,
+    )
+
+
+def _cap(row, rule: SharingRule, allowed: set[str]) -> bytes:
+    """CAP 1.2, without the alert's description; its link is the interop URL."""
+    host = urlsplit(settings.SITE_URL or "").hostname or "khareetaty.local"
+    return alert_to_cap(
+        row,
+        sender=f"khareetaty@{host}",
+        web=absolute_url(reverse("interop_api:v1_alert", args=[row.pk])),
+        include_description=False,
+    )
+
+
+GEOJSON, EIDO, CAP = "geojson", "eido", "cap"
+SHAPERS: dict[tuple[str, str], Callable[[Any, SharingRule, set[str]], Any]] = {
+    (ShareKind.INCIDENTS, GEOJSON): _incident,
+    (ShareKind.INCIDENTS, EIDO): _eido,
+    (ShareKind.HOTSPOTS, GEOJSON): _hotspot,
+    (ShareKind.FORECASTS, GEOJSON): _forecast,
+    (ShareKind.ALERTS, GEOJSON): _alert,
+    (ShareKind.ALERTS, CAP): _cap,
+    (ShareKind.WEBHOOK, GEOJSON): _alert,
 }
 
 
-def share_out(*, account: ServiceAccount, kind: str, rows: Sequence) -> list[dict]:
-    """``rows`` (already limited to the account's regions and categories) as the GeoJSON
-    features the agency may receive; the share is recorded."""
+def share_out(
+    *, account: ServiceAccount, kind: str, rows: Sequence, form: str = GEOJSON
+) -> list[Any]:
+    """``rows`` (already limited to the account's regions and categories) as what the
+    agency may receive: GeoJSON features, EIDO documents or CAP messages; the share is
+    recorded."""
     rule = _rule(account)
     allowed = set(rule.fields)
     if not settings.INTEROP_SCOPE_FILTER_ENABLED:  # benchmark baseline only
         allowed = set(SharedField.values)
-    shape = SHAPERS[kind]
+    shape = SHAPERS[(kind, form)]
     features = [shape(row, rule, allowed) for row in rows]
     ShareRecord.objects.create(
         agency_id=account.agency_id,
@@ -135,7 +166,9 @@ def share_out(*, account: ServiceAccount, kind: str, rows: Sequence) -> list[dic
         kind=kind,
         count=len(features),
         object_ids=[row.pk for row in rows],
-        fields=sorted(allowed) if kind == ShareKind.INCIDENTS else [],
+        fields=[f"format:{form}", *sorted(allowed)]
+        if kind == ShareKind.INCIDENTS
+        else [f"format:{form}"],
         request_id=(get_guid() or "")[:64],
     )
     return features

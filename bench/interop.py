@@ -65,7 +65,7 @@ def start_server(extra_env: dict) -> tuple[subprocess.Popen, str]:
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DB_POOL_MAX_SIZE": "8",
+        "DB_POOL_MAX_SIZE": "10",  # the Procfile default
         **extra_env,
     }
     server = subprocess.Popen(
@@ -127,7 +127,9 @@ async def load(base: str, keys: list[str], kind: str, seconds: float, batch: lis
                 request = session.get(f"{base}/api/interop/v1/incidents?limit=100", headers=headers)
             else:
                 n = next(counter)
-                records = [dict(r, incident_id=f"{r['incident_id']}-{base[-5:]}-{n}") for r in batch]
+                records = [
+                    dict(r, incident_id=f"{r['incident_id']}-{base[-5:]}-{n}") for r in batch
+                ]
                 request = session.post(
                     f"{base}/api/interop/v1/incidents", json={"records": records}, headers=headers
                 )

@@ -28,6 +28,7 @@ from interop.models import ServiceAccount, ServiceAccountKey
 from khareetaty.net import address_in_networks, client_ip
 
 KEYWORD = "Api-Key"
+LAST_USED_EVERY = 60  # seconds
 # Declared by every key-only view: no staff role may call it (the role matrix reads this).
 KEY_ONLY = {"read": frozenset(), "write": frozenset()}
 # A scope_access value: any valid key may call it (what the key itself may do).
@@ -91,6 +92,14 @@ def key_usable(key: ServiceAccountKey | None, secret: str) -> bool:
     return account.active and account.agency.active
 
 
+def _touch(key: ServiceAccountKey) -> None:
+    """Record when a key was last used, at most once a minute (not a write per request)."""
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() >= LAST_USED_EVERY:
+        ServiceAccountKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+
+
 class ServiceAccountKeyAuthentication(BaseAuthentication):
     """``Authorization: Api-Key <prefix>.<secret>``; anything else is not a key (401)."""
 
@@ -116,6 +125,7 @@ class ServiceAccountKeyAuthentication(BaseAuthentication):
         allowlist = key.service_account.ip_allowlist
         if allowlist and not address_in_networks(client_ip(request), allowlist):
             raise exceptions.PermissionDenied(_("Requests from this address are not allowed."))
+        _touch(key)
         return ServiceAccountUser(key.service_account, key), key
 
 

@@ -10,7 +10,8 @@ second incident.
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
+import threading
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +28,19 @@ from khareetaty.exceptions import ApplicationError
 
 class PushRefused(ApplicationError):
     code = "push_refused"
+
+
+class PushBusy(ApplicationError):
+    status_code = 503
+    code = "busy"
+
+
+@cache
+def _slots() -> threading.BoundedSemaphore:
+    """Pushes running at once in this process. Each holds two database connections (the
+    pipeline reads ahead on its own connection), so unbounded concurrent pushes would
+    exhaust the connection pool and fail together; past the bound they wait their turn."""
+    return threading.BoundedSemaphore(settings.INTEROP_PUSH_CONCURRENCY)
 
 
 @lru_cache(maxsize=256)
@@ -90,12 +104,17 @@ def incidents_push(
     agency = account.agency
     feed = _feed(account, feed_name)
     profile = agency_profile(feed.profile if feed else agency.profile, agency.source)
-    batch = batch_ingest_records(
-        records=records,
-        profile_name=profile.name,
-        profile=profile,
-        name=f"interop:{agency.code}"[:500],
-    )
+    if not _slots().acquire(timeout=settings.INTEROP_PUSH_WAIT_SECONDS):
+        raise PushBusy(_("Too many pushes are running; retry in a few seconds."))
+    try:
+        batch = batch_ingest_records(
+            records=records,
+            profile_name=profile.name,
+            profile=profile,
+            name=f"interop:{agency.code}"[:500],
+        )
+    finally:
+        _slots().release()
     with transaction.atomic():
         AgencyBatch.objects.create(batch=batch, agency=agency, feed=feed, service_account=account)
         audit_record(

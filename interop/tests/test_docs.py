@@ -80,7 +80,7 @@ def run(example: str, env: dict) -> str:
 
 def test_the_doc_has_an_example_for_each_step():
     examples = doc_examples()
-    assert len(examples) == 5
+    assert len(examples) == 6
     assert all("curl" in example for example in examples)
 
 
@@ -107,7 +107,7 @@ def test_the_docs_curl_examples_work_against_a_live_server(
         "TOKEN": str(token),
         "ACCOUNT": str(account.pk),
     }
-    create_key, me, push, pull, status = (run(example, env) for example in doc_examples())
+    create_key, me, push, pull, eido, status = (run(example, env) for example in doc_examples())
     created = json.loads(create_key)
     assert created["key"].startswith(created["prefix"] + ".")
     assert json.loads(me)["scopes"] == ["incidents:read", "incidents:write"]
@@ -116,6 +116,7 @@ def test_the_docs_curl_examples_work_against_a_live_server(
     pulled = json.loads(pull)
     assert pulled["type"] == "FeatureCollection"
     assert results[0]["id"] in [f["id"] for f in pulled["features"]]
+    assert json.loads(eido)["eidos"] and "notesComponent" not in eido
     assert status.strip() == "200"
     # The key the superadmin just created works too (rotation: both live).
     env["KEY"] = created["key"]

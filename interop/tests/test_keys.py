@@ -46,6 +46,7 @@ def test_rotation_keeps_two_keys_live_until_the_old_one_is_revoked(make_account)
     assert key_client(old).get(ME).status_code == 200
     assert key_client(new).get(ME).status_code == 200
     old_key = ServiceAccountKey.objects.get(prefix=old.split(".")[0])
+    assert old_key.last_used_at is not None  # the admin shows which key is still in use
     accounts.key_revoke(actor=None, key=old_key)
     assert key_client(old).get(ME).status_code == 401
     assert key_client(new).get(ME).status_code == 200

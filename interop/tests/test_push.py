@@ -9,6 +9,7 @@ from django.utils import timezone
 from incidents.models import Incident, IngestBatch, RawIncident, RejectedRow
 from interop.models import AgencyBatch
 from interop.services import accounts
+from interop.services import push as push_service
 from interop.tests.conftest import key_client
 from khareetaty.audit.models import ActionLog
 
@@ -107,3 +108,17 @@ def test_a_push_lands_in_the_agencys_feed(make_account, agency):
     body = push(secret, [record("F-1")]).json()
     assert AgencyBatch.objects.get(batch_id=body["batch"]).feed == feed
     assert push(secret, [record("F-2")], feed="unknown").status_code == 400
+
+
+def test_pushes_past_the_concurrency_bound_wait_then_answer_503(make_account, settings):
+    settings.INTEROP_PUSH_WAIT_SECONDS = 0
+    _account, secret = make_account()
+    slots = push_service._slots()
+    held = [slots.acquire(timeout=0) for _ in range(settings.INTEROP_PUSH_CONCURRENCY)]
+    try:
+        busy = push(secret, [record("B-1")])
+        assert busy.status_code == 503 and busy.json()["code"] == "busy"
+    finally:
+        for _ in held:
+            slots.release()
+    assert push(secret, [record("B-1")]).json()["accepted"] == 1

@@ -14,7 +14,7 @@ import threading
 from functools import cache, lru_cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from incidents.choices import BatchStatus
@@ -104,6 +104,9 @@ def incidents_push(
     agency = account.agency
     feed = _feed(account, feed_name)
     profile = agency_profile(feed.profile if feed else agency.profile, agency.source)
+    if not connection.in_atomic_block:
+        # Wait without holding a pooled connection: the running pushes need them.
+        connection.close()
     if not _slots().acquire(timeout=settings.INTEROP_PUSH_WAIT_SECONDS):
         raise PushBusy(_("Too many pushes are running; retry in a few seconds."))
     try:

@@ -18,7 +18,12 @@ def test_a_key_added_in_the_admin_is_shown_once_and_works(client, make_user, mak
     client.force_login(make_user(Role.SUPERADMIN))
     response = client.post(
         "/admin/interop/serviceaccountkey/add/",
-        {"service_account": account.pk, "name": "from-admin", "expiry_date_0": "", "expiry_date_1": ""},
+        {
+            "service_account": account.pk,
+            "name": "from-admin",
+            "expiry_date_0": "",
+            "expiry_date_1": "",
+        },
         follow=True,
     )
     assert response.status_code == 200

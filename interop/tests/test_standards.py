@@ -119,3 +119,8 @@ def test_a_subscribed_agency_receives_new_alerts_in_scope_signed_and_shared(
     assert client.delete("/api/interop/v1/subscription").status_code == 204
     again = _alert(regions["capital"], theft, "hook-3")
     assert alert_subscriptions_notify(alert_id=again.pk) == []
+
+
+def test_subscription_notifications_run_on_the_alerts_queue(settings):
+    assert settings.CELERY_TASK_ROUTES["interop.alert_subscriptions_notify"] == {"queue": "alerts"}
+    assert settings.CELERY_TASK_ROUTES["commands.*"] == {"queue": "alerts"}  # kept

@@ -47,9 +47,12 @@ QUERIES = {
     "ORDER BY id DESC LIMIT 50",
     "status_429_newest_50": "SELECT * FROM interop_requests WHERE status = 429 "
     "ORDER BY id DESC LIMIT 50",
-    "one_day_200_days_ago_newest_50": "SELECT * FROM interop_requests WHERE created_at >= "
-    "now() - interval '201 days' AND created_at < now() - interval '200 days' "
+    "one_day_200_days_ago_newest_50_by_id": "SELECT * FROM interop_requests WHERE created_at "
+    ">= now() - interval '201 days' AND created_at < now() - interval '200 days' "
     "ORDER BY id DESC LIMIT 50",
+    "one_day_200_days_ago_newest_50_by_time": "SELECT * FROM interop_requests WHERE "
+    "created_at >= now() - interval '201 days' AND created_at < now() - interval '200 days' "
+    "ORDER BY created_at DESC, id DESC LIMIT 50",
     "account_one_day_200_days_ago": "SELECT count(*) FROM interop_requests WHERE "
     "service_account_id = 17 AND created_at >= now() - interval '201 days' "
     "AND created_at < now() - interval '200 days'",
@@ -69,15 +72,20 @@ def explain(sql: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--reuse", action="store_true", help="time the table as it is")
     args = parser.parse_args()
+    fill_seconds = 0.0
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE interop_requests")
-        started = time.perf_counter()
-        for first in range(1, args.rows + 1, CHUNK):
-            last = min(first + CHUNK - 1, args.rows)
-            cursor.execute(FILL, {"total": args.rows, "first": first, "last": last})
-        fill_seconds = time.perf_counter() - started
-        cursor.execute("VACUUM ANALYZE interop_requests")
+        if not args.reuse:
+            cursor.execute("TRUNCATE interop_requests")
+            started = time.perf_counter()
+            for first in range(1, args.rows + 1, CHUNK):
+                last = min(first + CHUNK - 1, args.rows)
+                cursor.execute(FILL, {"total": args.rows, "first": first, "last": last})
+            fill_seconds = time.perf_counter() - started
+        cursor.execute("ANALYZE interop_requests")
+        cursor.execute("SELECT count(*) FROM interop_requests")
+        args.rows = cursor.fetchone()[0]
         cursor.execute("SELECT pg_total_relation_size('interop_requests')")
         size = cursor.fetchone()[0]
     report = {

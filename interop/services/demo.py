@@ -9,14 +9,19 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from commands.choices import Severity
+from commands.models import AlertRule
+from commands.services.alerts import rule_save
 from incidents.models import Category, Region
 from incidents.profiles import load_profile
 from interop.choices import Scope
 from interop.models import Agency
+from interop.rulekinds import FEED_SILENCE
 from interop.services import accounts
 from interop.services.push import incidents_push
 
 DEMO_CODE = "demo-agency"
+FEED_RULE = "Partner feed silent"
 # Kuwait City area, so the demo push lands in a governorate.
 SAMPLE_POINTS = [(47.978, 29.369), (48.031, 29.332), (47.93, 29.281), (48.06, 29.19)]
 
@@ -44,9 +49,23 @@ def _sample_records(now: dt.datetime) -> list[dict]:
     ]
 
 
+def demo_feed_rule_ensure() -> None:
+    """The demo's ``feed_silence`` rule (by name, once), so a silent partner feed alerts."""
+    if not AlertRule.objects.filter(name=FEED_RULE).exists():
+        rule_save(
+            actor=None,
+            name=FEED_RULE,
+            kind=FEED_SILENCE.value,
+            severity=Severity.HIGH,
+            params={"grace_minutes": 30},
+            cooldown_minutes=240,
+        )
+
+
 def interop_demo_ensure() -> DemoAgency:
     """Create the demo agency, its service account, feed and key, and push the sample, once;
     afterwards return the agency and nothing else (the key was shown when created)."""
+    demo_feed_rule_ensure()
     existing = Agency.objects.filter(code=DEMO_CODE).first()
     if existing is not None:
         return DemoAgency(existing, None, None)

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from commands.models import AlertRule
 from incidents.models import Incident
 from interop.models import Agency, ServiceAccountKey
 from interop.tests.conftest import key_client
@@ -31,3 +32,4 @@ def test_the_demo_agency_gets_a_working_key_once_and_a_sample_push(regions, sett
     call_command("setup_interop_demo", stdout=again)
     assert key not in again.getvalue()
     assert ServiceAccountKey.objects.count() == 1
+    assert AlertRule.objects.filter(kind="feed_silence").count() == 1

@@ -3,6 +3,7 @@ the OpenAPI endpoint list: the same source the role-matrix test walks. ``manage.
 role_matrix`` prints it as Markdown for docs/security.md."""
 
 from drf_spectacular.generators import EndpointEnumerator
+from rest_framework.permissions import SAFE_METHODS
 
 from khareetaty.accounts.choices import Role
 from khareetaty.permissions import PUBLIC, allowed_roles
@@ -28,6 +29,18 @@ def api_operations() -> list[tuple[str, str, object]]:
     return operations
 
 
+def key_scope(view, method: str) -> str:
+    """The API-key scope a view declares for ``method`` (``scope_access``, the same shape as
+    ``role_access``; the interop endpoints), or "" for views keys cannot call."""
+    policy = getattr(view, "scope_access", None) or {}
+    action = getattr(view, "action", None)
+    if action and action in policy:
+        return str(policy[action])
+    if method.upper() in policy:
+        return str(policy[method.upper()])
+    return str(policy.get("read" if method.upper() in SAFE_METHODS else "write", ""))
+
+
 def role_matrix_rows() -> list[tuple[str, str, frozenset[str] | None]]:
     """(method, path, allowed roles) for every API operation, sorted by path then method."""
     rows = [(method, path, allowed_roles(view, method)) for path, method, view in api_operations()]
@@ -35,12 +48,14 @@ def role_matrix_rows() -> list[tuple[str, str, frozenset[str] | None]]:
 
 
 def role_matrix_markdown() -> str:
-    header = ["Operation", "anonymous", *[str(role) for role in ROLE_ORDER]]
+    header = ["Operation", "anonymous", *[str(role) for role in ROLE_ORDER], "API key scope"]
+    views = {(path, method): view for path, method, view in api_operations()}
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for method, path, allowed in role_matrix_rows():
         allowed = allowed or frozenset()
         cells = ["yes" if allowed is PUBLIC else "-"]
         cells += ["yes" if allowed is PUBLIC or role in allowed else "-" for role in ROLE_ORDER]
+        cells.append(f"`{scope}`" if (scope := key_scope(views[(path, method)], method)) else "-")
         lines.append(f"| `{method} {path}` | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

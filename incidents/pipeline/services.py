@@ -122,15 +122,21 @@ def batch_ingest_file(
 
 
 def batch_ingest_records(
-    *, records: list, profile_name: str = "kuwait", created_by=None, name: str = "api"
+    *,
+    records: list,
+    profile_name: str = "kuwait",
+    created_by=None,
+    name: str = "api",
+    profile: Profile | None = None,
 ) -> IngestBatch:
-    """Ingest a list of JSON records now (small API batches)."""
+    """Ingest a list of JSON records now (small API batches). ``profile``: a profile object
+    to read them with instead of ``profile_name``'s (a partner's pushes: its own source)."""
     batch = batch_create(profile_name=profile_name, file_name=name, created_by=created_by)
     IngestBatch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.RUNNING, started_at=timezone.now()
     )
     batch.refresh_from_db()
-    profile = load_profile(profile_name)
+    profile = profile or load_profile(profile_name)
 
     def chunks() -> Iterator[Chunk]:
         for i in range(0, max(len(records), 1), 50_000):

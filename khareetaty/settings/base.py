@@ -70,11 +70,15 @@ INSTALLED_APPS = [
     "incidents",
     "analytics",
     "commands",
+    "rest_framework_api_key",
+    "interop",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
+    # Logs every /api/interop/ request, refused ones too (before any refusal can happen).
+    "interop.middleware.request_log",
     "khareetaty.limits.request_body_limit",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
 from khareetaty.accounts.choices import Role
@@ -19,6 +19,16 @@ def demo_data_steps(
         ("ingest", [csv_path], {"profile": "kuwait"}),
         ("run_analytics", [], {}),
     ]
+
+
+def app_demo_commands() -> list[str]:
+    """The other apps' demo commands (``setup_<app>_demo``), in name order."""
+    own = {"setup_demo", "setup_command_demo"}
+    return sorted(
+        name
+        for name in get_commands()
+        if name.startswith("setup_") and name.endswith("_demo") and name not in own
+    )
 
 
 class Command(BaseCommand):
@@ -49,6 +59,11 @@ class Command(BaseCommand):
         # project package does not import a higher app).
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data: setup_command_demo"))
         call_command("setup_command_demo")
+        # Apps above commands (interop, iot, patrol …) add their part as a command named
+        # ``setup_<app>_demo``, found by name: this package imports none of them.
+        for name in app_demo_commands():
+            self.stdout.write(self.style.MIGRATE_HEADING(f"Demo data: {name}"))
+            call_command(name)
 
     def _users(self) -> None:
         created = demo_users_ensure(

@@ -1,0 +1,30 @@
+"""Webhook subscriptions: an agency's account receives alerts as signed webhooks."""
+
+from django.conf import settings
+from django.db import models
+
+from interop.models.agencies import ServiceAccount
+
+
+class WebhookSubscription(models.Model):
+    """A service account's alert subscription. The deliveries go through the commands app's
+    ``webhook`` channel to ``recipient``, a user with no usable password kept for this
+    account (its ``WebhookDestination`` holds the URL and the signing secret)."""
+
+    service_account = models.OneToOneField(
+        ServiceAccount, on_delete=models.CASCADE, related_name="subscription"
+    )
+    recipient = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interop_subscription"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.service_account} → webhook"
+
+    @property
+    def key(self) -> str:
+        """The deliveries' step key: one delivery per alert per subscription."""
+        return f"interop:sub-{self.pk}"

@@ -13,8 +13,10 @@ from analytics.core.forecasting import (
     first_of_month_excess,
     forecast_many,
 )
+from analytics.core.methods import GBM_FORECASTER, PROPHET_FORECASTER
 from analytics.models import Forecast, ModelRun
 from analytics.profiles import AnalyticsProfile
+from analytics.services.forecasts_gbm import gbm_forecast_rows
 from analytics.services.steps import aware
 
 NATIONAL = "__all__"
@@ -55,6 +57,18 @@ def forecasts_generate(
     )
     national = daily_matrix(frame["occurred_at"], None, start=first_day, end=end)["total"]
     params, artefact = forecast_params_for(context, national, base)
+    if context.forecaster == GBM_FORECASTER:
+        metrics = gbm_forecast_rows(
+            run=run,
+            frame=frame,
+            first_day=first_day,
+            end=end,
+            holidays=params.holidays,
+            regions=context.regions(),
+            categories=context.categories(),
+        )
+        _record_window(run, context, first_day, end)
+        return {**metrics, "first_of_month": artefact, "horizon_days": params.horizon}
     series: dict = {(NATIONAL, None): national}
     regional = daily_matrix(frame["occurred_at"], frame["region"], start=first_day, end=end)
     for code in regional.columns:
@@ -93,11 +107,7 @@ def forecasts_generate(
             )
     with transaction.atomic():
         Forecast.objects.bulk_create(rows, batch_size=1000)
-    run.window_start, run.window_end = (
-        aware(first_day.to_pydatetime(), context.tz),
-        aware(end.to_pydatetime(), context.tz),
-    )
-    run.save(update_fields=["window_start", "window_end"])
+    _record_window(run, context, first_day, end)
     return {
         "series": len(series),
         "methods": used,
@@ -105,4 +115,13 @@ def forecasts_generate(
         "failed": errors,
         "first_of_month": artefact,
         "horizon_days": params.horizon,
+        "forecaster": PROPHET_FORECASTER,
     }
+
+
+def _record_window(run: ModelRun, context: AnalyticsProfile, first_day, end) -> None:
+    run.window_start, run.window_end = (
+        aware(first_day.to_pydatetime(), context.tz),
+        aware(end.to_pydatetime(), context.tz),
+    )
+    run.save(update_fields=["window_start", "window_end"])

@@ -35,7 +35,7 @@ class GBMParams:
     min_history_days: int = 365  # below this the seasonal-change baseline is used alone
     holdout_days: int = 28  # recent days held out to estimate the dispersion
     train_days: int = 3 * 365  # origins older than this are not used for training
-    origin_step: int = 1  # every n-th day as a training origin (consecutive ones overlap)
+    origin_step: int = 2  # every n-th day as a training origin (consecutive ones overlap)
     holidays: tuple = field(default=())
 
     def lgb_params(self) -> dict:

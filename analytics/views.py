@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from analytics.choices import RunKind, RunStatus
+from analytics.selectors import model_card_latest
 from khareetaty.accounts.choices import Role
 from khareetaty.permissions import STAFF, role_required
 
@@ -76,6 +77,11 @@ def page_strings() -> dict:
     }
 
 
+def _model_card() -> dict:
+    run = model_card_latest()
+    return run.metrics["model_card"] if run else {}
+
+
 @role_required(STAFF)
 def analytics_page(request: HttpRequest) -> HttpResponse:
     """GET /analytics/: model accuracy, hotspot/risk PAI, run history."""
@@ -96,5 +102,10 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "analytics/page.html",
-        {"config": config, "strings": page_strings(), "can_act": request.user.role in ACTING_ROLES},
+        {
+            "config": config,
+            "strings": page_strings(),
+            "can_act": request.user.role in ACTING_ROLES,
+            "model_card": _model_card(),
+        },
     )

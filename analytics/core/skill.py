@@ -24,6 +24,8 @@ def compare_methods(
     weekly = rows.groupby(["method", "series", "origin"])[["actual", "yhat"]].sum()
     weekly = (weekly["actual"] - weekly["yhat"]).abs().groupby(["method"]).sum()
     ref = daily[reference].to_numpy()
+    if ref.sum() <= 0:  # a perfect reference leaves no room for skill
+        return {}
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(ref), size=(draws, len(ref)))
     out = {}
@@ -45,7 +47,9 @@ def compare_methods(
         out[method] = {
             "skill": float(1 - err.sum() / ref.sum()),
             "skill_90": [float(np.quantile(boot, 0.05)), float(np.quantile(boot, 0.95))],
-            "wape_weekly_ratio": float(weekly[method] / weekly[reference]),
+            "wape_weekly_ratio": float(weekly[method] / weekly[reference])
+            if weekly[reference] > 0
+            else None,
             "coverage": coverage,
             "calibrated": {
                 level: bool(lo <= coverage[level] <= hi) for level, (lo, hi) in BANDS.items()
@@ -61,6 +65,6 @@ def per_series_skill(rows: pd.DataFrame, method: str, *, reference: str = MEAN28
     if method not in table or reference not in table:
         return {}
     return {
-        str(k): float(1 - v / table.loc[k, reference]) if table.loc[k, reference] else None
+        str(k): float(1 - v / table.loc[k, reference]) if table.loc[k, reference] > 0 else None
         for k, v in table[method].items()
     }

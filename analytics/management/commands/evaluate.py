@@ -45,6 +45,19 @@ class Command(BaseCommand):
             help="Skip Prophet alone and the Prophet blend beside the model (much faster).",
         )
         parser.add_argument(
+            "--retrain-every",
+            type=int,
+            default=4,
+            help="Folds served by one training of the global model (each still reads up to "
+            "the day before its fold).",
+        )
+        parser.add_argument(
+            "--select-weeks",
+            type=int,
+            default=4,
+            help="Older folds, before the reported ones, on which the blend is chosen.",
+        )
+        parser.add_argument(
             "--no-spatial", action="store_true", help="Skip the risk map and hotspots backtest."
         )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
@@ -78,6 +91,8 @@ class Command(BaseCommand):
             workers=options["workers"],
             compare_prophet=not options["no_prophet"],
             spatial=not options["no_spatial"],
+            retrain_every=max(1, options["retrain_every"]),
+            select_weeks=max(1, options["select_weeks"]),
             **extra,
         )
         report = evaluation_run(context=context, frame=frame, end=end, params=params)

@@ -106,8 +106,22 @@ def test_negative_binomial_intervals_are_calibrated_and_alpha_recovered():
 
 
 def test_the_blend_weight_is_the_one_that_did_best():
-    actual = np.array([10.0, 12, 14, 9])
-    good, bad = actual + 0.1, actual * 2
+    rng = np.random.default_rng(5)
+    actual = rng.poisson(20, 400).astype(float)
+    good, bad = actual + rng.normal(0, 1, 400), actual * 2
     assert choose_weight(actual, good, bad)[0] == 1.0
     weight, evidence = choose_weight(actual, bad, good)
-    assert weight == 0.0 and evidence["0.00"] < evidence["1.00"]
+    assert weight == 0.0 and evidence["weights"]["0.00"] < evidence["weights"]["1.00"]
+    assert evidence["confidence"] == 1.0
+
+
+def test_a_blend_that_helps_only_by_chance_keeps_the_model_alone():
+    # the blend wins overall, but only thanks to one of two blocks (series x fold)
+    actual = np.array([10.0, 10, 10, 10])
+    model = np.array([10.0, 10, 14, 14])
+    base = np.array([16.0, 16, 6, 6])
+    blocks = np.array(["a", "a", "b", "b"])
+    weight, evidence = choose_weight(actual, model, base, blocks)
+    assert evidence["best"] == 0.5 and evidence["weights"]["0.50"] < evidence["weights"]["1.00"]
+    assert evidence["confidence"] == pytest.approx(0.75, abs=0.06)
+    assert weight == 1.0

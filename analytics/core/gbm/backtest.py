@@ -102,13 +102,15 @@ def selection(raw_older: pd.DataFrame) -> tuple[float, dict]:
     if raw_older.empty or raw_older[GBM].isna().all():
         return 0.0, {"reason": "no trained model on the selection folds: baseline alone"}
     ok = raw_older[GBM].notna()
-    weight, wape = choose_weight(
-        raw_older.loc[ok, "actual"].to_numpy(),
-        raw_older.loc[ok, GBM].to_numpy(),
-        raw_older.loc[ok, SEASONAL].to_numpy(),
+    part = raw_older.loc[ok]
+    weight, found = choose_weight(
+        part["actual"].to_numpy(),
+        part[GBM].to_numpy(),
+        part[SEASONAL].to_numpy(),
+        (part["series"].astype(str) + "|" + part["origin"].astype(str)).to_numpy(),
     )
     return weight, {
-        "weights": wape,
+        **found,
         "folds": int(raw_older["origin"].nunique()),
         "from": str(pd.Timestamp(raw_older["origin"].min()).date()),
         "to": str(pd.Timestamp(raw_older["date"].max()).date()),

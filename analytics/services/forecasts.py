@@ -13,6 +13,7 @@ from analytics.core.forecasting import (
     first_of_month_excess,
     forecast_many,
 )
+from analytics.core.gbm.hierarchy import rescale_coherent
 from analytics.core.methods import GBM_FORECASTER, PROPHET_FORECASTER
 from analytics.models import Forecast, ModelRun
 from analytics.profiles import AnalyticsProfile
@@ -84,20 +85,23 @@ def forecasts_generate(
     results = forecast_many(series, params, methods=methods, workers=workers)
     regions, categories = context.regions(), context.categories()
     rows, errors, used = [], [], {PROPHET: 0, SIMPLE: 0}
+    frames, method_of = {}, {}
     for result in results:
         code, category = result.key
         if result.frame is None:
             errors.append({"region": code, "category": category, "error": result.error})
             continue
         used[result.method] = used.get(result.method, 0) + 1
-        for day in result.frame.itertuples(index=False):
+        frames[result.key], method_of[result.key] = result.frame, result.method
+    for (code, category), frame in rescale_coherent(frames, NATIONAL).items():
+        for day in frame.itertuples(index=False):
             rows.append(
                 Forecast(
                     run=run,
                     region=None if code == NATIONAL else regions.get(code),
                     category=categories.get(category) if category else None,
                     date=day.date,
-                    method=result.method,
+                    method=method_of[(code, category)],
                     yhat=round(float(day.yhat), 3),
                     lower_80=round(float(day.lower_80), 3),
                     upper_80=round(float(day.upper_80), 3),

@@ -11,7 +11,7 @@ from django.db.models import Sum
 
 from analytics.choices import RunKind, RunStatus
 from analytics.core.gbm.features import FEATURE_VERSION
-from analytics.core.gbm.hierarchy import category_shares, reconcile
+from analytics.core.gbm.hierarchy import category_shares, reconcile, rescale_coherent
 from analytics.models import Forecast, ForecastModel, ModelRun
 from analytics.profiles import AnalyticsProfile
 from analytics.services.evaluation import evaluation_params_for
@@ -122,3 +122,31 @@ def test_prophet_stays_selectable_per_profile(settings, db):
     assert (kuwait.forecaster, chicago.forecaster) == ("prophet", "gbm")
     assert evaluation_params_for(kuwait, END).forecaster == "prophet"
     assert evaluation_params_for(chicago, END).forecaster == "gbm"
+
+
+def test_separately_fitted_forecasts_are_rescaled_to_add_up():
+    def frame(values):
+        values = np.asarray(values, float)
+        return pd.DataFrame(
+            {
+                "date": pd.date_range("2025-06-01", periods=2).date,
+                "yhat": values,
+                "lower_80": values * 0.8,
+                "upper_80": values * 1.2,
+                "lower_95": values * 0.6,
+                "upper_95": values * 1.4,
+            }
+        )
+
+    frames = {
+        ("__all__", None): frame([30, 30]),
+        ("a", None): frame([10, 20]),
+        ("b", None): frame([15, 15]),
+        ("a", "x"): frame([4, 5]),
+        ("a", "y"): frame([4, 5]),
+    }
+    out = rescale_coherent(frames, "__all__")
+    np.testing.assert_allclose(out[("__all__", None)]["yhat"], [25, 35])
+    np.testing.assert_allclose(out[("a", "x")]["yhat"] + out[("a", "y")]["yhat"], [10, 20])
+    np.testing.assert_allclose(out[("a", "x")]["upper_80"], out[("a", "x")]["yhat"] * 1.2)
+    np.testing.assert_allclose(out[("b", None)]["yhat"], [15, 15])

@@ -52,3 +52,32 @@ def reconcile(
         for category, share in shares.get(region, {}).items():
             categories[(region, category)] = region_mean[:, r] * share
     return total, categories
+
+
+def rescale_coherent(frames: dict, national_key) -> dict:
+    """Make separately fitted forecasts coherent (the Prophet path): the total becomes the
+    sum of the regions and each region's categories are scaled to sum to the region; each
+    interval is scaled with its mean (its relative width is kept). ``frames`` maps
+    (region, category) keys to frames of ``yhat`` and interval columns; a category key has a
+    non-empty second element, the total's region is ``national_key``."""
+    columns = ["yhat", "lower_80", "upper_80", "lower_95", "upper_95"]
+    regions = [k for k in frames if k[0] != national_key and not k[1]]
+    groups = []
+    if (national_key, None) in frames and regions:
+        groups.append(([(national_key, None)], sum(frames[k]["yhat"].to_numpy() for k in regions)))
+    for key in regions:
+        children = [k for k in frames if k[0] == key[0] and k[1]]
+        if children:
+            groups.append((children, frames[key]["yhat"].to_numpy()))
+    out = dict(frames)
+    for children, target in groups:
+        current = sum(frames[k]["yhat"].to_numpy() for k in children)
+        factor = np.divide(
+            target, current, out=np.ones_like(current, dtype=float), where=current > 0
+        )
+        for key in children:
+            frame = frames[key].copy()
+            for column in columns:
+                frame[column] = frame[column].to_numpy() * factor
+            out[key] = frame
+    return out

@@ -41,3 +41,5 @@ class HotspotMode(models.TextChoices):
 class ForecastMethod(models.TextChoices):
     PROPHET = "prophet", _("Prophet")
     SIMPLE = "weekday_mean_28d", _("28-day mean by weekday (short history)")
+    GBM = "gbm", _("Global gradient-boosted model")
+    SEASONAL = "seasonal_baseline", _("Seasonal-change baseline")

@@ -122,6 +122,24 @@ class Forecast(models.Model):
         return f"{self.region_id or 'all'}/{self.category_id or 'all'} {self.date}: {self.yhat:.1f}"
 
 
+class ForecastModel(models.Model):
+    """The trained global model of a forecasts run: LightGBM's text dump, the feature-set
+    version and training window it needs to be reproduced, and the blend choice with its
+    evidence."""
+
+    run = models.OneToOneField(ModelRun, on_delete=models.CASCADE, related_name="forecast_model")
+    method = models.CharField(_("method"), max_length=24, choices=ForecastMethod.choices)
+    feature_version = models.CharField(_("feature-set version"), max_length=32)
+    train_start = models.DateField(_("training window start"), null=True, blank=True)
+    train_end = models.DateField(_("training window end"), null=True, blank=True)
+    model_text = models.TextField(_("model (LightGBM text format)"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.method} model of run {self.run_id} ({self.feature_version})"
+
+
 class RiskCell(models.Model):
     """One grid cell of a run's risk map: expected incidents over the next seven days."""
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.gis.db.models import Extent
 
 from analytics.core.projection import MetricProjection, projection_for, utm_srid_for
@@ -57,6 +58,13 @@ class AnalyticsProfile:
     @property
     def projection(self) -> MetricProjection:
         return projection_for(self.metric_srid)
+
+    @property
+    def forecaster(self) -> str:
+        """``gbm`` or ``prophet``: the profile's choice in settings, else the default."""
+        return settings.ANALYTICS_FORECASTER_BY_PROFILE.get(
+            self.name, settings.ANALYTICS_FORECASTER
+        )
 
     def holidays(self, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
         return tuple(sorted(self.profile.holiday_dates(list(range(start.year, end.year + 1)))))

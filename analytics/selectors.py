@@ -102,6 +102,16 @@ def evaluation_latest(*, profile: str | None = None) -> ModelRun | None:
     return model_run_latest(kind=RunKind.EVALUATION, profile=profile)
 
 
+def model_card_latest(*, profile: str | None = None, run_id: int | None = None) -> ModelRun | None:
+    """The newest finished chain that published a model card (or the chain ``run_id``)."""
+    runs = ModelRun.objects.filter(kind=RunKind.PIPELINE, metrics__has_key="model_card")
+    if run_id:
+        runs = runs.filter(pk=run_id)
+    if profile:
+        runs = runs.filter(profile=profile)
+    return runs.order_by("-id").first()
+
+
 def previous_hotspots(*, run: ModelRun) -> list[Hotspot]:
     """The hotspots of the profile's latest earlier hotspot run, for identity tracking."""
     previous = (

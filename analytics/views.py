@@ -7,6 +7,7 @@ the runs from the API and, for analysts, starts a run.
 from django.http import HttpRequest, HttpResponse
 
 from analytics.choices import RunKind, RunStatus
+from analytics.selectors import model_card_latest
 from khareetaty.pages import render_page, user_language
 from khareetaty.permissions import STAFF, role_required
 
@@ -20,9 +21,16 @@ PAGE_URLS = {
 }
 
 
+def _model_card() -> dict:
+    run = model_card_latest()
+    return run.metrics["model_card"] if run else {}
+
+
 @role_required(STAFF)
 @user_language
 def analytics_page(request: HttpRequest) -> HttpResponse:
     """GET /analytics/: model accuracy, hotspot/risk PAI, run history."""
     labels = {"kind": RunKind, "run": RunStatus}
-    return render_page(request, "analytics/page.html", labels=labels)
+    return render_page(
+        request, "analytics/page.html", labels=labels, context={"model_card": _model_card()}
+    )

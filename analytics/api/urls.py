@@ -14,5 +14,6 @@ router.register("forecasts", views.ForecastViewSet, basename="forecast")
 urlpatterns = [
     path("risk", views.RiskMapView.as_view(), name="risk"),
     path("evaluation", views.EvaluationView.as_view(), name="evaluation"),
+    path("model-card", views.ModelCardView.as_view(), name="model_card"),
     *router.urls,
 ]

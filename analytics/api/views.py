@@ -21,6 +21,7 @@ from analytics.selectors import (
     evaluation_latest,
     forecast_list,
     hotspot_list,
+    model_card_latest,
     model_run_list,
     risk_cell_list,
 )
@@ -143,5 +144,37 @@ class EvaluationView(APIView):
                 "profile": run.profile,
                 "finished_at": run.finished_at,
                 "report": run.metrics,
+            }
+        )
+
+
+class ModelCardView(APIView):
+    """The model card of the latest analytics chain (or ``?run=``): forecaster and mix, data
+    window, regions and categories covered, skill against each baseline with its 90 %
+    interval, calibration, per-region skill, known artefacts and the share of incidents
+    found by patrols. 200 with ``status: "not_run"`` before the first card exists."""
+
+    role_access = {"read": STAFF}
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        profile = request.query_params.get("profile")
+        run = model_card_latest(profile=profile, run_id=_int_param(request, "run"))
+        if run is None:
+            return Response(
+                {
+                    "status": EVALUATION_NOT_RUN,
+                    "detail": _("No model card has been published yet."),
+                    "run": None,
+                    "card": {},
+                }
+            )
+        return Response(
+            {
+                "status": run.status,
+                "run": run.pk,
+                "profile": run.profile,
+                "finished_at": run.finished_at,
+                "card": run.metrics["model_card"],
             }
         )

@@ -3,6 +3,7 @@ prints it as a table. The database path and the CSV path both end here."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -15,15 +16,24 @@ from analytics.core.backtest import (
     SpatialData,
     daily_matrix,
     fold_origins,
-    forecast_backtest,
     score_backtest,
     spatial_backtest,
 )
 from analytics.core.clustering import AdaptiveParams
 from analytics.core.forecasting import ForecastParams, first_of_month_excess
+from analytics.core.gbm.model import GBMParams
 from analytics.core.grid import Grid
+from analytics.core.methods import (
+    GBM_FORECASTER,
+    PROPHET_BLEND,
+    PROPHET_FORECASTER,
+    gbm_method_rows,
+    naive_rows,
+    prophet_rows,
+)
 from analytics.core.projection import MetricProjection
 from analytics.core.risk import RiskParams
+from analytics.core.skill import compare_methods, per_series_skill
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,11 @@ class EvaluationParams:
     spatial: bool = True
     workers: int | None = None
     forecast: ForecastParams = field(default_factory=ForecastParams)
+    forecaster: str = GBM_FORECASTER  # the production method scored as ``model``
+    compare_prophet: bool = False  # also score Prophet alone and the Prophet blend
+    gbm: GBMParams = field(default_factory=GBMParams)
+    select_weeks: int = 4  # older folds, before the reported ones, that choose the blend
+    retrain_every: int = 4  # folds served by one training of the global model
     risk: RiskParams = field(default_factory=RiskParams)
     hotspots: AdaptiveParams = field(default_factory=AdaptiveParams)
 
@@ -49,7 +64,8 @@ def evaluate_frame(
     (the incident frame, see ``frames``) over the ``weeks`` weeks before ``end``."""
     started = time.monotonic()
     origins = fold_origins(end, params.weeks)
-    start = origins[0] - pd.Timedelta(days=params.history_days)
+    older = fold_origins(origins[0], params.select_weeks) if params.select_weeks else []
+    start = (older or origins)[0] - pd.Timedelta(days=params.history_days)
     if len(frame):  # no zero-filled days before the data begin: Prophet read them as a step
         start = max(start, frame["occurred_at"].min().floor("D"))
     national = daily_matrix(frame["occurred_at"], None, start=start, end=end)["total"]
@@ -60,11 +76,15 @@ def evaluate_frame(
         forecast_params = ForecastParams(**{**forecast_params.__dict__, "masked_dates": firsts})
     regional = frame if not params.regions else frame[frame["region"].isin(params.regions)]
     matrix = daily_matrix(regional["occurred_at"], regional["region"], start=start, end=end)
-    rows = forecast_backtest(matrix, origins, forecast_params, workers=params.workers)
+    rows, choice, errors = _count_rows(matrix, national, origins, older, forecast_params, params)
     counts = score_backtest(rows)
+    counts["forecaster"] = params.forecaster
+    counts["comparison"] = compare_methods(rows)
+    counts["per_region_skill"] = per_series_skill(rows, MODEL)
+    counts["choice"] = choice
     counts["series"] = len(matrix.columns)
     counts["mean_daily_count"] = float(matrix.loc[matrix.index >= origins[0]].to_numpy().mean())
-    counts["errors"] = rows.attrs.get("errors", [])
+    counts["errors"] = errors
     counts["seconds"] = round(time.monotonic() - started, 2)
     report = {
         "window": {
@@ -97,6 +117,32 @@ def evaluate_frame(
     return report
 
 
+def _count_rows(matrix, national, origins, older, forecast_params, params):
+    """Every compared method's backtest rows, the production choice and failed fits."""
+    parts, choice, errors = [], {}, []
+    horizon = forecast_params.horizon
+    if params.forecaster == PROPHET_FORECASTER or params.compare_prophet:
+        prophet, errors = prophet_rows(matrix, origins, forecast_params, params.workers)
+        parts += prophet
+        if params.forecaster == PROPHET_FORECASTER:
+            parts.append(_as_model(prophet))
+    else:
+        parts += naive_rows(matrix, origins, horizon)
+    if params.forecaster == GBM_FORECASTER:
+        gbm_params = GBMParams(**{**params.gbm.__dict__, "holidays": forecast_params.holidays})
+        gbm, choice = gbm_method_rows(
+            matrix, origins, older, gbm_params, total=national, retrain_every=params.retrain_every
+        )
+        parts += gbm
+    rows = pd.concat(parts, ignore_index=True)
+    return rows, choice, errors
+
+
+def _as_model(prophet_parts: list) -> pd.DataFrame:
+    blend = pd.concat([p for p in prophet_parts if (p["method"] == PROPHET_BLEND).all()])
+    return blend.assign(method=MODEL)
+
+
 def _f(value, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "-"
@@ -114,13 +160,35 @@ def format_report(report: dict) -> str:
         f"Daily counts per region ({counts['series']} series, mean {counts['mean_daily_count']:.1f}/day)",
         f"{'method':24} {'MAE':>7} {'WAPE':>7} {'WAPE 7d':>8} {'cov80':>6} {'cov95':>6} {'1-WAPE':>7}",
     ]
-    for method in (MODEL, *BASELINES):
+    order = [MODEL, *sorted(set(counts["methods"]) - {MODEL, *BASELINES}), *BASELINES]
+    for method in order:
         m = counts["methods"].get(method)
         if m:
             lines.append(
                 f"{method:24} {_f(m['mae'], 2):>7} {_f(m['wape_daily']):>7} {_f(m['wape_weekly']):>8} "
                 f"{_f(m['coverage_80'], 2):>6} {_f(m['coverage_95'], 2):>6} {_f(m['accuracy']):>7}"
             )
+    comparison = counts.get("comparison") or {}
+    if comparison:
+        lines += [
+            "",
+            f"Against the trailing 28-day mean (model = {counts.get('forecaster')})",
+            f"{'method':24} {'skill':>7} {'90% interval':>17} {'WAPE 7d ratio':>14} {'cov80 ok':>9} {'cov95 ok':>9}",
+        ]
+        for method in order:
+            c = comparison.get(method)
+            if c:
+                low, high = c["skill_90"]
+                lines.append(
+                    f"{method:24} {_f(c['skill']):>7} {'[' + _f(low) + ', ' + _f(high) + ']':>17} "
+                    f"{_f(c['wape_weekly_ratio']):>14} {c['calibrated']['80']!s:>9} {c['calibrated']['95']!s:>9}"
+                )
+    choice = counts.get("choice") or {}
+    if choice:
+        lines.append(
+            f"blend: weight of the global model {choice['weight_gbm']} chosen on older folds "
+            f"{json.dumps(choice['evidence'])}; trainings {choice['training_seconds']} s"
+        )
     lines.append(
         f"prediction accuracy (1 - WAPE) {_f(counts.get('accuracy'))}; best baseline "
         f"{counts.get('best_baseline')} {_f(counts.get('best_baseline_accuracy'))}; skill {_f(counts.get('skill'))}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from django.conf import settings
 
 from analytics.core.evaluation import EvaluationParams, evaluate_frame
 from analytics.core.forecasting import ForecastParams
 from analytics.core.frames import load_csv
+from analytics.core.gbm.model import GBMParams
 from analytics.profiles import AnalyticsProfile
 from analytics.selectors import incident_frame
 
@@ -17,8 +19,11 @@ def evaluation_params_for(
     context: AnalyticsProfile, end: pd.Timestamp, **overrides
 ) -> EvaluationParams:
     """Evaluation settings with the profile's holidays filled in."""
+    overrides.setdefault("forecaster", context.forecaster)
+    overrides.setdefault("gbm", GBMParams(threads=settings.ANALYTICS_GBM_THREADS))
     base = EvaluationParams(**overrides)
-    start = end - pd.Timedelta(days=base.history_days + 7 * base.weeks + 30)
+    weeks = base.weeks + base.select_weeks
+    start = end - pd.Timedelta(days=base.history_days + 7 * weeks + 30)
     forecast = ForecastParams(
         **{**base.forecast.__dict__, "holidays": context.holidays(start.date(), end.date())}
     )
@@ -28,7 +33,7 @@ def evaluation_params_for(
 def evaluation_frame_from_db(
     context: AnalyticsProfile, *, end: pd.Timestamp, params: EvaluationParams
 ) -> pd.DataFrame:
-    start = end - pd.Timedelta(days=params.history_days + 7 * params.weeks)
+    start = end - pd.Timedelta(days=params.history_days + 7 * (params.weeks + params.select_weeks))
     return incident_frame(
         region_profile=context.region_profile,
         start=start.to_pydatetime().replace(tzinfo=context.tz),

@@ -13,8 +13,11 @@ from analytics.core.forecasting import (
     first_of_month_excess,
     forecast_many,
 )
+from analytics.core.gbm.hierarchy import rescale_coherent
+from analytics.core.methods import GBM_FORECASTER, PROPHET_FORECASTER
 from analytics.models import Forecast, ModelRun
 from analytics.profiles import AnalyticsProfile
+from analytics.services.forecasts_gbm import gbm_forecast_rows
 from analytics.services.steps import run_window_save
 
 NATIONAL = "__all__"
@@ -55,6 +58,18 @@ def forecasts_generate(
     )
     national = daily_matrix(frame["occurred_at"], None, start=first_day, end=end)["total"]
     params, artefact = forecast_params_for(context, national, base)
+    if context.forecaster == GBM_FORECASTER:
+        metrics = gbm_forecast_rows(
+            run=run,
+            frame=frame,
+            first_day=first_day,
+            end=end,
+            holidays=params.holidays,
+            regions=context.regions(),
+            categories=context.categories(),
+        )
+        run_window_save(run=run, start=first_day, end=end, tz=context.tz)
+        return {**metrics, "first_of_month": artefact, "horizon_days": params.horizon}
     series: dict = {(NATIONAL, None): national}
     regional = daily_matrix(frame["occurred_at"], frame["region"], start=first_day, end=end)
     for code in regional.columns:
@@ -70,20 +85,23 @@ def forecasts_generate(
     results = forecast_many(series, params, methods=methods, workers=workers)
     regions, categories = context.regions(), context.categories()
     rows, errors, used = [], [], {PROPHET: 0, SIMPLE: 0}
+    frames, method_of = {}, {}
     for result in results:
         code, category = result.key
         if result.frame is None:
             errors.append({"region": code, "category": category, "error": result.error})
             continue
         used[result.method] = used.get(result.method, 0) + 1
-        for day in result.frame.itertuples(index=False):
+        frames[result.key], method_of[result.key] = result.frame, result.method
+    for (code, category), frame in rescale_coherent(frames, NATIONAL).items():
+        for day in frame.itertuples(index=False):
             rows.append(
                 Forecast(
                     run=run,
                     region=None if code == NATIONAL else regions.get(code),
                     category=categories.get(category) if category else None,
                     date=day.date,
-                    method=result.method,
+                    method=method_of[(code, category)],
                     yhat=round(float(day.yhat), 3),
                     lower_80=round(float(day.lower_80), 3),
                     upper_80=round(float(day.upper_80), 3),
@@ -101,4 +119,5 @@ def forecasts_generate(
         "failed": errors,
         "first_of_month": artefact,
         "horizon_days": params.horizon,
+        "forecaster": PROPHET_FORECASTER,
     }

@@ -23,6 +23,7 @@ from analytics.services.evaluation import evaluation_params_for, evaluation_run
 from analytics.services.forecasts import forecasts_generate
 from analytics.services.hotspots import HotspotParameters, hotspots_detect
 from analytics.services.locking import run_lock_acquire, run_lock_release
+from analytics.services.model_card import model_card_build
 from analytics.services.risk import risk_map_generate
 from analytics.services.steps import model_run_finish, model_run_step_start
 from analytics.signals import run_finished
@@ -93,13 +94,23 @@ def analytics_run_execute(*, run_id: int, progress: Progress | None = None) -> M
     try:
         outcomes = _run_steps(run, progress)
         status = _overall(outcomes)
-        model_run_finish(run=run, status=status, metrics={"steps": outcomes})
+        model_run_finish(
+            run=run, status=status, metrics={"steps": outcomes, "model_card": _card(run)}
+        )
     except Exception as exc:  # noqa: BLE001 - recorded on the run, never lost
         model_run_finish(run=run, status=RunStatus.FAILED, error=f"{exc}\n{traceback.format_exc()}")
     finally:
         run_lock_release(run_id=run.pk)
     run_finished.send(sender=ModelRun, run_id=run.pk, profile=run.profile, status=run.status)
     return run
+
+
+def _card(run: ModelRun) -> dict:
+    try:
+        return model_card_build(run=run)
+    except Exception as exc:
+        logger.exception("model card of run %s failed", run.pk)
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _overall(outcomes: dict[str, str]) -> str:

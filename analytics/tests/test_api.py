@@ -175,3 +175,12 @@ def test_evaluation_report_is_served_once_one_has_run(client_for, db):
     body = client.get(BASE + "evaluation").json()
     assert body["status"] == RunStatus.SUCCEEDED
     assert body["run"] == run.pk and body["report"]["counts"]["accuracy"] == 0.84
+
+
+def test_model_card_is_served_once_a_chain_has_published_one(client_for, db):
+    client = client_for(Role.VIEWER)
+    assert client.get(BASE + "model-card").json()["status"] == "not_run"
+    run = finished(RunKind.PIPELINE, metrics={"model_card": {"forecaster": "gbm"}})
+    body = client.get(BASE + "model-card").json()
+    assert body["run"] == run.pk and body["card"]["forecaster"] == "gbm"
+    assert client.get(BASE + f"model-card?run={run.pk + 1}").json()["status"] == "not_run"

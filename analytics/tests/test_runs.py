@@ -68,6 +68,13 @@ def test_the_chain_runs_every_step_then_releases_the_lock_and_announces_the_end(
     assert Forecast.objects.filter(run=steps[RunKind.FORECASTS]).exists()
     assert RiskCell.objects.filter(run=steps[RunKind.RISK]).exists()
     assert steps[RunKind.EVALUATION].metrics["counts"]["accuracy"] is not None
+    card = run.metrics["model_card"]  # 200 days of history: the baseline alone, said so
+    assert card["forecaster"] == "gbm" and card["methods_used"] == {"seasonal_baseline": 4}
+    assert card["covered"] == {"regions": ["capital"], "categories": ["assault", "theft"]}
+    assert card["model"]["feature_version"] and card["patrol_share"] == {"capital": 0.0}
+    # the seeded counts are the same every day: the 28-day mean is perfect, skill undefined
+    assert card["accuracy"]["methods"] == {}
+    assert card["accuracy"]["per_region_skill"] == {"capital": None}
     assert all(s.duration_seconds is not None and s.finished_at for s in steps.values())
     assert run_lock_holder() is None
     assert finished_runs == [

@@ -139,6 +139,23 @@ def test_forecasts_are_stored_per_region_nationally_and_per_category(kuwait):
     assert all(r.lower_95 <= r.lower_80 <= r.yhat <= r.upper_80 <= r.upper_95 for r in rows)
 
 
+def test_prophet_forecasts_are_made_coherent_when_the_profile_chooses_prophet(kuwait, settings):
+    settings.ANALYTICS_FORECASTER_BY_PROFILE = {"kuwait": "prophet"}
+    run = step(RunKind.FORECASTS)
+    metrics = forecasts_generate(
+        run=run, context=kuwait, frame=frame_for(kuwait), end=pd.Timestamp(END), workers=2
+    )
+    assert metrics["forecaster"] == "prophet" and metrics["methods"]["prophet"] == 4
+    rows = Forecast.objects.filter(run=run)
+    for day in rows.values_list("date", flat=True).distinct():
+        national = rows.get(date=day, region=None)
+        capital = rows.get(date=day, region__code="capital", category=None)
+        parts = rows.filter(date=day, region__code="capital", category__isnull=False)
+        assert national.yhat == pytest.approx(capital.yhat, abs=0.01)
+        assert sum(p.yhat for p in parts) == pytest.approx(capital.yhat, abs=0.01)
+    assert all(r.lower_95 <= r.lower_80 <= r.yhat <= r.upper_80 <= r.upper_95 for r in rows)
+
+
 def test_risk_map_ranks_the_hotspot_cells_first(kuwait):
     run = step(RunKind.RISK)
     metrics = risk_map_generate(

@@ -3,6 +3,8 @@
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from khareetaty.env import env_int, env_list, env_secret, env_str
 from khareetaty.settings.base import TIME_ZONE, VAR_DIR
 from khareetaty.settings.stores import REDIS_URL
@@ -49,3 +51,17 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Beat must have ticked within this many seconds for /readyz to report it healthy.
 BEAT_HEARTBEAT_MAX_AGE = env_int("BEAT_HEARTBEAT_MAX_AGE", 180)
+
+# --- Analytics forecasting -------------------------------------------------------------------
+# The forecaster of the nightly chain, run_analytics and the evaluation's ``model``: "gbm" (the
+# global LightGBM model blended with its seasonal-change baseline) or "prophet" (Prophet
+# blended with the weekday-adjusted 28-day mean). Per profile: "kuwait=prophet,chicago=gbm".
+ANALYTICS_FORECASTER = env_str("ANALYTICS_FORECASTER", "gbm")
+ANALYTICS_FORECASTER_BY_PROFILE = dict(
+    item.split("=", 1) for item in env_list("ANALYTICS_FORECASTER_BY_PROFILE", []) if "=" in item
+)
+for _name, _value in {"": ANALYTICS_FORECASTER, **ANALYTICS_FORECASTER_BY_PROFILE}.items():
+    if _value not in ("gbm", "prophet"):
+        raise ImproperlyConfigured(f"forecaster {_value!r} ({_name or 'default'}): gbm or prophet")
+# Threads of one LightGBM training (the worker shares its cores with the web and the alerts).
+ANALYTICS_GBM_THREADS = env_int("ANALYTICS_GBM_THREADS", 1)

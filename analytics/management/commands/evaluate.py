@@ -34,6 +34,32 @@ class Command(BaseCommand):
             "--regions", default="", help="Comma-separated region codes for the counts backtest."
         )
         parser.add_argument("--workers", type=int, default=None)
+        parser.add_argument(
+            "--forecaster",
+            choices=("gbm", "prophet"),
+            help="Method scored as the model (default: the profile's, see settings).",
+        )
+        parser.add_argument(
+            "--no-prophet",
+            action="store_true",
+            help="Skip Prophet alone and the Prophet blend beside the model (much faster).",
+        )
+        parser.add_argument(
+            "--retrain-every",
+            type=int,
+            default=4,
+            help="Folds served by one training of the global model (each still reads up to "
+            "the day before its fold).",
+        )
+        parser.add_argument(
+            "--select-weeks",
+            type=int,
+            default=4,
+            help="Older folds, before the reported ones, on which the blend is chosen.",
+        )
+        parser.add_argument(
+            "--no-spatial", action="store_true", help="Skip the risk map and hotspots backtest."
+        )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
 
     def handle(self, *args, **options):
@@ -56,8 +82,18 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No incidents for profile {context.name!r} in the evaluation window."
             )
+        extra = {"forecaster": options["forecaster"]} if options["forecaster"] else {}
         params = evaluation_params_for(
-            context, end, weeks=options["weeks"], regions=regions, workers=options["workers"]
+            context,
+            end,
+            weeks=options["weeks"],
+            regions=regions,
+            workers=options["workers"],
+            compare_prophet=not options["no_prophet"],
+            spatial=not options["no_spatial"],
+            retrain_every=max(1, options["retrain_every"]),
+            select_weeks=max(1, options["select_weeks"]),
+            **extra,
         )
         report = evaluation_run(context=context, frame=frame, end=end, params=params)
         self.stdout.write(

@@ -57,7 +57,7 @@ class Command(BaseCommand):
         line = f"  {step.kind:<11} {step.status:<10} {step.duration_seconds or 0:7.2f} s"
         summary = {
             k: step.metrics.get(k)
-            for k in ("hotspots", "series", "rows", "cells")
+            for k in ("hotspots", "series", "rows", "cells", "forecaster", "fallback")
             if k in step.metrics
         }
         counts = step.metrics.get("counts", {})

@@ -19,6 +19,10 @@ class CommandsConfig(AppConfig):
         from incidents import signals as incident_signals
 
         load_rule_kinds()
+        from commands.metrics import business_metrics
+        from khareetaty.metrics import metrics_collector_add
+
+        metrics_collector_add("business", business_metrics)
         personal_channels_provide(personal_kinds)
 
         incident_signals.incident_created.connect(

@@ -58,9 +58,18 @@ READINESS_CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
-def _run_readiness_checks() -> tuple[bool, dict[str, dict[str, str]]]:
+# What a web replica itself needs to serve: a readiness probe on the whole system would take
+# every web replica out of service when the workers or Beat stop (/readyz?scope=web).
+READINESS_SCOPES: dict[str, tuple[str, ...]] = {
+    "system": tuple(READINESS_CHECKS),
+    "web": ("database", "redis"),
+}
+
+
+def _run_readiness_checks(scope: str) -> tuple[bool, dict[str, dict[str, str]]]:
     report = {}
-    for name, check in READINESS_CHECKS.items():
+    for name in READINESS_SCOPES[scope]:
+        check = READINESS_CHECKS[name]
         try:
             report[name] = {"status": "ok", "detail": check()}
         except Exception as exc:  # noqa: BLE001 — a failing dependency is the answer, not an error
@@ -68,20 +77,21 @@ def _run_readiness_checks() -> tuple[bool, dict[str, dict[str, str]]]:
     return all(item["status"] == "ok" for item in report.values()), report
 
 
-def readiness_report() -> tuple[bool, dict[str, dict[str, str]]]:
-    """Run every readiness check (one failing check does not stop the others), at most once
-    per READYZ_CACHE_SECONDS: a probe every second must not ping every Celery worker."""
+def readiness_report(scope: str = "system") -> tuple[bool, dict[str, dict[str, str]]]:
+    """Run the scope's readiness checks (one failing check does not stop the others), at most
+    once per READYZ_CACHE_SECONDS: a probe every second must not ping every Celery worker."""
+    cache_key = f"{READINESS_CACHE_KEY}:{scope}"
     try:
-        cached = cache.get(READINESS_CACHE_KEY)
+        cached = cache.get(cache_key)
     except Exception:  # noqa: BLE001 — Redis down is reported by the checks themselves
         cached = None
     if cached is not None:
         return cached
-    result = _run_readiness_checks()
+    result = _run_readiness_checks(scope)
     if settings.READYZ_CACHE_SECONDS > 0:
         # Redis down: nothing to cache into, and the answer stands.
         with contextlib.suppress(Exception):
-            cache.set(READINESS_CACHE_KEY, result, timeout=settings.READYZ_CACHE_SECONDS)
+            cache.set(cache_key, result, timeout=settings.READYZ_CACHE_SECONDS)
     return result
 
 

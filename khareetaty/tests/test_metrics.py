@@ -39,3 +39,17 @@ def test_business_and_system_metrics_follow_the_data():
     assert after[("khareetaty_metrics_collector_up", (("collector", "business"),))] == 1
     assert after[("khareetaty_metrics_collector_up", (("collector", "system"),))] == 1
     assert ("khareetaty_alerts_acknowledged_24h", ()) in after
+
+
+@pytest.mark.django_db
+def test_readyz_web_scope_checks_only_what_a_web_replica_needs(settings):
+    settings.READYZ_CACHE_SECONDS = 0
+    cache.delete(BEAT_HEARTBEAT_KEY)  # Beat silent: the system is not ready, a web replica is
+    insider = Client(REMOTE_ADDR="127.0.0.1")
+    system = insider.get("/readyz")
+    assert system.status_code == 503
+    assert system.json()["checks"]["celery_beat"]["status"] == "error"
+    web = insider.get("/readyz?scope=web")
+    assert web.status_code == 200
+    assert set(web.json()["checks"]) == {"database", "redis"}
+    assert insider.get("/readyz?scope=everything").status_code == 400

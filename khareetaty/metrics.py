@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from khareetaty.operability import BEAT_HEARTBEAT_KEY
+from khareetaty.operability import BEAT_HEARTBEAT_KEY, readiness_report
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,19 @@ def _system_metrics() -> Iterable[Metric]:
     yield lock
 
 
+def _readiness_metrics() -> Iterable[Metric]:
+    """/readyz's checks as a gauge (the same cached report), so an alert names the failing one."""
+    _ready, checks = readiness_report()
+    gauge = GaugeMetricFamily(
+        "khareetaty_readiness_check",
+        "1 when the /readyz check passes, 0 when it fails.",
+        labels=["check"],
+    )
+    for name, result in checks.items():
+        gauge.add_metric([name], 1.0 if result["status"] == "ok" else 0.0)
+    yield gauge
+
+
 class _ScrapeCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         up = GaugeMetricFamily(
@@ -88,3 +101,4 @@ def metrics_collector_add(name: str, collect: Callable[[], Iterable[Metric]]) ->
 
 def system_metrics_register() -> None:
     metrics_collector_add("system", _system_metrics)
+    metrics_collector_add("readiness", _readiness_metrics)

@@ -23,6 +23,8 @@ from commands.texts import Bilingual
 
 SEND = "from commands.services.deliveries import delivery_send; delivery_send(delivery_id={id}, final_attempt=False)"
 
+pytestmark = pytest.mark.faults
+
 
 @pytest.fixture
 def analyst(make_user, policy_file):

@@ -20,6 +20,8 @@ from khareetaty.beat import beat_lock_key
 
 SENT = "Sending due task"
 
+pytestmark = pytest.mark.faults
+
 
 def _beat_environment(prefix: str) -> dict[str, str]:
     db = settings.DATABASES["default"]

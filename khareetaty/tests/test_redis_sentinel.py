@@ -56,6 +56,8 @@ sys.stdin.readline()
 print("PHASE2", with_retries("two"), flush=True)
 """
 
+pytestmark = pytest.mark.faults
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -3,7 +3,7 @@
 # requirements only (requirements.txt: no test or development tools, no compilers, no
 # gettext). .dockerignore keeps .env, var/ (keys, databases), .venv and .git out.
 
-FROM python:3.11-slim-bookworm AS build
+FROM python:3.11.7-slim-bookworm AS build
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 gettext \
@@ -20,11 +20,11 @@ RUN export SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(
  && python manage.py compilemessages --ignore=.venv -v 0 \
  && STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput -v 0
 
-FROM python:3.11-slim-bookworm AS runtime
+FROM python:3.11.7-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false \
     PATH=/opt/venv/bin:$PATH STATIC_ROOT=/app/staticfiles
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 \
+ && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app

@@ -1,5 +1,6 @@
 # Khareetaty: `make run` starts everything with demo data, `make test` runs the suite.
-.PHONY: run test stop reset bootstrap lint format requirements bench security security-baseline
+.PHONY: run test stop reset bootstrap lint format requirements bench security security-baseline \
+	backup restore
 
 VENV := .venv/bin
 
@@ -27,6 +28,18 @@ run: bootstrap
 
 test: bootstrap
 	@$(VENV)/python -m pytest $(PYTEST_ARGS)
+
+# Backups (docs/operations.md): the whole database (pg_dump custom format), the intake archive
+# and the audit checkpoints in one tar under var/backups/. Both run as the schema owner;
+# the restore checks every table's row count and verifies the audit chain.
+backup: export KHAREETATY_PG_USER ?= khareetaty
+backup:
+	@$(VENV)/python manage.py backup_create $(if $(DIR),--output-dir "$(DIR)")
+
+restore: export KHAREETATY_PG_USER ?= khareetaty
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/khareetaty-....tar"; exit 2; }
+	@$(VENV)/python manage.py backup_restore "$(FILE)"
 
 # Static security analysis: fails on any new high-severity finding. The reviewed findings of
 # today's code are in .ci/bandit-baseline.json (see docs/security.md); regenerate it with

@@ -21,6 +21,10 @@ class CommandsConfig(AppConfig):
         from khareetaty.pages import page_urls_register
 
         load_rule_kinds()
+        from commands.metrics import business_metrics
+        from khareetaty.metrics import metrics_collector_add
+
+        metrics_collector_add("business", business_metrics)
         personal_channels_provide(personal_kinds)
         page_urls_register(PAGE_URLS)
 

@@ -6,3 +6,8 @@ class KhareetatyConfig(AppConfig):
 
     name = "khareetaty"
     verbose_name = "Khareetaty"
+
+    def ready(self) -> None:
+        from khareetaty.metrics import system_metrics_register
+
+        system_metrics_register()

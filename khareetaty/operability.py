@@ -4,6 +4,8 @@ import contextlib
 import hmac
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,10 +24,26 @@ def beat_heartbeat_record() -> None:
     cache.set(BEAT_HEARTBEAT_KEY, time.time(), timeout=None)
 
 
+def _query_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT postgis_lib_version()")
+            return f"postgis {cursor.fetchone()[0]}"
+    finally:
+        connection.close()  # this thread's connection (back to the pool, if pooled)
+
+
+_DATABASE_PROBE = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz-db")
+
+
 def _check_database() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT postgis_lib_version()")
-        return f"postgis {cursor.fetchone()[0]}"
+    """A deadline: with the database down, taking a pooled connection waits DB_POOL_TIMEOUT
+    (10 s) and a probe would time out instead of hearing 503 (bench/faults.py found this)."""
+    future = _DATABASE_PROBE.submit(_query_database)
+    try:
+        return future.result(timeout=settings.READYZ_DATABASE_TIMEOUT)
+    except FutureTimeout:
+        raise RuntimeError(f"no answer within {settings.READYZ_DATABASE_TIMEOUT} s") from None
 
 
 def _check_redis() -> str:
@@ -58,9 +76,18 @@ READINESS_CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
-def _run_readiness_checks() -> tuple[bool, dict[str, dict[str, str]]]:
+# What a web replica itself needs to serve: a readiness probe on the whole system would take
+# every web replica out of service when the workers or Beat stop (/readyz?scope=web).
+READINESS_SCOPES: dict[str, tuple[str, ...]] = {
+    "system": tuple(READINESS_CHECKS),
+    "web": ("database", "redis"),
+}
+
+
+def _run_readiness_checks(scope: str) -> tuple[bool, dict[str, dict[str, str]]]:
     report = {}
-    for name, check in READINESS_CHECKS.items():
+    for name in READINESS_SCOPES[scope]:
+        check = READINESS_CHECKS[name]
         try:
             report[name] = {"status": "ok", "detail": check()}
         except Exception as exc:  # noqa: BLE001 — a failing dependency is the answer, not an error
@@ -68,20 +95,21 @@ def _run_readiness_checks() -> tuple[bool, dict[str, dict[str, str]]]:
     return all(item["status"] == "ok" for item in report.values()), report
 
 
-def readiness_report() -> tuple[bool, dict[str, dict[str, str]]]:
-    """Run every readiness check (one failing check does not stop the others), at most once
-    per READYZ_CACHE_SECONDS: a probe every second must not ping every Celery worker."""
+def readiness_report(scope: str = "system") -> tuple[bool, dict[str, dict[str, str]]]:
+    """Run the scope's readiness checks (one failing check does not stop the others), at most
+    once per READYZ_CACHE_SECONDS: a probe every second must not ping every Celery worker."""
+    cache_key = f"{READINESS_CACHE_KEY}:{scope}"
     try:
-        cached = cache.get(READINESS_CACHE_KEY)
+        cached = cache.get(cache_key)
     except Exception:  # noqa: BLE001 — Redis down is reported by the checks themselves
         cached = None
     if cached is not None:
         return cached
-    result = _run_readiness_checks()
+    result = _run_readiness_checks(scope)
     if settings.READYZ_CACHE_SECONDS > 0:
         # Redis down: nothing to cache into, and the answer stands.
         with contextlib.suppress(Exception):
-            cache.set(READINESS_CACHE_KEY, result, timeout=settings.READYZ_CACHE_SECONDS)
+            cache.set(cache_key, result, timeout=settings.READYZ_CACHE_SECONDS)
     return result
 
 

@@ -3,7 +3,7 @@ from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from khareetaty.operability import internal_caller, readiness_report
+from khareetaty.operability import READINESS_SCOPES, internal_caller, readiness_report
 from khareetaty.permissions import PUBLIC
 
 
@@ -14,8 +14,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready or not, for anyone; which dependency failed and why, for internal callers only."""
-    ready, checks = readiness_report()
+    """Ready or not, for anyone; which dependency failed and why, for internal callers only.
+    ``?scope=web`` checks only what a web replica needs (the Kubernetes readiness probe)."""
+    scope = request.GET.get("scope", "system")
+    if scope not in READINESS_SCOPES:
+        return JsonResponse(
+            {"detail": f"Unknown scope; use one of: {', '.join(READINESS_SCOPES)}."}, status=400
+        )
+    ready, checks = readiness_report(scope)
     status = 200 if ready else 503
     if not internal_caller(request):
         return JsonResponse({"status": "ok" if ready else "unavailable"}, status=status)

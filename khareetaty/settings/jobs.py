@@ -7,7 +7,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 from khareetaty.env import env_int, env_list, env_secret, env_str
 from khareetaty.settings.base import TIME_ZONE, VAR_DIR
-from khareetaty.settings.stores import REDIS_URL
+from khareetaty.settings.stores import (
+    REDIS_DB,
+    REDIS_PASSWORD,
+    REDIS_SENTINEL_MASTER,
+    REDIS_SENTINEL_PASSWORD,
+    REDIS_SENTINELS,
+    REDIS_URL,
+)
 
 # --- Ingestion -------------------------------------------------------------------------------
 # Files dropped into INTAKE_DIR/staging[/<profile>] are swept into archive/ or failed/.
@@ -28,6 +35,17 @@ INGEST_STALE_BATCH_MINUTES = env_int("INGEST_STALE_BATCH_MINUTES", 120)
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND", REDIS_URL)
+if REDIS_SENTINELS:
+    # kombu and Celery's result backend ask the sentinels for the primary (stores.py).
+    _auth = f":{REDIS_PASSWORD}@" if REDIS_PASSWORD else ""
+    CELERY_BROKER_URL = CELERY_RESULT_BACKEND = ";".join(
+        f"sentinel://{_auth}{host}:{port}/{REDIS_DB}" for host, port in REDIS_SENTINELS
+    )
+    _transport = {"master_name": REDIS_SENTINEL_MASTER}
+    if REDIS_SENTINEL_PASSWORD:
+        _transport["sentinel_kwargs"] = {"password": REDIS_SENTINEL_PASSWORD}
+    CELERY_BROKER_TRANSPORT_OPTIONS = _transport
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(_transport)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -45,7 +63,12 @@ CELERY_TASK_ROUTES = {
     "analytics.*": {"queue": "long"},
     "commands.*": {"queue": "alerts"},
 }
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# DatabaseScheduler behind a Redis leader lock (khareetaty/beat.py): any number of Beat
+# processes may run, only the lock's holder fires. The holder renews it at least every
+# CELERY_BEAT_MAX_LOOP_INTERVAL seconds; a dead holder's lock expires after BEAT_LOCK_TTL.
+CELERY_BEAT_SCHEDULER = "khareetaty.beat:LeaderDatabaseScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+BEAT_LOCK_TTL = env_int("BEAT_LOCK_TTL", 30)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -16,6 +16,8 @@ METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/
 PROMETHEUS_EXPORT_MIGRATIONS = False
 # /readyz runs its checks (database, Redis, a Celery ping, Beat) at most this often.
 READYZ_CACHE_SECONDS = env_int("READYZ_CACHE_SECONDS", 5)
+# The database check's deadline: a database that does not answer in time is "not ready".
+READYZ_DATABASE_TIMEOUT = env_int("READYZ_DATABASE_TIMEOUT", 2)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

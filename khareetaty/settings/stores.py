@@ -2,7 +2,7 @@
 
 import environ
 
-from khareetaty.env import env_int, env_secret, env_str
+from khareetaty.env import env_int, env_list, env_secret, env_str
 
 # --- Data stores -------------------------------------------------------------------------
 _env = environ.Env()
@@ -41,12 +41,38 @@ if env_str("TEST_DATABASE_NAME"):
 REDIS_URL = env_secret(
     "REDIS_URL", f"redis://127.0.0.1:{env_int('KHAREETATY_REDIS_PORT', 63799)}/0"
 )
+# Redis with Sentinel (high availability): REDIS_SENTINELS lists the sentinels
+# ("host:port,host:port,..."); the cache, the Celery broker and result backend and the channel
+# layer then all ask them for the current primary and follow a failover. REDIS_URL is ignored.
+REDIS_SENTINELS = [
+    (host.strip(), int(port))
+    for host, _, port in (item.rpartition(":") for item in env_list("REDIS_SENTINELS", []))
+]
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER", "khareetaty")
+REDIS_PASSWORD = env_secret("REDIS_PASSWORD", "")
+REDIS_SENTINEL_PASSWORD = env_secret("REDIS_SENTINEL_PASSWORD", "")
+REDIS_DB = env_int("REDIS_DB", 0)
+_SENTINEL_KWARGS = {"password": REDIS_SENTINEL_PASSWORD} if REDIS_SENTINEL_PASSWORD else None
+
+_CACHE_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2}
+if REDIS_SENTINELS:
+    _CACHE_LOCATION = f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_DB}"
+    _CACHE_OPTIONS.update(
+        CLIENT_CLASS="django_redis.client.SentinelClient",
+        CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory",
+        SENTINELS=REDIS_SENTINELS,
+        SENTINEL_KWARGS=_SENTINEL_KWARGS,
+    )
+    if REDIS_PASSWORD:
+        _CACHE_OPTIONS["PASSWORD"] = REDIS_PASSWORD
+else:
+    _CACHE_LOCATION = REDIS_URL
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": _CACHE_LOCATION,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "khareetaty"),
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        "OPTIONS": _CACHE_OPTIONS,
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -54,19 +80,26 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # default socket timeout is also 5 s, so an idle socket's read timed out just as the server
 # answered and the consumer died (the live connection dropped every 5 s with no close frame).
 # The read timeout must stay well above the block time.
+_CHANNEL_HOST = {
+    "socket_timeout": env_int("CHANNEL_LAYER_SOCKET_TIMEOUT", 30),
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+}
+if REDIS_SENTINELS:
+    _CHANNEL_HOST.update(
+        sentinels=REDIS_SENTINELS,
+        master_name=REDIS_SENTINEL_MASTER,
+        sentinel_kwargs=_SENTINEL_KWARGS,
+        db=REDIS_DB,
+    )
+    if REDIS_PASSWORD:
+        _CHANNEL_HOST["password"] = REDIS_PASSWORD
+else:
+    _CHANNEL_HOST["address"] = env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {
-            "hosts": [
-                {
-                    "address": env_secret("CHANNEL_LAYER_REDIS_URL", REDIS_URL),
-                    "socket_timeout": env_int("CHANNEL_LAYER_SOCKET_TIMEOUT", 30),
-                    "socket_connect_timeout": 5,
-                    "socket_keepalive": True,
-                }
-            ]
-        },
+        "CONFIG": {"hosts": [_CHANNEL_HOST]},
     }
 }
 # Each live socket re-checks its user (active, role, teams, session) this often.

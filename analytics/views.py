@@ -7,7 +7,7 @@ the runs from the API and, for analysts, starts a run.
 from django.http import HttpRequest, HttpResponse
 
 from analytics.choices import RunKind, RunStatus
-from khareetaty.pages import render_page, user_language
+from khareetaty.pages import page_modules, render_page, user_language
 from khareetaty.permissions import STAFF, role_required
 
 # The URLs of this app the page scripts call (the dashboard uses them too).
@@ -25,4 +25,6 @@ PAGE_URLS = {
 def analytics_page(request: HttpRequest) -> HttpResponse:
     """GET /analytics/: model accuracy, hotspot/risk PAI, run history."""
     labels = {"kind": RunKind, "run": RunStatus}
-    return render_page(request, "analytics/page.html", labels=labels)
+    # Modules other apps add to the page (e.g. response measures from briefings).
+    config = {"modules": page_modules("analytics")}
+    return render_page(request, "analytics/page.html", labels=labels, config=config)

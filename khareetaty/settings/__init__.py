@@ -15,6 +15,7 @@ from khareetaty.settings import base
 from khareetaty.settings import (
     api,
     auth,
+    briefings,
     jobs,
     messaging,
     operability,
@@ -23,7 +24,7 @@ from khareetaty.settings import (
     webhooks,
 )
 
-_PARTS = (base, stores, auth, api, security, jobs, messaging, operability, webhooks)
+_PARTS = (base, stores, auth, api, security, jobs, messaging, operability, webhooks, briefings)
 
 for _part in _PARTS:
     globals().update((name, value) for name, value in vars(_part).items() if name.isupper())

@@ -16,3 +16,8 @@ if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", BRIEFING_TIME):
 from khareetaty.settings.jobs import CELERY_TASK_ROUTES as _ROUTES  # noqa: E402
 
 CELERY_TASK_ROUTES = {**_ROUTES, "briefings.*": {"queue": "long"}}
+
+# WeasyPrint logs each of its seven rendering steps at INFO.
+from khareetaty.settings.operability import LOGGING as _LOGGING  # noqa: E402
+
+LOGGING = {**_LOGGING, "loggers": {**_LOGGING["loggers"], "weasyprint": {"level": "WARNING"}}}

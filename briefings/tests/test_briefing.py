@@ -89,7 +89,7 @@ def test_pdfs_hold_the_figures_in_english_and_arabic(constructed):
     briefing = briefing_make(day=TODAY)
     english = _text(briefing.pdf_en)
     assert "Morning briefing" in english and "Northgate" in english and "Theft" in english
-    assert "80.0%" in english and "4.3 – 6.7" in english
+    assert "80.0%" in english and "4.3 \u2013 6.7" in english
     arabic = _text(briefing.pdf_ar)
     assert "الشمالية" in arabic and "الجنوبية" in arabic and "سرقة" in arabic
     assert "موجز الصباح" in arabic  # the translated heading, shaped and extractable

@@ -99,6 +99,8 @@ def _labels(by: str, keys: set[str | None]) -> dict[str | None, str]:
         rows = Region.objects.filter(pk__in=ids).values_list("pk", "name_en", "name_ar")
     elif by == "team":
         rows = Team.objects.filter(pk__in=ids).values_list("pk", "name_en", "name_ar")
+    elif by == "all":
+        return {key: str(GROUPS["all"]) for key in keys}
     elif by == "severity":
         return {key: str(Severity(key).label) if key else str(_("None")) for key in keys}
     else:

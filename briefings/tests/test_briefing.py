@@ -12,11 +12,13 @@ from pypdf import PdfReader
 from analytics.choices import HotspotTrend
 from briefings.models import Briefing
 from briefings.services.briefing import briefing_due, briefing_make, briefing_subscribe
+from briefings.tasks import briefing_make_task
 from briefings.tests.factories import AlertFactory
 from commands.choices import Severity
 from commands.tests.factories import ForecastFactory, HotspotFactory, StepRunFactory, TaskFactory
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 from khareetaty.accounts.choices import Role
+from khareetaty.scheduling import periodic_task_specs
 
 pytestmark = pytest.mark.django_db
 KUWAIT = ZoneInfo("Asia/Kuwait")
@@ -148,3 +150,11 @@ def test_archive_lists_it_and_serves_the_pdf(constructed, client, make_user):
 def test_field_supervisors_cannot_read_briefings(constructed, client, make_user):
     client.force_login(make_user(Role.FIELD_SUPERVISOR))
     assert client.get("/briefings/").status_code == 403
+
+
+def test_the_beat_task_makes_todays_briefing_once_its_time_has_passed(settings, constructed):
+    settings.BRIEFING_TIME = "00:00"
+    made = briefing_make_task()
+    assert Briefing.objects.get(pk=made).day == dt.datetime.now(KUWAIT).date()
+    assert briefing_make_task() is None  # once a day
+    assert "briefings.briefing_make" in {spec.task for spec in periodic_task_specs()}

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from analytics.choices import RunKind, RunStatus
 from analytics.selectors import model_card_latest
-from khareetaty.pages import render_page, user_language
+from khareetaty.pages import page_modules, render_page, user_language
 from khareetaty.permissions import STAFF, role_required
 
 # The URLs of this app the page scripts call (the dashboard uses them too).
@@ -31,6 +31,12 @@ def _model_card() -> dict:
 def analytics_page(request: HttpRequest) -> HttpResponse:
     """GET /analytics/: model accuracy, hotspot/risk PAI, run history."""
     labels = {"kind": RunKind, "run": RunStatus}
+    # Modules other apps add to the page (e.g. response measures from briefings).
+    config = {"modules": page_modules("analytics")}
     return render_page(
-        request, "analytics/page.html", labels=labels, context={"model_card": _model_card()}
+        request,
+        "analytics/page.html",
+        labels=labels,
+        config=config,
+        context={"model_card": _model_card()},
     )

@@ -21,6 +21,7 @@ api_patterns = [
     path("analytics/", include("analytics.api.urls", namespace="analytics_api")),
     path("commands/", include("commands.api.urls", namespace="commands_api")),
     path("interop/", include("interop.api.urls", namespace="interop_api")),
+    path("briefings/", include("briefings.api.urls", namespace="briefings_api")),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(url_name="schema"), name="docs"),
 ]
@@ -31,6 +32,7 @@ urlpatterns = [
     path("", public(RedirectView.as_view(pattern_name="commands_web:home")), name="home"),
     path("", include("commands.urls")),
     path("analytics/", include("analytics.urls")),
+    path("", include("briefings.urls")),
     path("healthz", public(views.healthz), name="healthz"),
     path("readyz", public(views.readyz), name="readyz"),
     # Public to the role policy; the view admits the internal network or the metrics token.

@@ -41,6 +41,10 @@ command -v ogrinfo >/dev/null || missing+=(gdal-bin)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v msgfmt >/dev/null || missing+=(gettext)
 command -v chromium >/dev/null || missing+=(chromium)
+# WeasyPrint (the briefing PDF) needs Pango, and a font with Arabic glyphs (DejaVu Sans).
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
 "$PY" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-dev)
 if [ -n "$(pg_major)" ] && [ ! -f "/usr/share/postgresql/$(pg_major)/extension/postgis.control" ]; then
   missing+=("postgresql-$(pg_major)-postgis-3")

@@ -15,6 +15,7 @@ from khareetaty.settings import base
 from khareetaty.settings import (
     api,
     auth,
+    briefings,
     interop,
     jobs,
     messaging,
@@ -24,7 +25,19 @@ from khareetaty.settings import (
     webhooks,
 )
 
-_PARTS = (base, stores, auth, api, security, jobs, messaging, operability, webhooks, interop)
+_PARTS = (
+    base,
+    stores,
+    auth,
+    api,
+    security,
+    jobs,
+    messaging,
+    operability,
+    webhooks,
+    interop,
+    briefings,
+)
 
 for _part in _PARTS:
     globals().update((name, value) for name, value in vars(_part).items() if name.isupper())

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "commands",
     "rest_framework_api_key",
     "interop",
+    "briefings",
 ]
 
 MIDDLEWARE = [

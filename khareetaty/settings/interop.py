@@ -1,7 +1,6 @@
 """The interop app: partner agencies' API (``/api/interop/v1/``)."""
 
 from khareetaty.env import env_bool, env_int
-from khareetaty.settings import jobs
 
 # --- Interop ---------------------------------------------------------------------------------
 # A new service account's requests per minute (each key counted apart; 429 + Retry-After).
@@ -20,8 +19,3 @@ INTEROP_REQUEST_LOG_RETENTION_DAYS = env_int("INTEROP_REQUEST_LOG_RETENTION_DAYS
 # ``check --deploy`` warns when either is off.
 INTEROP_REQUEST_LOG_ENABLED = env_bool("INTEROP_REQUEST_LOG_ENABLED", True)
 INTEROP_SCOPE_FILTER_ENABLED = env_bool("INTEROP_SCOPE_FILTER_ENABLED", True)
-# New alerts to subscribed agencies are notifications: the alerts queue, never behind ETL/ML.
-CELERY_TASK_ROUTES = {
-    **jobs.CELERY_TASK_ROUTES,
-    "interop.alert_subscriptions_notify": {"queue": "alerts"},
-}

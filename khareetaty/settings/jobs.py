@@ -62,6 +62,10 @@ CELERY_TASK_ROUTES = {
     "incidents.intake_sweep": {"queue": "long"},
     "analytics.*": {"queue": "long"},
     "commands.*": {"queue": "alerts"},
+    # New alerts to subscribed agencies are notifications, never behind ETL/ML.
+    "interop.alert_subscriptions_notify": {"queue": "alerts"},
+    # The briefing renders PDFs: beside ETL and ML.
+    "briefings.*": {"queue": "long"},
 }
 # DatabaseScheduler behind a Redis leader lock (khareetaty/beat.py): any number of Beat
 # processes may run, only the lock's holder fires. The holder renews it at least every

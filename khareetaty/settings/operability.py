@@ -45,5 +45,6 @@ LOGGING = {
         "prophet": {"level": "WARNING"},
         "prophet.plot": {"level": "CRITICAL"},  # "plotly missing": plots are never drawn here
         "twilio": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # logs each rendering step at INFO
     },
 }

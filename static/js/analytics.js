@@ -121,3 +121,6 @@ if (button) {
 loadEvaluation();
 loadRuns();
 if (KH.has("runs")) setInterval(loadRuns, 15000);
+
+// Sections other apps add to this page (KH.config.modules), each a module that draws itself.
+(KH.config.modules || []).forEach((src) => import(src));

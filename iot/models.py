@@ -79,7 +79,8 @@ class Candidate(models.Model):
     started_at = models.DateTimeField(_("first event"))
     last_at = models.DateTimeField(_("last event"), db_index=True)
     event_count = models.PositiveIntegerField(default=0)
-    device_ids = models.JSONField(default=list)
+    # device id -> the highest confidence it reported: the candidate's evidence
+    devices = models.JSONField(default=dict)
     confidence = models.FloatField(default=0.0)
     status = models.CharField(
         max_length=16, choices=CandidateStatus.choices, default=CandidateStatus.OPEN
@@ -130,7 +131,6 @@ class Event(models.Model):
 
     class Meta:
         db_table = "iot_events"
-        managed = False  # created and partitioned by RunSQL (migration 0001)
 
     def __str__(self) -> str:
         return f"{self.type} {self.uid}"

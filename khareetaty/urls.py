@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("incidents.api.batch_urls")),
     path("analytics/", include("analytics.api.urls", namespace="analytics_api")),
     path("commands/", include("commands.api.urls", namespace="commands_api")),
+    path("iot/v1/", include("iot.api.urls", namespace="iot_api")),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(url_name="schema"), name="docs"),
 ]

@@ -78,7 +78,8 @@ def _match(candidates: list[Candidate], event: CleanEvent, group: Group) -> Cand
     window = timedelta(seconds=group.window_s)
     best, best_distance = None, None
     for cand in candidates:
-        if not cand.started_at - window <= event.occurred_at <= cand.last_at + window:
+        # anchored at its first event: a steady trickle of noise cannot chain for ever
+        if abs(event.occurred_at - cand.started_at) > window:
             continue
         d = distance_m(cand.geom.x, cand.geom.y, event.lon, event.lat)
         if d <= group.radius_m and (best_distance is None or d < best_distance):

@@ -114,13 +114,16 @@ def _devices_of(messages: list[Message]) -> dict[int, Device]:
     """The devices the batch's keys (and topics, for rejected ones) name, in one query each."""
     ids = {m.owner.device_id for m in messages if m.owner}
     for message in messages:
-        if message.owner is None and isinstance(message.body, bytes | str):
-            try:
-                owner = device_for_key(json.loads(message.body).get("key"))
-            except (ValueError, AttributeError, RecursionError):
-                owner = None
-            if owner:
-                ids.add(owner.device_id)
+        if message.owner is not None:
+            continue
+        try:
+            body = message.body
+            data = body if isinstance(body, dict) else json.loads(body)
+            owner = device_for_key(data.get("key"))
+        except (ValueError, AttributeError, RecursionError):
+            owner = None
+        if owner:
+            ids.add(owner.device_id)
     return Device.objects.only("pk", "geom", "status", "agency", "external_id").in_bulk(ids)
 
 

@@ -1,7 +1,8 @@
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
 from khareetaty.accounts.choices import Role
@@ -49,6 +50,13 @@ class Command(BaseCommand):
         # project package does not import a higher app).
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data: setup_command_demo"))
         call_command("setup_command_demo")
+        # The higher apps' parts (iot, patrol, …): each ships a `setup_<app label>_demo`
+        # command, found by name so this package imports none of them.
+        for app_config in apps.get_app_configs():
+            name = f"setup_{app_config.label}_demo"
+            if name in get_commands():
+                self.stdout.write(self.style.MIGRATE_HEADING(f"Demo data: {name}"))
+                call_command(name)
 
     def _users(self) -> None:
         created = demo_users_ensure(

@@ -74,17 +74,37 @@ def _confidence(devices: dict[str, float]) -> float:
     return 1.0 - product
 
 
-def _match(candidates: list[Candidate], event: CleanEvent, group: Group) -> Candidate | None:
-    window = timedelta(seconds=group.window_s)
-    best, best_distance = None, None
-    for cand in candidates:
-        # anchored at its first event: a steady trickle of noise cannot chain for ever
-        if abs(event.occurred_at - cand.started_at) > window:
-            continue
-        d = distance_m(cand.geom.x, cand.geom.y, event.lon, event.lat)
-        if d <= group.radius_m and (best_distance is None or d < best_distance):
-            best, best_distance = cand, d
-    return best
+class _Pool:
+    """The candidates of one group in a grid of cells at least the radius wide (at latitudes
+    up to 60 degrees), so an event is compared only with those of its 3 x 3 cells."""
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+        self.window = timedelta(seconds=group.window_s)
+        self.cell = group.radius_m / 55_500
+        self.grid: dict[tuple[int, int], list[tuple[Candidate, float, float]]] = {}
+
+    def _key(self, lon: float, lat: float) -> tuple[int, int]:
+        return math.floor(lon / self.cell), math.floor(lat / self.cell)
+
+    def add(self, cand: Candidate) -> None:
+        x, y = cand.geom.x, cand.geom.y
+        self.grid.setdefault(self._key(x, y), []).append((cand, x, y))
+
+    def match(self, event: CleanEvent) -> Candidate | None:
+        """The nearest candidate within the radius whose first event is within the window
+        (anchored there: a steady trickle of noise cannot chain for ever)."""
+        cx, cy = self._key(event.lon, event.lat)
+        best, best_distance = None, None
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for cand, x, y in self.grid.get((cx + dx, cy + dy), ()):
+                    if abs(event.occurred_at - cand.started_at) > self.window:
+                        continue
+                    d = distance_m(x, y, event.lon, event.lat)
+                    if d <= self.group.radius_m and (best_distance is None or d < best_distance):
+                        best, best_distance = cand, d
+        return best
 
 
 def _join(cand: Candidate, event: CleanEvent, group: Group) -> None:
@@ -115,14 +135,15 @@ def correlation_apply(events: list[CleanEvent]) -> list[int]:
     names = sorted({g.name for _, g in relevant})
     _lock_groups(names)
     earliest = min(e.occurred_at - timedelta(seconds=g.window_s) for e, g in relevant)
-    pool: dict[str, list[Candidate]] = {name: [] for name in names}
+    groups = correlation_groups()
+    pool = {name: _Pool(groups[name]) for name in names}
     for cand in Candidate.objects.filter(group__in=names, last_at__gte=earliest):
-        pool[cand.group].append(cand)
+        pool[cand.group].add(cand)
     touched: dict[int, Candidate] = {}
     fresh: list[Candidate] = []
     links: list[tuple[CleanEvent, Candidate]] = []
     for event, group in sorted(relevant, key=lambda pair: pair[0].occurred_at):
-        cand = _match(pool[group.name], event, group)
+        cand = pool[group.name].match(event)
         if cand is None:
             cand = Candidate(
                 group=group.name,
@@ -131,7 +152,7 @@ def correlation_apply(events: list[CleanEvent]) -> list[int]:
                 last_at=event.occurred_at,
                 devices={},
             )
-            pool[group.name].append(cand)
+            pool[group.name].add(cand)
             fresh.append(cand)
         _join(cand, event, group)
         if cand.pk:

@@ -12,6 +12,46 @@ def device_list() -> QuerySet[Device]:
     return Device.objects.select_related("region").order_by("agency", "external_id")
 
 
+DEVICE_MAP_MAX = 5000
+
+
+def device_health(device: Device) -> str:
+    """ok, silent, flooding, disabled, or never (heard)."""
+    if device.status == "disabled":
+        return "disabled"
+    if device.silent_since:
+        return "silent"
+    if device.rate_flagged_at:
+        return "flooding"
+    return "ok" if device.last_seen_at else "never"
+
+
+def device_features(devices) -> dict:
+    """Devices as a GeoJSON FeatureCollection for the dashboard's device layer."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": d.pk,
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(d.geom.x, 6), round(d.geom.y, 6)],
+                },
+                "properties": {
+                    "name": str(d),
+                    "kind": d.kind,
+                    "health": device_health(d),
+                    "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+                    "heading": d.heading,
+                    "field_of_view": d.field_of_view,
+                },
+            }
+            for d in devices
+        ],
+    }
+
+
 def event_list() -> QuerySet[Event]:
     return Event.objects.order_by("-occurred_at", "-id")
 

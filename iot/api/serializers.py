@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from iot.models import Candidate, Device, Event
+from iot.selectors import device_health
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -36,13 +37,7 @@ class DeviceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(["disabled", "silent", "flooding", "ok", "never"]))
     def get_health(self, device: Device) -> str:
-        if device.status == "disabled":
-            return "disabled"
-        if device.silent_since:
-            return "silent"
-        if device.rate_flagged_at:
-            return "flooding"
-        return "ok" if device.last_seen_at else "never"
+        return device_health(device)
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -121,3 +116,8 @@ class DeviceStatsSerializer(serializers.Serializer):
     last_24h = serializers.DictField(child=serializers.IntegerField())
     last_7d = serializers.DictField(child=serializers.IntegerField())
     recent_rejections = serializers.ListField(child=serializers.DictField())
+
+
+class DeviceFeatureCollectionSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    features = serializers.ListField(child=serializers.DictField())

@@ -29,6 +29,14 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.device_list()
 
+    @extend_schema(responses=s.DeviceFeatureCollectionSerializer)
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def geojson(self, request):
+        """The device map layer: a lean FeatureCollection (health, kind, last seen), filtered
+        like the list, at most DEVICE_MAP_MAX devices."""
+        devices = self.filter_queryset(self.get_queryset())[: selectors.DEVICE_MAP_MAX]
+        return Response(selectors.device_features(devices))
+
     @extend_schema(responses=s.DeviceStatsSerializer)
     @action(detail=True, methods=["get"])
     def stats(self, request, pk=None):

@@ -306,7 +306,7 @@ def main() -> None:
     published = sum(r["published"] for r in results)
     expected.value = published
     last, last_change = -1, time.monotonic()
-    while time.monotonic() - last_change < 30:  # until all are in, or no progress for 30 s
+    while time.monotonic() - last_change < 60:  # until all are in, or no progress for 60 s
         counts = _db_counts(connection)
         done = counts["stored"] + counts["rejected"]
         if done >= published:
@@ -320,7 +320,10 @@ def main() -> None:
     broker_cpu = cpu_seconds(broker_pid) - broker_cpu0
     rss = peak_rss_mb(consumer.pid)
     consumer.terminate()
-    consumer.wait(30)
+    try:
+        consumer.wait(60)
+    except subprocess.TimeoutExpired:
+        consumer.kill()
     ref = reference_out.get(timeout=200)
     reference.join()
     wall = drained_at - start

@@ -94,8 +94,8 @@ def test_broker_restart_mid_stream_loses_nothing(broker, consumer):
         if i == 150:
             broker.restart()  # the consumer and the publisher both reconnect
         time.sleep(0.005)
-    for info in infos:
-        info.wait_for_publish(30)
+    # Messages published while the broker was down were queued by paho (their info says
+    # "not connected") and are sent on reconnect: only the database can say all arrived.
     assert _wait(lambda: Event.objects.filter(device=device).count() == 300, timeout=60)
     client.loop_stop()
     assert consumer.stats.connects >= 2

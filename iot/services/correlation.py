@@ -159,12 +159,33 @@ def correlation_apply(events: list[CleanEvent]) -> list[int]:
             touched[cand.pk] = cand
         links.append((event, cand))
     Candidate.objects.bulk_create(fresh)
-    Candidate.objects.bulk_update(
-        list(touched.values()),
-        ["started_at", "last_at", "event_count", "devices", "confidence", "tipping_event_at"],
-    )
+    _save(list(touched.values()))
     _link(links)
     return _promote([*touched.values(), *fresh])
+
+
+_SAVE = (
+    "UPDATE iot_candidates c SET started_at = v.s, last_at = v.l, event_count = v.n,"
+    " devices = v.d, confidence = v.c, tipping_event_at = v.t"
+    " FROM (VALUES {rows}) AS v(id, s, l, n, d, c, t) WHERE c.id = v.id"
+)
+
+
+def _save(candidates: list[Candidate]) -> None:
+    """The changed candidates in one statement (Django's bulk_update builds a CASE per
+    field and row, several times slower here)."""
+    if not candidates:
+        return
+    rows = ", ".join(
+        ["(%s, %s::timestamptz, %s::timestamptz, %s, %s::jsonb, %s, %s::timestamptz)"]
+        * len(candidates)
+    )
+    params: list = []
+    for c in sorted(candidates, key=lambda c: c.pk):
+        params += [c.pk, c.started_at, c.last_at, c.event_count, json.dumps(c.devices)]
+        params += [c.confidence, c.tipping_event_at]
+    with connection.cursor() as cursor:
+        cursor.execute(_SAVE.format(rows=rows), params)
 
 
 _LINK = (

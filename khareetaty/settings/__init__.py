@@ -12,9 +12,19 @@ from an earlier one. Django sees the upper-case names of all parts as one settin
 from khareetaty.settings import base
 
 # isort: split
-from khareetaty.settings import api, auth, iot, jobs, messaging, operability, security, stores
+from khareetaty.settings import (
+    api,
+    auth,
+    iot,
+    jobs,
+    messaging,
+    operability,
+    security,
+    stores,
+    webhooks,
+)
 
-_PARTS = (base, stores, auth, api, security, jobs, messaging, operability, iot)
+_PARTS = (base, stores, auth, api, security, jobs, messaging, operability, webhooks, iot)
 
 for _part in _PARTS:
     globals().update((name, value) for name, value in vars(_part).items() if name.isupper())

@@ -22,6 +22,7 @@ api_patterns = [
     path("commands/", include("commands.api.urls", namespace="commands_api")),
     path("interop/", include("interop.api.urls", namespace="interop_api")),
     path("briefings/", include("briefings.api.urls", namespace="briefings_api")),
+    path("iot/v1/", include("iot.api.urls", namespace="iot_api")),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(url_name="schema"), name="docs"),
 ]

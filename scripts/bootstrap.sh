@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bring a fresh Debian 12/13 machine (or a half-set-up one) to a working Khareetaty:
 # system packages, .venv, a project-local PostgreSQL+PostGIS and Redis under var/ (unless
-# DATABASE_URL / REDIS_URL point elsewhere), translations and migrations.
+# DATABASE_URL / REDIS_URL point elsewhere), a project-local Mosquitto (unless MQTT_HOST is
+# set), translations and migrations.
 # Every step checks first, so a second run does nothing but start what is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,8 @@ missing=()
 [ -n "$(pg_major)" ] || missing+=(postgresql postgresql-contrib)
 command -v ogrinfo >/dev/null || missing+=(gdal-bin)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v mosquitto_passwd >/dev/null || missing+=(mosquitto-clients)
 command -v msgfmt >/dev/null || missing+=(gettext)
 command -v chromium >/dev/null || missing+=(chromium)
 # WeasyPrint (the briefing PDF) needs Pango, and a font with Arabic glyphs (DejaVu Sans).
@@ -143,6 +146,17 @@ if [ -z "${REDIS_URL:-}" ]; then
     for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
   LOCAL_LINES+=("KHAREETATY_REDIS_PORT=$REDIS_PORT")
+fi
+# --- Mosquitto (project-local unless MQTT_HOST is set) ------------------------------------
+# Never the machine's own broker (often on 1883): a broker of this clone on its own port,
+# 127.0.0.1 only, no anonymous access. Two accounts with generated passwords (var/, mode 600):
+# the event consumer (reads khareetaty/#) and the devices (publish their events/heartbeats).
+if [ -z "${MQTT_HOST:-}" ]; then
+  scripts/mosquitto_local.sh "$VAR" "${KHAREETATY_MQTT_PORT:-}"
+  . "$VAR/mosquitto/port.env"
+  LOCAL_LINES+=("KHAREETATY_MQTT_PORT=$KHAREETATY_MQTT_PORT"
+    "MQTT_PASSWORD_FILE=$VAR/mqtt-consumer-password"
+    "MQTT_DEVICE_PASSWORD_FILE=$VAR/mqtt-device-password")
 fi
 printf '%s\n' "${LOCAL_LINES[@]}" > "$LOCAL_ENV.new" && mv "$LOCAL_ENV.new" "$LOCAL_ENV"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stop what `make run` / `make test` started: the process group of honcho, the project-local
-# PostgreSQL cluster and Redis. Services given through DATABASE_URL / REDIS_URL are left alone.
+# PostgreSQL cluster, Redis and Mosquitto. Services given through DATABASE_URL / REDIS_URL /
+# MQTT_HOST are left alone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 VAR="$(pwd)/var"
@@ -18,6 +19,11 @@ done
 if [ -f "$VAR/run/redis.pid" ]; then
   redis-cli -p "${KHAREETATY_REDIS_PORT:-63799}" shutdown nosave >/dev/null 2>&1
   rm -f "$VAR/run/redis.pid"
+fi
+if [ -f "$VAR/run/mosquitto.pid" ]; then
+  kill "$(cat "$VAR/run/mosquitto.pid")" 2>/dev/null
+  for _ in $(seq 50); do [ -f "$VAR/run/mosquitto.pid" ] || break; sleep 0.1; done
+  rm -f "$VAR/run/mosquitto.pid"
 fi
 # The cluster lives in var/pg, or (run as root) under /var/lib/khareetaty (bootstrap.sh).
 PGDATA="${KHAREETATY_PG_HOME:-$VAR}/pg"

@@ -17,6 +17,7 @@ from khareetaty.settings import (
     auth,
     briefings,
     interop,
+    iot,
     jobs,
     messaging,
     operability,
@@ -36,6 +37,7 @@ _PARTS = (
     operability,
     webhooks,
     interop,
+    iot,
     briefings,
 )
 

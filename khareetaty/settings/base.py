@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework_gis",
+    "rest_framework_api_key",  # its AbstractAPIKey: device keys (iot)
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
@@ -70,9 +71,9 @@ INSTALLED_APPS = [
     "incidents",
     "analytics",
     "commands",
-    "rest_framework_api_key",
     "interop",
     "briefings",
+    "iot",
 ]
 
 MIDDLEWARE = [

@@ -66,6 +66,7 @@ CELERY_TASK_ROUTES = {
     "interop.alert_subscriptions_notify": {"queue": "alerts"},
     # The briefing renders PDFs: beside ETL and ML.
     "briefings.*": {"queue": "long"},
+    "iot.*": {"queue": "default"},
 }
 # DatabaseScheduler behind a Redis leader lock (khareetaty/beat.py): any number of Beat
 # processes may run, only the lock's holder fires. The holder renews it at least every

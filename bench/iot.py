@@ -1,0 +1,354 @@
+"""Benchmark of the IoT ingestion over MQTT: 1,000 devices publishing 2,000 events/s in all
+for 60 s to the project-local Mosquitto, stored by the real consumer (`manage.py
+iot_consume`, its own process) in a database of its own.
+
+Prints JSON: events published (acknowledged by the broker), stored, duplicates and rejected
+(from the database, per device counters and rows), whether published = stored + rejected
+exactly, p50/p95/max event-to-stored latency (device time in the message -> row inserted),
+event-to-incident latency (the event that tipped a candidate -> its incident), consumer CPU
+(% of one core) and peak RSS, the drain time after publishing stopped, and the reference in
+the same run: a bare paho subscriber receiving the same messages from the same broker (its
+p95 latency and count) and the broker's own CPU.
+
+    .venv/bin/python bench/iot.py --devices 1000 --rate 2000 --duration 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khareetaty.settings")
+BENCH_DB = "khareetaty_iotbench"
+
+
+def _local_env() -> dict[str, str]:
+    path = ROOT / "var" / "local.env"
+    pairs = [line.split("=", 1) for line in path.read_text().splitlines() if "=" in line]
+    return dict(pairs)
+
+
+def prepare_database() -> str:
+    """A fresh database of its own on the project-local cluster, migrated."""
+    env = _local_env()
+    port = env["KHAREETATY_PG_PORT"]
+    url = f"postgis://khareetaty@127.0.0.1:{port}/{BENCH_DB}"
+    admin = ["psql", "-h", "127.0.0.1", "-p", port, "-U", "khareetaty", "-d", "postgres", "-qc"]
+    subprocess.run([*admin, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"], check=True)
+    subprocess.run([*admin, f"CREATE DATABASE {BENCH_DB}"], check=True)
+    run_env = {**os.environ, "DATABASE_URL": url, "DB_APP_ROLE": ""}
+    manage = [str(ROOT / ".venv/bin/python"), "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], check=True, cwd=ROOT, env=run_env)
+    subprocess.run(
+        [*manage, "load_reference_data", "-v0"],
+        check=True,
+        cwd=ROOT,
+        env=run_env,
+        capture_output=True,
+    )
+    return url
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def publisher(devices, rate, duration, host, port, password, seed, out):
+    """One publishing process: its share of the devices and of the rate; a true gunshot heard
+    by a cluster every 2 s; 1% malformed events (they must come back as rejected)."""
+    import paho.mqtt.client as mqtt
+
+    rng = random.Random(seed)
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=f"bench-pub-{seed}",
+        clean_session=True,
+        protocol=mqtt.MQTTv311,
+    )
+    client.username_pw_set("khareetaty-device", password)
+    client.max_inflight_messages_set(2000)
+    client.connect(host, port, keepalive=30)
+    client.loop_start()
+    acoustic = [d for d in devices if d["kind"] == "acoustic"]
+    infos, bad, sent = [], 0, 0
+    start = time.monotonic()
+    next_cluster = start + 1
+    while time.monotonic() - start < duration:
+        now = time.monotonic()
+        batch = []
+        if now >= next_cluster and acoustic:
+            first = rng.randrange(0, len(acoustic) - 2)
+            for d in acoustic[first : first + 2]:
+                batch.append((d, "gunshot", rng.uniform(0.75, 0.95)))
+            next_cluster = now + 2
+        d = rng.choice(devices)
+        kind = "gunshot" if d["kind"] == "acoustic" else "tamper"
+        batch.append((d, kind, rng.uniform(0.1, 0.3)))
+        for d, kind, confidence in batch:
+            body = {
+                "key": d["key"],
+                "id": f"{seed}-{sent}",
+                "type": kind,
+                "at": datetime.now(UTC).isoformat(),
+                "confidence": round(confidence, 3) if rng.random() > 0.01 else 7,
+                "payload": {"bench": True},
+            }
+            bad += body["confidence"] == 7
+            infos.append(
+                client.publish(
+                    f"khareetaty/{d['agency']}/{d['external_id']}/events", json.dumps(body), qos=1
+                )
+            )
+            sent += 1
+        time.sleep(max(0.0, start + sent / rate - time.monotonic()))
+    for info in infos:
+        info.wait_for_publish(120)
+    acked = sum(1 for info in infos if info.is_published())
+    client.disconnect()
+    client.loop_stop()
+    out.put({"published": acked, "attempted": len(infos), "malformed": bad})
+
+
+def bare_subscriber(host, port, password, expected, deadline_s, out):
+    """The reference: Mosquitto relaying the same messages to a subscriber that does nothing
+    but note the latency."""
+    import paho.mqtt.client as mqtt
+
+    latencies, count = [], [0]
+    start_cpu = time.process_time()
+
+    def on_message(client, userdata, msg):
+        count[0] += 1
+        if count[0] % 10 == 0:  # parse one in ten: the reference must stay cheap
+            at = json.loads(msg.payload)["at"]
+            latencies.append(time.time() - datetime.fromisoformat(at).timestamp())
+
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id="bench-bare-subscriber",
+        protocol=mqtt.MQTTv311,
+    )
+    client.username_pw_set("khareetaty-consumer", password)
+    client.on_message = on_message
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe("khareetaty/+/+/events", qos=1)
+    client.connect(host, port)
+    client.loop_start()
+    out.put("ready")
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end and (expected.value == 0 or count[0] < expected.value):
+        time.sleep(0.2)
+    client.loop_stop()
+    out.put(
+        {
+            "received": count[0],
+            "p95_latency_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+            "cpu_seconds": round(time.process_time() - start_cpu, 1),
+        }
+    )
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def _db_counts(connection) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM iot_events")
+        stored = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM iot_rejected_events")
+        rejected = cursor.fetchone()[0]
+        cursor.execute("SELECT coalesce(sum(events_duplicate), 0) FROM iot_device")
+        duplicates = cursor.fetchone()[0]
+    return {"stored": stored, "rejected": rejected, "duplicates": duplicates}
+
+
+def _latencies(connection) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY s), max(s) FROM"
+            " (SELECT extract(epoch FROM stored_at - occurred_at) * 1000 AS s FROM iot_events) t"
+        )
+        (p50, p95), worst = cursor.fetchone()
+        cursor.execute(
+            "SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY s), max(s), count(*)"
+            " FROM (SELECT extract(epoch FROM promoted_at - tipping_event_at) * 1000 AS s"
+            " FROM iot_candidates WHERE status = 'promoted') t"
+        )
+        incident = cursor.fetchone()
+    return {
+        "event_to_stored_ms": {"p50": round(p50), "p95": round(p95), "max": round(worst)},
+        "event_to_incident_ms": {
+            "p50": round(incident[0][0]) if incident[0] else None,
+            "p95": round(incident[0][1]) if incident[0] else None,
+            "max": round(incident[1]) if incident[1] else None,
+            "incidents": incident[2],
+        },
+    }
+
+
+def _start_consumer(url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DB_APP_ROLE": "",
+        "MQTT_CLIENT_ID": f"bench-consumer-{os.getpid()}",
+    }
+    log = open(ROOT / "var" / "log" / "bench-iot-consumer.log", "w")  # noqa: SIM115
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/python"), "manage.py", "iot_consume"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait_connected(timeout: float = 120) -> None:
+    log = ROOT / "var" / "log" / "bench-iot-consumer.log"
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if "MQTT consumer connected" in log.read_text():
+            time.sleep(1)  # the subscription follows the connection
+            return
+        time.sleep(0.2)
+    raise SystemExit("the consumer did not connect")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=2000)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--publishers", type=int, default=2)
+    args = parser.parse_args()
+    url = prepare_database()
+    os.environ.update({"DATABASE_URL": url, "DB_APP_ROLE": ""})
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    from iot.simulation import fleet_ensure
+
+    t0 = time.monotonic()
+    fleet = fleet_ensure(count=args.devices, agency="bench", seed=11, heartbeat_seconds=86400)
+    setup_s = time.monotonic() - t0
+    devices = [
+        {"key": d.key, "agency": d.agency, "external_id": d.external_id, "kind": d.kind}
+        for d in fleet
+    ]
+    host, port = settings.MQTT_HOST, settings.MQTT_PORT
+    broker_pid = int((ROOT / "var" / "run" / "mosquitto.pid").read_text())
+    consumer = _start_consumer(url)
+    _wait_connected()  # its persistent session (and subscription) exists from here on
+    expected = mp.Value("i", 0)
+    reference_out = mp.Queue()
+    reference = mp.Process(
+        target=bare_subscriber,
+        args=(host, port, settings.MQTT_PASSWORD, expected, args.duration + 180, reference_out),
+    )
+    reference.start()
+    assert reference_out.get(timeout=30) == "ready"
+    time.sleep(1)
+    cpu0, broker_cpu0, start = cpu_seconds(consumer.pid), cpu_seconds(broker_pid), time.monotonic()
+    out = mp.Queue()
+    share = args.rate / args.publishers
+    procs = [
+        mp.Process(
+            target=publisher,
+            args=(
+                devices[i :: args.publishers],
+                share,
+                args.duration,
+                host,
+                port,
+                settings.MQTT_DEVICE_PASSWORD,
+                i,
+                out,
+            ),
+        )
+        for i in range(args.publishers)
+    ]
+    for proc in procs:
+        proc.start()
+    results = [out.get(timeout=args.duration + 300) for _ in procs]
+    for proc in procs:
+        proc.join()
+    published_at = time.monotonic()
+    published = sum(r["published"] for r in results)
+    expected.value = published
+    last, last_change = -1, time.monotonic()
+    while time.monotonic() - last_change < 60:  # until all are in, or no progress for 60 s
+        counts = _db_counts(connection)
+        done = counts["stored"] + counts["rejected"]
+        if done >= published:
+            break
+        if done != last:
+            last, last_change = done, time.monotonic()
+        time.sleep(0.5)
+    drained_at = time.monotonic()
+    counts = _db_counts(connection)
+    consumer_cpu = cpu_seconds(consumer.pid) - cpu0
+    broker_cpu = cpu_seconds(broker_pid) - broker_cpu0
+    rss = peak_rss_mb(consumer.pid)
+    consumer.terminate()
+    try:
+        consumer.wait(60)
+    except subprocess.TimeoutExpired:
+        consumer.kill()
+    ref = reference_out.get(timeout=200)
+    reference.join()
+    wall = drained_at - start
+    report = {
+        "devices": args.devices,
+        "target_rate": args.rate,
+        "duration_s": args.duration,
+        "setup_devices_s": round(setup_s, 1),
+        "published": published,
+        "attempted": sum(r["attempted"] for r in results),
+        "malformed_sent": sum(r["malformed"] for r in results),
+        **counts,
+        "published_equals_stored_plus_rejected": published == counts["stored"] + counts["rejected"],
+        "achieved_publish_rate": round(published / (published_at - start)),
+        "drain_after_publish_s": round(drained_at - published_at, 1),
+        "stored_rate": round((counts["stored"] + counts["rejected"]) / wall),
+        **_latencies(connection),
+        "consumer": {
+            "cpu_percent_of_one_core": round(100 * consumer_cpu / wall),
+            "peak_rss_mb": round(rss),
+        },
+        "reference_bare_subscriber": {**ref, "broker_cpu_percent": round(100 * broker_cpu / wall)},
+    }
+    print(json.dumps(report, indent=2, default=float))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+from khareetaty.schedules import PeriodicTaskSpec
+
+PERIODIC_TASKS = [
+    PeriodicTaskSpec(
+        name="IoT device health",
+        task="iot.devices_check",
+        every_seconds=60,
+        description="Raises (and clears) silent-device alerts; flags devices sending too fast.",
+    ),
+    PeriodicTaskSpec(
+        name="IoT event partitions",
+        task="iot.events_upkeep",
+        crontab={"minute": "10", "hour": "1"},
+        description="Creates iot_events partitions ahead and drops those past the retention.",
+    ),
+]

@@ -1,0 +1,113 @@
+"""Reads of the iot app, shared by the API, pages and jobs."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from iot.models import Candidate, Device, Event, RejectedEvent
+
+
+def device_list() -> QuerySet[Device]:
+    return Device.objects.select_related("region").order_by("agency", "external_id")
+
+
+DEVICE_MAP_MAX = 5000
+
+
+def device_health(device: Device) -> str:
+    """ok, silent, flooding, disabled, or never (heard)."""
+    if device.status == "disabled":
+        return "disabled"
+    if device.silent_since:
+        return "silent"
+    if device.rate_flagged_at:
+        return "flooding"
+    return "ok" if device.last_seen_at else "never"
+
+
+def device_features(devices) -> dict:
+    """Devices as a GeoJSON FeatureCollection for the dashboard's device layer."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": d.pk,
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(d.geom.x, 6), round(d.geom.y, 6)],
+                },
+                "properties": {
+                    "name": str(d),
+                    "kind": d.kind,
+                    "health": device_health(d),
+                    "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+                    "heading": d.heading,
+                    "field_of_view": d.field_of_view,
+                },
+            }
+            for d in devices
+        ],
+    }
+
+
+def event_list() -> QuerySet[Event]:
+    return Event.objects.order_by("-occurred_at", "-id")
+
+
+def candidate_list() -> QuerySet[Candidate]:
+    return Candidate.objects.order_by("-last_at")
+
+
+def device_stats(*, device: Device, now: datetime | None = None) -> dict:
+    """What a device sent: counters since registration, events per type over the last 24
+    hours and 7 days, and its latest rejections with their reasons."""
+    now = now or timezone.now()
+    recent = Event.objects.filter(device_id=device.pk)
+
+    def by_type(since: datetime) -> dict[str, int]:
+        rows = recent.filter(occurred_at__gte=since).values("type").annotate(n=Count("id"))
+        return {row["type"]: row["n"] for row in rows.order_by("type")}
+
+    rejections = RejectedEvent.objects.filter(device_id=device.pk)[:5]
+    return {
+        "device": device.pk,
+        "accepted": device.events_accepted,
+        "duplicates": device.events_duplicate,
+        "rejected": device.events_rejected,
+        "last_seen_at": device.last_seen_at,
+        "silent_since": device.silent_since,
+        "rate_flagged_at": device.rate_flagged_at,
+        "last_24h": by_type(now - timedelta(hours=24)),
+        "last_7d": by_type(now - timedelta(days=7)),
+        "recent_rejections": [
+            {"received_at": r.received_at, "reasons": r.reasons} for r in rejections
+        ],
+    }
+
+
+def noise_reduction(*, since: datetime) -> list[dict]:
+    """Per correlation group: events in, incidents out, and their ratio (sensor analytics)."""
+    rows = (
+        Candidate.objects.filter(last_at__gte=since)
+        .values("group")
+        .annotate(candidates=Count("id"), incidents=Count("incident"))
+        .order_by("group")
+    )
+    result = []
+    for row in rows:
+        events = Event.objects.filter(
+            occurred_at__gte=since - timedelta(hours=1), candidate__group=row["group"]
+        ).count()
+        incidents = row["incidents"]
+        result.append(
+            {
+                "group": row["group"],
+                "events": events,
+                "candidates": row["candidates"],
+                "incidents": incidents,
+                "ratio": round(events / incidents, 1) if incidents else None,
+            }
+        )
+    return result

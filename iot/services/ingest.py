@@ -1,0 +1,277 @@
+"""Storing device messages: the one service behind both doors (the MQTT consumer and
+``POST /api/iot/v1/events``).
+
+Every message ends up counted exactly once: stored, a duplicate of a stored event (a QoS-1
+resend: same device, id and time), or rejected and kept with its reasons. A batch is one
+transaction; if the database refuses it, each message is retried alone, and one that still
+fails is kept as rejected with the database's reason, so a bad message never blocks the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+
+from iot.choices import DeviceStatus
+from iot.models import Device, RejectedEvent
+from iot.services.correlation import correlation_apply
+from iot.services.devices import KeyOwner, device_for_key
+from iot.services.partitions import event_day, partitions_for_days
+from iot.services.validation import CleanEvent, event_validate, message_parse
+
+logger = logging.getLogger(__name__)
+RAW_KEEP_BYTES = 4096  # of a rejected message's text
+
+
+@dataclass
+class Message:
+    """One message as it arrived. ``owner``: the device the HTTPS door authenticated (the
+    MQTT door finds it from the key inside the message)."""
+
+    door: str
+    body: bytes | str | dict
+    received_at: datetime
+    topic: str = ""
+    heartbeat: bool = False
+    owner: KeyOwner | None = None
+
+
+@dataclass
+class Outcome:
+    status: str  # stored | duplicate | rejected | heartbeat
+    reasons: list[dict] = field(default_factory=list)
+    device_id: int | None = None
+    clean: CleanEvent | None = None
+
+
+@dataclass
+class IngestResult:
+    outcomes: list[Outcome]
+    incident_ids: list[int] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def _topic_parts(topic: str) -> tuple[str, str, str] | None:
+    parts = topic.split("/")
+    if len(parts) != 4 or parts[0] != settings.MQTT_TOPIC_ROOT:
+        return None
+    return parts[1], parts[2], parts[3]
+
+
+def _reason(code: str, message: str, field_name: str = "*") -> list[dict]:
+    return [{"field": field_name, "code": code, "message": message}]
+
+
+def _authenticate(message: Message, data: dict) -> tuple[KeyOwner | None, list[dict]]:
+    if message.owner is not None:
+        return message.owner, []
+    owner = device_for_key(data.get("key"))
+    if owner is None:
+        return None, _reason("unauthenticated", "Missing, unknown or revoked device key.", "key")
+    parts = _topic_parts(message.topic)
+    if parts is None or (parts[0], parts[1]) != (owner.agency, owner.external_id):
+        return None, _reason("wrong_topic", "The key does not belong to this topic's device.")
+    return owner, []
+
+
+def _prepare(message: Message, devices: dict[int, Device]) -> Outcome:
+    data, reasons = message_parse(message.body)
+    if reasons:
+        return Outcome("rejected", reasons)
+    owner, reasons = _authenticate(message, data)
+    if reasons:
+        return Outcome("rejected", reasons)
+    device = devices.get(owner.device_id)
+    if device is None or device.status == DeviceStatus.DISABLED:
+        return Outcome("rejected", _reason("disabled", "The device is disabled."), owner.device_id)
+    if message.heartbeat:
+        return Outcome("heartbeat", device_id=device.pk)
+    clean, reasons = event_validate(
+        data=data, device=device, door=message.door, received_at=message.received_at
+    )
+    if reasons:
+        return Outcome("rejected", reasons, device.pk)
+    return Outcome("stored", device_id=device.pk, clean=clean)
+
+
+def _prepare_safely(message: Message, devices: dict[int, Device]) -> Outcome:
+    try:
+        return _prepare(message, devices)
+    except Exception as exc:  # a bug must not lose the message: keep it, with the reason
+        logger.exception("checking a device message failed")
+        return Outcome("rejected", _reason("internal_error", type(exc).__name__))
+
+
+def _devices_of(messages: list[Message]) -> dict[int, Device]:
+    """The devices the batch's keys (and topics, for rejected ones) name, in one query each."""
+    ids = {m.owner.device_id for m in messages if m.owner}
+    for message in messages:
+        if message.owner is not None:
+            continue
+        try:
+            body = message.body
+            data = body if isinstance(body, dict) else json.loads(body)
+            owner = device_for_key(data.get("key"))
+        except (ValueError, AttributeError, RecursionError):
+            owner = None
+        if owner:
+            ids.add(owner.device_id)
+    return Device.objects.only("pk", "geom", "status", "agency", "external_id").in_bulk(ids)
+
+
+def _topic_device_ids(outcomes: list[Outcome], messages: list[Message]) -> None:
+    """A rejected message without a device is counted on the device its topic names."""
+    wanted = {
+        parts[:2]: None
+        for o, m in zip(outcomes, messages, strict=True)
+        if o.device_id is None and (parts := _topic_parts(m.topic))
+    }
+    if not wanted:
+        return
+    found = {}
+    for agency, external_id in wanted:
+        found[(agency, external_id)] = (
+            Device.objects.filter(agency=agency, external_id=external_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    for outcome, message in zip(outcomes, messages, strict=True):
+        if outcome.device_id is None and (parts := _topic_parts(message.topic)):
+            outcome.device_id = found.get(parts[:2])
+
+
+def messages_ingest(messages: list[Message]) -> IngestResult:
+    """Validate and store a batch of messages; returns one outcome per message, in order."""
+    if not messages:
+        return IngestResult([])
+    devices = _devices_of(messages)
+    outcomes = [_prepare_safely(message, devices) for message in messages]
+    _topic_device_ids(outcomes, messages)
+    try:
+        with transaction.atomic():
+            incidents = _store(outcomes, messages)
+        return IngestResult(outcomes, incidents)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the caller retries the whole batch later
+    except DatabaseError:
+        logger.exception("storing a batch of %d device messages failed; one by one", len(messages))
+    return _ingest_one_by_one(outcomes, messages)
+
+
+def _ingest_one_by_one(outcomes: list[Outcome], messages: list[Message]) -> IngestResult:
+    incidents: list[int] = []
+    for outcome, message in zip(outcomes, messages, strict=True):
+        try:
+            with transaction.atomic():
+                incidents += _store([outcome], [message])
+        except DatabaseError as exc:
+            outcome.status, outcome.clean = "rejected", None
+            outcome.reasons = _reason("storage_error", str(exc).splitlines()[0][:300])
+            with transaction.atomic():
+                _store([outcome], [message])
+    return IngestResult(outcomes, incidents)
+
+
+def _store(outcomes: list[Outcome], messages: list[Message]) -> list[int]:
+    clean = [o.clean for o in outcomes if o.status == "stored"]
+    if clean:
+        partitions_for_days({event_day(c.occurred_at) for c in clean})
+        inserted = _insert_events(clean)
+        for outcome in outcomes:
+            if outcome.status == "stored":
+                key = (outcome.clean.device_id, outcome.clean.uid, outcome.clean.occurred_at)
+                if key in inserted:
+                    outcome.clean.id = inserted.pop(key)
+                else:  # a resend, or repeated within this batch
+                    outcome.status = "duplicate"
+    rejected = [
+        RejectedEvent(
+            device_id=o.device_id,
+            door=m.door,
+            topic=m.topic[:300],
+            raw=_raw_text(m.body),
+            reasons=o.reasons,
+            received_at=m.received_at,
+        )
+        for o, m in zip(outcomes, messages, strict=True)
+        if o.status == "rejected"
+    ]
+    RejectedEvent.objects.bulk_create(rejected)
+    _count(outcomes, messages)
+    stored = [o.clean for o in outcomes if o.status == "stored"]
+    return correlation_apply(stored) if stored else []
+
+
+def _raw_text(body: bytes | str | dict) -> str:
+    if isinstance(body, dict):
+        body = json.dumps(body, default=str)
+    if isinstance(body, bytes):
+        body = body[:RAW_KEEP_BYTES].decode("utf-8", errors="replace")
+    return body[:RAW_KEEP_BYTES].replace("\x00", "\ufffd")
+
+
+_INSERT = (
+    "INSERT INTO iot_events (device_id, uid, type, occurred_at, received_at, geom, confidence,"
+    " payload, media_ref, door) VALUES {rows}"
+    " ON CONFLICT (device_id, uid, occurred_at) DO NOTHING"
+    " RETURNING id, device_id, uid, occurred_at"
+)
+_ROW = "(%s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s::jsonb, %s, %s)"
+
+
+def _insert_events(events: list[CleanEvent]) -> dict[tuple, int]:
+    """Insert; a row already stored (same device, id and time) is skipped by the database.
+    Returns (device, uid, time) -> id of the rows inserted now."""
+    params: list = []
+    for e in events:
+        params += [e.device_id, e.uid, e.type, e.occurred_at, e.received_at, e.lon, e.lat]
+        params += [e.confidence, json.dumps(e.payload), e.media_ref, e.door]
+    sql = _INSERT.format(rows=", ".join([_ROW] * len(events)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {(device, uid, at): pk for pk, device, uid, at in rows}
+
+
+_COUNT = (
+    "UPDATE iot_device d SET events_accepted = d.events_accepted + v.a,"
+    " events_duplicate = d.events_duplicate + v.dup,"
+    " events_rejected = d.events_rejected + v.r,"
+    " last_seen_at = GREATEST(d.last_seen_at, v.seen)"
+    " FROM (VALUES {rows}) AS v(id, a, dup, r, seen) WHERE d.id = v.id"
+)
+
+
+def _count(outcomes: list[Outcome], messages: list[Message]) -> None:
+    """Add the batch to each device's counters and move its last-seen time forward."""
+    counts: dict[int, Counter] = defaultdict(Counter)
+    seen: dict[int, datetime] = {}
+    for outcome, message in zip(outcomes, messages, strict=True):
+        if outcome.device_id is None:
+            continue
+        counts[outcome.device_id][outcome.status] += 1
+        authenticated = outcome.status != "rejected" or outcome.reasons[0]["code"] not in (
+            "unauthenticated",
+            "wrong_topic",
+        )
+        if authenticated:
+            previous = seen.get(outcome.device_id)
+            seen[outcome.device_id] = max(previous or message.received_at, message.received_at)
+    if not counts:
+        return
+    rows, params = [], []
+    for device_id, counter in sorted(counts.items()):
+        rows.append("(%s, %s, %s, %s, %s::timestamptz)")
+        params += [device_id, counter["stored"], counter["duplicate"], counter["rejected"]]
+        params.append(seen.get(device_id))
+    sql = _COUNT.format(rows=", ".join(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework_gis",
-    "rest_framework_api_key",  # its AbstractAPIKey: device keys (iot)
+    "rest_framework_api_key",  # AbstractAPIKey: agency keys (interop), device keys (iot)
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",

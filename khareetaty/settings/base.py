@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "incidents",
     "analytics",
     "commands",
+    "patrol",
 ]
 
 MIDDLEWARE = [

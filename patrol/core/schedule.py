@@ -1,7 +1,7 @@
 """Koper visit windows: turn visit counts into timed stays.
 
-Each stay lasts 10–16 minutes, a place is revisited no sooner than 90 minutes (about every
-1.5–2 hours) after the previous stay began, and the first stays' order and offsets are
+Each stay lasts 10 to 16 minutes, a place is revisited no sooner than 90 minutes (about every
+1.5 to 2 hours) after the previous stay began, and the first stays' order and offsets are
 randomised per plan so patrols are not predictable. Deterministic for a given seed. A stay
 that would end after the shift or overrun the unit's minutes (travel plus stays) is
 dropped, so budgets and shift windows are never exceeded."""
@@ -36,13 +36,12 @@ def unit_windows(
     t, used, here = 0, 0, (unit.lon, unit.lat)
     windows: list[Window] = []
     while left:
-
-        def arrival(p: int) -> tuple[int, int]:
-            hop = travel_minutes(*here, places[p].lon, places[p].lat, params.speed_kmh)
-            return max(t + hop, next_ok[p]), hop
-
-        p = min(left, key=lambda q: (arrival(q)[0], rank[q]))
-        start, hop = arrival(p)
+        timing = {}
+        for q in left:
+            hop = travel_minutes(*here, places[q].lon, places[q].lat, params.speed_kmh)
+            timing[q] = (max(t + hop, next_ok[q]), hop)
+        p = min(left, key=lambda q: (timing[q][0], rank[q]))
+        start, hop = timing[p]
         stay = rng.randint(params.stay_min, params.stay_max)
         if start + stay > params.shift_minutes or used + hop + stay > unit.budget_minutes:
             del left[p]

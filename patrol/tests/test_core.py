@@ -1,6 +1,7 @@
 """The optimiser on constructed cases: known optima, Koper windows, seeds, budgets."""
 
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_koper_windows_last_10_to_16_minutes_and_revisit_after_90_to_120():
     windows = unit_windows(unit, {1: params.max_visits}, {1: place}, params)
     assert len(windows) >= 4
     assert all(10 <= w.minutes <= 16 for w in windows)
-    gaps = [b.start - a.start for a, b in zip(windows, windows[1:], strict=False)]
+    gaps = [b.start - a.start for a, b in pairwise(windows)]
     assert all(90 <= g <= 120 for g in gaps)
 
 
@@ -111,7 +112,7 @@ def test_budgets_and_shift_windows_are_never_exceeded(seed):
         mine = sorted((w for w in windows if w.unit == unit.key), key=lambda w: w.start)
         assert sum(w.minutes + w.travel for w in mine) <= unit.budget_minutes
         assert all(w.start >= 0 and w.start + w.minutes <= params.shift_minutes for w in mine)
-        assert all(a.start + a.minutes <= b.start for a, b in zip(mine, mine[1:], strict=False))
+        assert all(a.start + a.minutes <= b.start for a, b in pairwise(mine))
 
 
 def test_greedy_respects_the_cap_on_places_per_unit():

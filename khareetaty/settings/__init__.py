@@ -12,9 +12,18 @@ from an earlier one. Django sees the upper-case names of all parts as one settin
 from khareetaty.settings import base
 
 # isort: split
-from khareetaty.settings import api, auth, jobs, messaging, operability, security, stores
+from khareetaty.settings import (
+    api,
+    auth,
+    jobs,
+    messaging,
+    operability,
+    patrol,
+    security,
+    stores,
+)
 
-_PARTS = (base, stores, auth, api, security, jobs, messaging, operability)
+_PARTS = (base, stores, auth, api, security, jobs, messaging, operability, patrol)
 
 for _part in _PARTS:
     globals().update((name, value) for name, value in vars(_part).items() if name.isupper())

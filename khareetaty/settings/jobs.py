@@ -42,6 +42,7 @@ CELERY_TASK_ROUTES = {
     "incidents.intake_sweep": {"queue": "long"},
     "analytics.*": {"queue": "long"},
     "commands.*": {"queue": "alerts"},
+    "patrol.*": {"queue": "long"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -26,6 +26,7 @@ class UnitSpec:
     lat: float
     budget_minutes: int
     regions: tuple[str, ...] = ()
+    shift_minutes: int = 0  # this unit's shift length; 0 means ``Params.shift_minutes``
 
     def may_patrol(self, place: PlaceSpec) -> bool:
         return not self.regions or place.region in self.regions

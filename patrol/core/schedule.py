@@ -43,7 +43,10 @@ def unit_windows(
         p = min(left, key=lambda q: (timing[q][0], rank[q]))
         start, hop = timing[p]
         stay = rng.randint(params.stay_min, params.stay_max)
-        if start + stay > params.shift_minutes or used + hop + stay > unit.budget_minutes:
+        if (
+            start + stay > (unit.shift_minutes or params.shift_minutes)
+            or used + hop + stay > unit.budget_minutes
+        ):
             del left[p]
             continue
         windows.append(Window(unit.key, p, start, stay, hop))

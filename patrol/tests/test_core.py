@@ -129,3 +129,15 @@ def test_exposure_ratio_is_minutes_share_over_incident_share():
 
 def test_patrol_finds_are_down_weighted():
     assert guarded_count(10, 4, 0.25) == 7.0
+
+
+def test_cells_group_into_compact_patches_of_touching_cells():
+    import numpy as np
+
+    from patrol.core.places import group_cells
+
+    cols = np.array([0, 1, 0, 1, 5, 9])
+    rows = np.array([0, 0, 1, 1, 5, 9])
+    scores = np.array([9.0, 8, 7, 6, 5, 0.1])
+    groups = group_cells(cols, rows, scores, top=5, max_cells=3)
+    assert groups == [[0, 1, 2], [3], [4]]

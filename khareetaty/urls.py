@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("incidents.api.batch_urls")),
     path("analytics/", include("analytics.api.urls", namespace="analytics_api")),
     path("commands/", include("commands.api.urls", namespace="commands_api")),
+    path("patrol/", include("patrol.api.urls", namespace="patrol_api")),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(url_name="schema"), name="docs"),
 ]

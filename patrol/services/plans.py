@@ -236,3 +236,41 @@ def plan_close(*, plan: Plan, actor) -> Plan:
     plan.save(update_fields=["status", "closed_at"])
     audit_record(action="patrol_plan_close", actor=actor, obj=plan, summary={})
     return plan
+
+
+SHIFT_START_HOURS = (6, 14, 22)  # local shift changes
+
+
+def next_shift_windows(
+    *, tz, now: datetime, count: int = 3, hours: int = 8
+) -> list[tuple[datetime, datetime]]:
+    """The next ``count`` shift windows (starting at the local shift changes) after ``now``."""
+    local = now.astimezone(tz)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = [day + timedelta(days=d, hours=h) for d in range(3) for h in SHIFT_START_HOURS]
+    upcoming = [s for s in starts if s > local][:count]
+    return [(s, s + timedelta(hours=hours)) for s in upcoming]
+
+
+def plans_generate_upcoming(
+    *, profile: str, tz, now: datetime | None = None, publish_as=None
+) -> list[Plan]:
+    """A plan for each of the next day's shift windows with units on shift and no plan yet
+    (safe to run twice); published at once when ``publish_as`` is given."""
+    made = []
+    for start, end in next_shift_windows(tz=tz, now=now or timezone.now()):
+        exists = Plan.objects.filter(profile=profile, window_start=start).exclude(
+            status=PlanStatus.CLOSED
+        )
+        if exists.exists():
+            continue
+        try:
+            plan = plan_generate(
+                profile=profile, window_start=start, window_end=end, actor=publish_as
+            )
+        except ApplicationError:
+            continue  # nobody on shift in this window
+        if publish_as is not None:
+            plan = plan_publish(plan=plan, actor=publish_as)
+        made.append(plan)
+    return made

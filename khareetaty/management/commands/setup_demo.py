@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -49,6 +50,12 @@ class Command(BaseCommand):
         # project package does not import a higher app).
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data: setup_command_demo"))
         call_command("setup_command_demo")
+        # Higher apps name their own demo command on their AppConfig (``demo_command``).
+        for app_config in apps.get_app_configs():
+            name = getattr(app_config, "demo_command", "")
+            if name:
+                self.stdout.write(self.style.MIGRATE_HEADING(f"Demo data: {name}"))
+                call_command(name)
 
     def _users(self) -> None:
         created = demo_users_ensure(

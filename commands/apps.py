@@ -16,10 +16,13 @@ class CommandsConfig(AppConfig):
         )
         from commands.notify.registry import personal_kinds
         from commands.rulekinds import load_rule_kinds
+        from commands.views.pages import PAGE_URLS
         from incidents import signals as incident_signals
+        from khareetaty.pages import page_urls_register
 
         load_rule_kinds()
         personal_channels_provide(personal_kinds)
+        page_urls_register(PAGE_URLS)
 
         incident_signals.incident_created.connect(
             receivers.on_incident_created, dispatch_uid="commands.incident_created"

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = "Incidents"
+
+    def ready(self) -> None:
+        from incidents.profiles import served_profile
+        from khareetaty.pages import page_profile_register, page_urls_register
+
+        page_profile_register(served_profile)
+        page_urls_register(
+            {"incident": "incidents:incident-detail {id}", "regions": "incidents:region-list"}
+        )

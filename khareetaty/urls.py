@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 from khareetaty import views
 from khareetaty.accounts import views as account_views
+from khareetaty.pages import PageCatalog
 from khareetaty.permissions import ANY_ROLE, PUBLIC, SUPERADMINS, role_required
 
 # Every URL declares who may call it (``role_access``): API views on the class, plain views
@@ -54,5 +55,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/setlang/", public(set_language), name="set_language"),
+    # The pages' words: the same for everyone, no data, so public (and cacheable).
+    path("jsi18n/<slug:lang>.js", public(PageCatalog.as_view()), name="js_catalog"),
     path("admin/", admin.site.urls),
 ]

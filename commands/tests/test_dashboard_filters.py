@@ -5,12 +5,11 @@ shows the report controls only to roles the API lets report."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from commands.choices import AlertStatus
 from commands.models import Alert
 from commands.tests.factories import TaskFactory
-from commands.views.pages import page_plurals
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,16 +95,6 @@ def test_unknown_filter_values_answer_400_not_500(client_for, world):
     assert huge.status_code == 400
 
 
-def test_counted_strings_have_every_plural_form():
-    with translation.override("en"):
-        plurals = page_plurals()
-    assert plurals["runs_seen"]["one"] == "%(n)s run"
-    assert plurals["runs_seen"]["other"] == "%(n)s runs"
-    with translation.override("ar"):
-        arabic = page_plurals()["runs_seen"]
-    assert len(set(arabic.values())) == 6  # Arabic: zero, one, two, few, many, other
-
-
 def test_the_region_filter_offers_the_active_profile_only(client, make_user, world):
     RegionFactory(profile="chicago", code="district-7", name_en="District 7")
     client.force_login(make_user("viewer"))
@@ -123,17 +112,3 @@ def test_the_field_page_shows_report_controls_only_to_roles_that_may_report(
     assert ('<div id="status-buttons" class="status-buttons">' in html) is shown
     assert ('<form id="update-form" class="update-form">' in html) is shown
     assert ('<form id="update-form" class="update-form" hidden>' in html) is not shown
-
-
-def test_the_field_page_has_a_navigate_link_and_the_task_panel_words_are_translated(
-    client, make_user
-):
-    from commands.views.pages import page_strings
-
-    client.force_login(make_user("field_supervisor", preferred_language="en"))
-    html = client.get("/field/tasks/1/").content.decode()
-    assert '<a id="task-navigate" class="button big" hidden>Navigate</a>' in html
-    with translation.override("ar"):
-        strings = {key: str(value) for key, value in page_strings().items() if key != "plurals"}
-    assert strings["navigate"] == "انتقل إلى الموقع"
-    assert strings["open_task"] % {"id": 7} == "المهمة المفتوحة رقم 7"

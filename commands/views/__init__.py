@@ -9,17 +9,14 @@ from commands.views.maplayer import (
     map_regions,
 )
 from commands.views.pages import (
-    PAGE_STRINGS,
     dashboard,
     field_home,
     field_task,
     home,
     language_set,
-    page_config,
 )
 
 __all__ = [
-    "PAGE_STRINGS",
     "POINT_LIMIT",
     "MapFilterForm",
     "dashboard",
@@ -31,5 +28,4 @@ __all__ = [
     "map_daily",
     "map_incidents",
     "map_regions",
-    "page_config",
 ]

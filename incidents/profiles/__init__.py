@@ -51,6 +51,7 @@ __all__ = [
     "normalise_label",
     "parse_profile",
     "profile_dirs",
+    "served_profile",
 ]
 
 PROFILE_DIR = Path(__file__).resolve().parent
@@ -139,6 +140,11 @@ def profile_dirs() -> list[Path]:
 def available_profiles() -> list[str]:
     names = {p.stem for d in profile_dirs() if d.is_dir() for p in d.glob("*.yaml")}
     return sorted(names)
+
+
+def served_profile() -> tuple[str, str]:
+    """The profile the pages serve, as (name, time zone): their dates are in its zone."""
+    return DEFAULT_PROFILE, load_profile(DEFAULT_PROFILE).timezone
 
 
 @lru_cache(maxsize=32)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from khareetaty.accounts.choices import Language, Role
 
@@ -88,9 +89,10 @@ def test_page_config_has_no_tiles_unless_a_tile_server_is_configured(client, sig
     assert client.get("/dashboard/").context["config"]["map"]["tileUrl"] == settings.MAP_TILE_URL
 
 
-def test_page_config_lists_which_panel_sources_are_served(client, signed_in):
+def test_page_config_gives_the_urls_the_scripts_call_reversed(client, signed_in):
     signed_in(Role.VIEWER)
-    sources = client.get("/dashboard/").context["config"]["sources"]
-    assert sources["alerts"] is True
-    assert sources["tasks"] is True
-    assert set(sources) >= {"hotspots", "forecasts", "risk", "evaluation", "incident"}
+    urls = client.get("/dashboard/").context["config"]["urls"]
+    assert urls["alerts"] == reverse("commands_api:alert-list")
+    assert urls["regions"] == reverse("incidents:region-list")
+    assert urls["task"] == reverse("commands_api:task-detail", args=[7]).replace("7", "{id}")
+    assert set(urls) >= {"hotspots", "forecasts", "risk", "evaluation", "incident", "mapDaily"}

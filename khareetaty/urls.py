@@ -31,6 +31,7 @@ urlpatterns = [
     path("", public(RedirectView.as_view(pattern_name="commands_web:home")), name="home"),
     path("", include("commands.urls")),
     path("analytics/", include("analytics.urls")),
+    path("patrol/", include("patrol.urls")),
     path("healthz", public(views.healthz), name="healthz"),
     path("readyz", public(views.readyz), name="readyz"),
     # Public to the role policy; the view admits the internal network or the metrics token.

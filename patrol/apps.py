@@ -6,3 +6,17 @@ class PatrolConfig(AppConfig):
     verbose_name = "Patrol"
     # Run by ``setup_demo`` after the lower apps' demo (by name: nothing imports patrol).
     demo_command = "setup_patrol_demo"
+
+    def ready(self) -> None:
+        from khareetaty.pages import page_module_register, page_urls_register
+
+        page_urls_register(
+            {
+                "patrol_layer": "patrol_api:layer",
+                "patrol_items": "patrol_api:item-list",
+                "patrol_visits": "patrol_api:visit-list",
+                "patrol_check_in": "patrol_api:item-check-in {id}",
+                "patrol_check_out": "patrol_api:visit-check-out {id}",
+            }
+        )
+        page_module_register("dashboard", "patrol/js/plan-layer.js")

@@ -1,6 +1,7 @@
 """Reads of the patrol app, scoped by role: field supervisors see only their units'."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from khareetaty.accounts.choices import Role
 from patrol.models import PatrolPlace, Plan, PlanItem, Shift, Unit, Visit
@@ -76,3 +77,15 @@ def _clipped(visit: Visit, plan: Plan) -> float:
         return 0.0
     start, end = max(visit.arrival, plan.window_start), min(visit.departure, plan.window_end)
     return max(0.0, (end - start).total_seconds() / 60)
+
+
+def plan_current(*, profile: str | None = None, now=None) -> Plan | None:
+    """The published plan whose window holds ``now``, else the latest published one."""
+    now = now or timezone.now()
+    plans = Plan.objects.filter(status="published")
+    if profile:
+        plans = plans.filter(profile=profile)
+    return (
+        plans.filter(window_start__lte=now, window_end__gt=now).first()
+        or plans.order_by("-window_start").first()
+    )

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from patrol.api import views
@@ -13,4 +14,4 @@ router.register("plans", views.PlanViewSet, basename="plan")
 router.register("items", views.PlanItemViewSet, basename="item")
 router.register("visits", views.VisitViewSet, basename="visit")
 
-urlpatterns = router.urls
+urlpatterns = [path("layer", views.PlanLayerView.as_view(), name="layer"), *router.urls]

@@ -2,11 +2,15 @@
 adherence), plan items (windows, check-in) and visits (check-out). Field supervisors see
 and act on only their own units'."""
 
+import json
+
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from commands.permissions import ANALYSTS_AND_FIELD
 from khareetaty.permissions import ANALYSTS, ANY_ROLE, STAFF
@@ -193,3 +197,34 @@ class VisitViewSet(viewsets.ReadOnlyModelViewSet):
             visit=self.get_object(), actor=request.user, key=given["idempotency_key"], geom=point
         )
         return Response(s.VisitSerializer(visit).data)
+
+
+class PlanLayerView(APIView):
+    """``GET /api/patrol/layer``: the current published plan's places as GeoJSON, one
+    feature per item (unit, windows, planned minutes), for the dashboard's plan layer."""
+
+    role_access = {"read": STAFF}
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        plan = selectors.plan_current()
+        features = []
+        if plan is not None:
+            for item in selectors.plan_item_list(user=request.user, plan=plan):
+                features.append(
+                    {
+                        "type": "Feature",
+                        "id": item.pk,
+                        "geometry": json.loads(item.place.geom.geojson),
+                        "properties": {
+                            "unit": item.unit_id,
+                            "call_sign": item.unit.call_sign,
+                            "place": item.place_id,
+                            "planned_minutes": item.planned_minutes,
+                            "windows": item.windows,
+                        },
+                    }
+                )
+        return Response(
+            {"type": "FeatureCollection", "plan": plan.pk if plan else None, "features": features}
+        )

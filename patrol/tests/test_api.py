@@ -128,3 +128,17 @@ def test_bad_input_is_a_clear_400(setup, client_for):
         format="json",
     )
     assert too_long.status_code == 400
+
+
+def test_the_plan_layer_shows_the_published_plan_to_staff_only(setup, client_for):
+    analyst, viewer = client_for(Role.ANALYST), client_for(Role.VIEWER)
+    assert viewer.get("/api/patrol/layer").json()["features"] == []
+    plan = _generate(analyst, setup["mine"]).json()
+    analyst.post(f"/api/patrol/plans/{plan['id']}/publish")
+    layer = viewer.get("/api/patrol/layer").json()
+    assert layer["plan"] == plan["id"]
+    assert len(layer["features"]) == len(
+        analyst.get(f"/api/patrol/plans/{plan['id']}/items").json()
+    )
+    assert layer["features"][0]["geometry"]["type"] == "MultiPolygon"
+    assert setup["field"].get("/api/patrol/layer").status_code == 403

@@ -4,6 +4,7 @@ from commands.models.alerts import Alert, AlertEvent, Delivery, ReplyCode
 from commands.models.policy import EscalationPolicyVersion
 from commands.models.rules import AlertRule
 from commands.models.tasks import Task, TaskUpdate, Team
+from commands.models.webhooks import WebhookDestination
 
 __all__ = [
     "Alert",
@@ -15,4 +16,5 @@ __all__ = [
     "Task",
     "TaskUpdate",
     "Team",
+    "WebhookDestination",
 ]

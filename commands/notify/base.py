@@ -32,6 +32,8 @@ class OutgoingMessage:
     status_callback: str = ""
     reference: str = ""
     variables: dict[str, str] = field(default_factory=dict)
+    # A per-recipient signing secret (webhooks); never shown in logs or reprs.
+    secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Notice:
     reference: str
     language: str
     context: dict
+    secret: str = field(default="", repr=False)
 
 
 class Channel:
@@ -63,6 +66,14 @@ class Channel:
     def is_configured(self) -> bool:
         """True when the credentials this channel needs exist."""
         raise NotImplementedError
+
+    def address_for(self, recipient) -> str:
+        """The recipient's address on this channel ("" when it has none)."""
+        return str(getattr(recipient, self.address_field, "") or "")
+
+    def secret_for(self, recipient) -> str:
+        """A per-recipient secret the channel signs with ("" for most channels)."""
+        return ""
 
     def send(self, message: OutgoingMessage) -> str:
         """Send one message and return the provider's id. Raise ``ChannelError``."""

@@ -17,6 +17,7 @@ CHANNELS = {
     "whatsapp": "commands.notify.whatsapp.WhatsAppChannel",
     "email": "commands.notify.email.EmailChannel",
     "log": "commands.notify.log.LogChannel",
+    "webhook": "commands.notify.webhook.WebhookChannel",
 }
 
 

@@ -60,7 +60,7 @@ def _address(user, kind: str) -> str:
     channel = channel_for(kind)
     if not channel.is_configured():
         return ""
-    return str(getattr(user, channel.address_field, "") or "")
+    return channel.address_for(user)
 
 
 def step_recipients(step: dict) -> list:
@@ -144,14 +144,16 @@ def ack_link_signature(delivery: Delivery) -> str:
 def delivery_message(delivery: Delivery) -> OutgoingMessage:
     """The delivery's message, rendered by its channel in the recipient's language."""
     language = delivery.language if delivery.language in ("ar", "en") else "en"
+    channel = channel_for(delivery.channel)
     with translation.override(language):
         notice = Notice(
             to=delivery.address,
             reference=str(delivery.uuid),
             language=language,
             context=_message_context(delivery, language),
+            secret=channel.secret_for(delivery.recipient),
         )
-        return channel_for(delivery.channel).render(notice)
+        return channel.render(notice)
 
 
 def _message_context(delivery: Delivery, language: str) -> dict:
@@ -160,6 +162,7 @@ def _message_context(delivery: Delivery, language: str) -> dict:
     ack_path = reverse("commands_api:alert-ack-link", args=[ack_link_token(delivery)])
     return {
         "alert": alert,
+        "recipient": delivery.recipient,
         "title": alert.title_for(language),
         "message": alert.message_for(language),
         "severity": str(alert.get_severity_display()),

@@ -21,9 +21,10 @@ from khareetaty.settings import (
     patrol,
     security,
     stores,
+    webhooks,
 )
 
-_PARTS = (base, stores, auth, api, security, jobs, messaging, operability, patrol)
+_PARTS = (base, stores, auth, api, security, jobs, messaging, operability, webhooks, patrol)
 
 for _part in _PARTS:
     globals().update((name, value) for name, value in vars(_part).items() if name.isupper())

@@ -184,7 +184,7 @@ def test_a_forged_forwarded_for_header_does_not_change_the_client_address(web_pr
     """Only TRUSTED_PROXIES decides the client address: uvicorn must not rewrite it from
     X-Forwarded-For (it would by default for a peer on 127.0.0.1), so a local caller cannot
     pose as a remote one, nor a remote caller behind a local proxy as a local one."""
-    forged = urllib.request.Request(
+    forged = urllib.request.Request(  # noqa: S310 (a local http URL)
         f"{web_process}/metrics", headers={"X-Forwarded-For": "203.0.113.9"}
     )
     with urllib.request.urlopen(forged, timeout=10) as response:  # noqa: S310

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commands', '0005_delivery_hold_until_quiet_hours'),
+        ('commands', '0006_webhook_channel'),
     ]
 
     operations = [

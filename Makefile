@@ -44,7 +44,7 @@ restore:
 # Static security analysis: fails on any new high-severity finding. The reviewed findings of
 # today's code are in .ci/bandit-baseline.json (see docs/security.md); regenerate it with
 # `make security-baseline` only after reviewing what changed.
-BANDIT := $(VENV)/bandit -q -r khareetaty incidents analytics commands interop iot briefings bench manage.py \
+BANDIT := $(VENV)/bandit -q -r khareetaty incidents analytics commands patrol interop iot briefings bench manage.py \
 	-x "*/tests/*,*/migrations/*"
 security:
 	@$(BANDIT) --baseline .ci/bandit-baseline.json --severity-level high

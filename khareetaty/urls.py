@@ -23,6 +23,7 @@ api_patterns = [
     path("interop/", include("interop.api.urls", namespace="interop_api")),
     path("briefings/", include("briefings.api.urls", namespace="briefings_api")),
     path("iot/v1/", include("iot.api.urls", namespace="iot_api")),
+    path("patrol/", include("patrol.api.urls", namespace="patrol_api")),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(url_name="schema"), name="docs"),
 ]
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include("commands.urls")),
     path("analytics/", include("analytics.urls")),
     path("", include("briefings.urls")),
+    path("patrol/", include("patrol.urls")),
     path("healthz", public(views.healthz), name="healthz"),
     path("readyz", public(views.readyz), name="readyz"),
     # Public to the role policy; the view admits the internal network or the metrics token.

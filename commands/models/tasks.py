@@ -122,6 +122,11 @@ class TaskUpdate(models.Model):
     note = models.TextField(_("note"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, blank=True)
     geom = models.PointField(_("location"), srid=settings.SRID, null=True, blank=True)
+    # The client's key for this update (the field view's offline queue sends one): an
+    # update sent twice is stored once.
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=64, unique=True, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -261,19 +261,38 @@ def _update_kind(status: str) -> str:
 
 @transaction.atomic
 def task_add_update(
-    *, task: Task, actor, note: str = "", status: str = "", geom: Point | None = None
+    *,
+    task: Task,
+    actor,
+    note: str = "",
+    status: str = "",
+    geom: Point | None = None,
+    idempotency_key: str = "",
 ) -> TaskUpdate:
     """Report on a task: a note, optionally a status change (checked against the allowed
     moves and the actor's role) and where the author is. Finishing or cancelling a task
-    made from an alert is followed on the alert (see ``task_links``)."""
+    made from an alert is followed on the alert (see ``task_links``). An update whose
+    ``idempotency_key`` was seen before is not applied again: the first one is returned."""
     task = Task.objects.select_for_update().get(pk=task.pk)
+    if idempotency_key:
+        seen = TaskUpdate.objects.filter(idempotency_key=idempotency_key).first()
+        if seen is not None:
+            if seen.task_id != task.pk:
+                raise ApplicationError("This idempotency key was used for another task.")
+            return seen
     if not note.strip() and not status:
         raise ValidationError({"note": "Write a note or change the status."})
     moved = bool(status) and status != task.status
     if moved:
         _move(task, status, actor)
     update = TaskUpdate.objects.create(
-        task=task, author=actor, note=note, status=status, geom=geom, kind=_update_kind(status)
+        task=task,
+        author=actor,
+        note=note,
+        status=status,
+        geom=geom,
+        kind=_update_kind(status),
+        idempotency_key=idempotency_key or None,
     )
     audit_record(
         action="task_status" if status else "task_note",

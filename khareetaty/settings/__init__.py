@@ -21,6 +21,7 @@ from khareetaty.settings import (
     jobs,
     messaging,
     operability,
+    patrol,
     security,
     stores,
     webhooks,
@@ -39,6 +40,7 @@ _PARTS = (
     interop,
     iot,
     briefings,
+    patrol,
 )
 
 for _part in _PARTS:

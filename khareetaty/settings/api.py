@@ -51,5 +51,8 @@ SPECTACULAR_SETTINGS = {
         "RuleKindEnum": "commands.choices.RuleKind",
         "DeliveryStatusEnum": "commands.choices.DeliveryStatus",
         "TaskStatusEnum": "commands.choices.TaskStatus",
+        "PlanStatusEnum": "patrol.choices.PlanStatus",
+        "UnitStatusEnum": "patrol.choices.UnitStatus",
+        "UnitKindEnum": "patrol.choices.UnitKind",
     },
 }

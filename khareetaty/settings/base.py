@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "interop",
     "briefings",
     "iot",
+    "patrol",
 ]
 
 MIDDLEWARE = [

@@ -67,6 +67,7 @@ CELERY_TASK_ROUTES = {
     # The briefing renders PDFs: beside ETL and ML.
     "briefings.*": {"queue": "long"},
     "iot.*": {"queue": "default"},
+    "patrol.*": {"queue": "long"},
 }
 # DatabaseScheduler behind a Redis leader lock (khareetaty/beat.py): any number of Beat
 # processes may run, only the lock's holder fires. The holder renews it at least every

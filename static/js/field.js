@@ -211,6 +211,8 @@ function taskPage(article) {
     const note = document.getElementById("update-note").value.trim();
     const body = { note: change.note !== undefined ? change.note : note };
     if (change.status) body.status = change.status;
+    // The queue may send an update twice (a lost answer); the server applies it once.
+    body.idempotency_key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random();
     const located = withLocation ? (manual ? Promise.resolve(manual) : locate(8000)) : Promise.resolve(null);
     return located.then((loc) => {
       if (loc) body.geom = { type: "Point", coordinates: [loc.lon, loc.lat] };

@@ -263,6 +263,7 @@ class TaskStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     geom = PointInput(required=False, allow_null=True)
+    idempotency_key = serializers.CharField(max_length=64, required=False, default="")
 
 
 class TaskNoteInput(serializers.Serializer):
@@ -271,3 +272,4 @@ class TaskNoteInput(serializers.Serializer):
         choices=TaskStatus.choices, required=False, allow_blank=True, default=""
     )
     geom = PointInput(required=False, allow_null=True)
+    idempotency_key = serializers.CharField(max_length=64, required=False, default="")

@@ -7,7 +7,7 @@ const GROUPS = { all: _("All"), region: _("Region"), severity: _("Severity"), te
 
 function duration(seconds) {
   if (seconds < 90) return _("%(n)s s", { n: KH.num(Math.round(seconds)) });
-  if (seconds < 5400) return _("%(n)s min", { n: KH.num(seconds / 60, 1) });
+  if (seconds < 5400) return _("%(value)s min", { value: KH.num(seconds / 60, 1) });
   return _("%(n)s h", { n: KH.num(seconds / 3600, 1) });
 }
 

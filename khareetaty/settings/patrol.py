@@ -1,0 +1,16 @@
+"""Patrol allocation: travel speed, solver limits, places, the feedback-loop guard."""
+
+from khareetaty.env import env_int
+
+# Straight-line travel speed between places (km/h) when no travel-time table is loaded.
+PATROL_SPEED_KMH = env_int("PATROL_SPEED_KMH", 30)
+# CP-SAT stops after this many seconds with its best plan and its bound.
+PATROL_SOLVER_SECONDS = env_int("PATROL_SOLVER_SECONDS", 10)
+PATROL_MAX_PLACES_PER_UNIT = env_int("PATROL_MAX_PLACES_PER_UNIT", 4)
+# Patrol places: how many of the riskiest cells, and at most how many cells per place.
+PATROL_TOP_CELLS = env_int("PATROL_TOP_CELLS", 400)
+PATROL_CELLS_PER_PLACE = env_int("PATROL_CELLS_PER_PLACE", 4)
+# A check-in counts for a place when it lies within this many metres of its outline.
+PATROL_CHECKIN_TOLERANCE_M = env_int("PATROL_CHECKIN_TOLERANCE_M", 100)
+# Incidents found by patrols count for this percentage of a reported one (feedback guard).
+PATROL_FIND_WEIGHT_PERCENT = env_int("PATROL_FIND_WEIGHT_PERCENT", 25)

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class PatrolConfig(AppConfig):
+    name = "patrol"
+    verbose_name = "Patrol"
+    # Run by ``setup_demo`` after the lower apps' demo (by name: nothing imports patrol).
+
+    def ready(self) -> None:
+        from khareetaty.pages import page_module_register, page_urls_register
+
+        page_urls_register(
+            {
+                "patrol_layer": "patrol_api:layer",
+                "patrol_items": "patrol_api:item-list",
+                "patrol_visits": "patrol_api:visit-list",
+                "patrol_check_in": "patrol_api:item-check-in {id}",
+                "patrol_check_out": "patrol_api:visit-check-out {id}",
+            }
+        )
+        page_module_register("dashboard", "patrol/js/plan-layer.js")

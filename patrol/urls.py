@@ -1,0 +1,7 @@
+from django.urls import path
+
+from patrol import views
+
+app_name = "patrol_web"
+
+urlpatterns = [path("my/", views.my_patrol, name="my_patrol")]

@@ -14,8 +14,10 @@ from commands.choices import AlertSource, Severity
 from commands.models import Alert
 from commands.services.alerts import AlertSpec, alert_raise
 from commands.services.rules import rules_evaluate_incidents
+from commands.services.webhooks import webhook_destination_set
 from commands.tests.factories import AlertRuleFactory, TeamFactory
 from commands.tests.fakes import start_fake_twilio, start_smtp
+from commands.tests.webhook_receiver import SECRET, WEBHOOK_POLICY, receiver  # noqa: F401
 from commands.texts import Bilingual
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 from khareetaty.celery import app as celery_app
@@ -184,3 +186,16 @@ def raise_manual(
     )
     alert, _created = alert_raise(spec=spec, cooldown_minutes=0, now=now)
     return alert
+
+
+@pytest.fixture
+def agency(make_user, settings, tmp_path, receiver):  # noqa: F811
+    """A partner's service account with a webhook destination; email is its fallback."""
+    write_policy(settings, tmp_path, WEBHOOK_POLICY)
+    user = make_user("viewer", username="agency-ops", email="ops@agency.example.kw")
+    user.set_unusable_password()
+    user.preferred_language = "en"
+    user.notification_channels = ["email"]
+    user.save()
+    webhook_destination_set(recipient=user, url=receiver.url, secret=SECRET)
+    return user

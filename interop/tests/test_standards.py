@@ -10,7 +10,7 @@ from django.contrib.gis.geos import Point
 from commands.models import Delivery
 from commands.services.deliveries import SendOutcome, delivery_send
 from commands.signals import alert_changed
-from commands.tests.test_webhook_channel import documented_recipe, receiver  # noqa: F401
+from commands.tests.webhook_receiver import documented_recipe, receiver  # noqa: F401
 from incidents.models import Category
 from incidents.tests.factories import IncidentFactory
 from interop.models import ShareRecord, WebhookSubscription

@@ -186,6 +186,16 @@ class IncidentsView(PullView):
     def form(self, request: Request) -> str:
         return EIDO if request.accepted_renderer.format == "eido" else GEOJSON
 
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        # Only pulled incidents are EIDO documents: errors and push results stay plain JSON
+        # (the media type the schema documents for them), whatever format was asked for.
+        renderer = getattr(request, "accepted_renderer", None)
+        eido = renderer is not None and renderer.format == "eido"
+        if eido and (response.status_code >= 400 or request.method != "GET"):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def rows(self, account):
         return incidents_shared(account=account)
 

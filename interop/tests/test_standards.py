@@ -71,6 +71,22 @@ def test_incidents_pull_as_valid_eido_with_the_sharing_rule_applied(
     assert ShareRecord.objects.filter(fields__contains=["format:eido"]).count() == 2
 
 
+def test_errors_and_push_results_stay_json_when_eido_is_asked_for(make_account, client):
+    """Only pulled incidents are EIDO: a refusal or a push answers the JSON the schema documents."""
+    refused = client.get("/api/interop/v1/incidents", {"format": "eido"})
+    assert refused.status_code == 401
+    assert refused["Content-Type"] == "application/json"
+    _account, secret = make_account(scopes=["incidents:write"])
+    pushed = key_client(secret).post(
+        "/api/interop/v1/incidents?format=eido",
+        {"records": []},
+        format="json",
+        HTTP_ACCEPT="application/vnd.nena.eido+json",
+    )
+    assert pushed.status_code in (200, 400), pushed.content
+    assert pushed["Content-Type"] == "application/json"
+
+
 def test_a_subscribed_agency_receives_new_alerts_in_scope_signed_and_shared(
     make_account,
     regions,

@@ -1,7 +1,6 @@
 """With a real Celery worker on the ``alerts`` queue (Redis broker): at most once under
 duplicate task runs, retries then fallback, and incident → SMS end to end."""
 
-import time
 from itertools import pairwise
 
 import pytest
@@ -16,18 +15,9 @@ from commands.tests.conftest import raise_manual
 from commands.tests.factories import AlertRuleFactory
 from incidents import signals as incident_signals
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
+from khareetaty.testing import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from commands.tests.webhook_receiver import (
     SECRET,
     documented_recipe,
     raise_alert,
-    wait_until,
 )
 from incidents.tests.factories import RegionFactory
+from khareetaty.testing import wait_until
 
 
 def test_the_registry_lists_webhook_as_a_non_personal_channel_kind():

@@ -110,13 +110,3 @@ def raise_alert(region=None) -> Alert:
     )
     alert, _ = alert_raise(spec=spec, cooldown_minutes=0)
     return alert
-
-
-def wait_until(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")

@@ -2,18 +2,11 @@
 
 import sys
 import threading
-import time
 
 import pytest
 
 from incidents.pipeline.prefetch import Prefetch
-
-
-def wait_until(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.01)
+from khareetaty.testing import wait_until
 
 
 def test_items_arrive_in_order_and_the_switch_interval_is_restored():
@@ -35,9 +28,9 @@ def test_the_producer_runs_at_most_ahead_plus_one_items_in_front():
     assert next(items) == 0
     # taken: 0; waiting: 1, 2, 3 (the queue is full); built and blocked on the full queue: 4.
     # An unbounded or larger queue never reaches this state with exactly five produced.
-    wait_until(lambda: prefetch._queue.full() and len(produced) == 5)
+    wait_until(lambda: prefetch._queue.full() and len(produced) == 5, 5.0, interval=0.01)
     assert next(items) == 1
-    wait_until(lambda: prefetch._queue.full() and len(produced) == 6)
+    wait_until(lambda: prefetch._queue.full() and len(produced) == 6, 5.0, interval=0.01)
     items.close()
 
 

@@ -15,6 +15,8 @@ import pytest
 import redis
 from django.conf import settings
 
+from khareetaty.testing import wait_until as shared_wait_until
+
 ROOT = Path(settings.BASE_DIR)
 
 APP_SCRIPT = r"""
@@ -94,15 +96,7 @@ def start(args: list[str], port: int, folder: Path) -> None:
 
 
 def wait_until(predicate, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except redis.RedisError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
+    shared_wait_until(predicate, seconds, what=what, interval=0.2, ignore=(redis.RedisError,))
 
 
 def test_cache_broker_and_channel_layer_follow_a_sentinel_failover(tmp_path):

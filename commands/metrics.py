@@ -28,19 +28,15 @@ WHERE acknowledged_at IS NOT NULL AND acknowledged_at >= %s
 
 
 def _alert_metrics() -> Iterable[Metric]:
-    active = GaugeMetricFamily(
-        "khareetaty_alerts_active",
-        "Alerts open or acknowledged (not yet resolved), by status and severity.",
-        labels=["status", "severity"],
+    yield _counted(
+        GaugeMetricFamily(
+            "khareetaty_alerts_active",
+            "Alerts open or acknowledged (not yet resolved), by status and severity.",
+            labels=["status", "severity"],
+        ),
+        Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES),
+        ("status", "severity"),
     )
-    rows = (
-        Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES)
-        .values_list("status", "severity")
-        .annotate(n=Count("id"))
-    )
-    for status, severity, count in rows:
-        active.add_metric([status, severity], float(count))
-    yield active
     with connection.cursor() as cursor:
         cursor.execute(
             _ACK_QUANTILES_SQL.replace("commands_alert", Alert._meta.db_table),
@@ -63,40 +59,45 @@ def _alert_metrics() -> Iterable[Metric]:
     )
 
 
+def _counted(family, queryset, fields: tuple[str, str]):
+    """``family`` with one sample per pair of ``fields`` values: how many rows have it."""
+    pairs = queryset.values_list(*fields).annotate(n=Count("id")).order_by()
+    for first, second, count in pairs:
+        family.add_metric([first, second], float(count))
+    return family
+
+
 def _delivery_metrics() -> Iterable[Metric]:
-    deliveries = CounterMetricFamily(
-        "khareetaty_deliveries",
-        "Notification deliveries by channel and outcome (status).",
-        labels=["channel", "status"],
+    yield _counted(
+        CounterMetricFamily(
+            "khareetaty_deliveries",
+            "Notification deliveries by channel and outcome (status).",
+            labels=["channel", "status"],
+        ),
+        Delivery.objects.all(),
+        ("channel", "status"),
     )
-    for channel, status, count in (
-        Delivery.objects.values_list("channel", "status").annotate(n=Count("id")).order_by()
-    ):
-        deliveries.add_metric([channel, status], float(count))
-    yield deliveries
 
 
 def _job_metrics() -> Iterable[Metric]:
-    batches = CounterMetricFamily(
-        "khareetaty_ingest_batches",
-        "ETL (ingestion) batches by source profile and outcome.",
-        labels=["source", "status"],
+    yield _counted(
+        CounterMetricFamily(
+            "khareetaty_ingest_batches",
+            "ETL (ingestion) batches by source profile and outcome.",
+            labels=["source", "status"],
+        ),
+        IngestBatch.objects.all(),
+        ("source", "status"),
     )
-    for source, status, count in (
-        IngestBatch.objects.values_list("source", "status").annotate(n=Count("id")).order_by()
-    ):
-        batches.add_metric([source, status], float(count))
-    yield batches
-    runs = CounterMetricFamily(
-        "khareetaty_analytics_runs",
-        "Analytics model runs by kind and outcome.",
-        labels=["kind", "status"],
+    yield _counted(
+        CounterMetricFamily(
+            "khareetaty_analytics_runs",
+            "Analytics model runs by kind and outcome.",
+            labels=["kind", "status"],
+        ),
+        ModelRun.objects.all(),
+        ("kind", "status"),
     )
-    for kind, status, count in (
-        ModelRun.objects.values_list("kind", "status").annotate(n=Count("id")).order_by()
-    ):
-        runs.add_metric([kind, status], float(count))
-    yield runs
     last = GaugeMetricFamily(
         "khareetaty_analytics_last_success_timestamp_seconds",
         "When each kind of analytics run last succeeded (Unix time).",

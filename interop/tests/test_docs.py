@@ -5,9 +5,6 @@ import json
 import os
 import re
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,7 @@ from khareetaty.accounts.tokens import CredentialBoundRefreshToken
 from khareetaty.tests.test_web_process import (
     free_port,
     make_run_environment,
-    procfile_web_arguments,
+    running_web_process,
 )
 
 DOC = Path(settings.BASE_DIR) / "docs" / "interop.md"
@@ -37,28 +34,8 @@ def api_server(tmp_path_factory, django_db_setup, django_db_blocker):
     port = free_port()
     env = make_run_environment(port, tmp_path_factory.mktemp("static"), database_name)
     log_path = tmp_path_factory.mktemp("uvicorn") / "stderr.log"
-    uvicorn = Path(sys.executable).parent / "uvicorn"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [str(uvicorn), *procfile_web_arguments(port)],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310
-                    break
-                except OSError:
-                    assert server.poll() is None, log_path.read_text()
-                    time.sleep(0.2)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with running_web_process(port, env, log_path) as base:
+        yield base
 
 
 def doc_examples() -> list[str]:

@@ -2,6 +2,7 @@
 non-owner application role, psycopg's connection pool (issue 15, items 0/13 and 2b)."""
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -43,6 +44,36 @@ def procfile_web_arguments(port: int) -> list[str]:
     return [values.get(argument, argument) for argument in command]
 
 
+@contextlib.contextmanager
+def running_web_process(port: int, env: dict[str, str], log_path: Path):
+    """uvicorn as the Procfile starts it, until it answers /healthz; its base URL.
+
+    The server's log goes to a file: a pipe nobody reads fills up under load (a warning per
+    throttled request) and blocks the server mid-response."""
+    uvicorn = Path(sys.executable).parent / "uvicorn"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(uvicorn), *procfile_web_arguments(port)],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310
+                    break
+                except OSError:
+                    assert server.poll() is None, log_path.read_text()
+                    time.sleep(0.2)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
 def make_run_environment(port: int, static_root: Path, database_name: str) -> dict[str, str]:
     """`make run`'s variables (Makefile, Procfile), pointed at the test database."""
     db = settings.DATABASES["default"]
@@ -82,32 +113,9 @@ def web_process(tmp_path_factory, django_db_setup, django_db_blocker):
         check=True,
         timeout=180,
     )
-    uvicorn = Path(sys.executable).parent / "uvicorn"
-    # The server's log goes to a file: a pipe nobody reads fills up under load (a warning
-    # per throttled request) and blocks the server mid-response.
     log_path = tmp_path_factory.mktemp("uvicorn") / "stderr.log"
-    log = log_path.open("w")
-    server = subprocess.Popen(
-        [str(uvicorn), *procfile_web_arguments(port)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                assert server.poll() is None, log_path.read_text()
-                time.sleep(0.2)
+    with running_web_process(port, env, log_path) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
 def app_connections(database_name: str) -> int:

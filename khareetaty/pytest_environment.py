@@ -15,6 +15,11 @@ for _name in ("SECRET_KEY", "AUDIT_HMAC_KEY"):
     if not os.environ.get(_name) and not os.environ.get(f"{_name}_FILE"):
         os.environ[_name] = secrets.token_urlsafe(64)
 
+# Each test run (and each pytest-xdist worker) takes its own Redis database, so flushing the
+# cache or purging queues never touches a running installation (database 0) or another run.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")  # "gw0", "gw1", ... under xdist
+os.environ.setdefault("REDIS_DB", str(2 + int(_worker.removeprefix("gw"))))
+
 # Checkpoints written by tests must not land in (or be checked against) the installation's.
 os.environ.setdefault(
     "AUDIT_CHECKPOINT_FILE",

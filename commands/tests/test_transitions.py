@@ -90,4 +90,6 @@ def test_a_note_without_advance_leaves_escalation_and_the_audit_alone(alert, ann
     assert stored.next_step_index == next_step
     assert stored.escalation_finished_at is None
     assert stored.events.get(kind=AlertEventKind.TASK_CREATED).data == {"task": 1}
-    assert not ActionLog.objects.filter(object_id=str(alert.pk)).exists()
+    assert not ActionLog.objects.filter(
+        object_type="commands.alert", object_id=str(alert.pk)
+    ).exists()

@@ -38,8 +38,11 @@ DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
 
+# The database number inside Redis: tests take their own (khareetaty/pytest_environment.py), so
+# a test run never flushes a running installation's cache or queues, nor another run's.
+REDIS_DB = env_int("REDIS_DB", 0)
 REDIS_URL = env_secret(
-    "REDIS_URL", f"redis://127.0.0.1:{env_int('KHAREETATY_REDIS_PORT', 63799)}/0"
+    "REDIS_URL", f"redis://127.0.0.1:{env_int('KHAREETATY_REDIS_PORT', 63799)}/{REDIS_DB}"
 )
 # Redis with Sentinel (high availability): REDIS_SENTINELS lists the sentinels
 # ("host:port,host:port,..."); the cache, the Celery broker and result backend and the channel
@@ -51,7 +54,6 @@ REDIS_SENTINELS = [
 REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER", "khareetaty")
 REDIS_PASSWORD = env_secret("REDIS_PASSWORD", "")
 REDIS_SENTINEL_PASSWORD = env_secret("REDIS_SENTINEL_PASSWORD", "")
-REDIS_DB = env_int("REDIS_DB", 0)
 _SENTINEL_KWARGS = {"password": REDIS_SENTINEL_PASSWORD} if REDIS_SENTINEL_PASSWORD else None
 
 _CACHE_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2}

@@ -145,6 +145,7 @@ SHAPERS: dict[tuple[str, str], Callable[[Any, SharingRule, set[str]], Any]] = {
     (ShareKind.ALERTS, GEOJSON): _alert,
     (ShareKind.ALERTS, CAP): _cap,
     (ShareKind.WEBHOOK, GEOJSON): _alert,
+    (ShareKind.WEBHOOK_HOTSPOTS, GEOJSON): _hotspot,
 }
 
 

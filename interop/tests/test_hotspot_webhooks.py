@@ -12,6 +12,7 @@ from analytics.models import ModelRun
 from analytics.signals import run_finished
 from commands.choices import DeliveryStatus
 from commands.models import Delivery
+from commands.services.deliveries import SendOutcome, delivery_send
 from commands.tests.conftest import alerts_worker, fast_retries  # noqa: F401
 from commands.tests.factories import HotspotFactory
 from commands.tests.webhook_receiver import documented_recipe, receiver  # noqa: F401
@@ -147,3 +148,23 @@ def test_only_a_run_that_produced_results_announces_hotspots(django_capture_on_c
             run_finished.send(sender=ModelRun, run_id=1, profile="kuwait", status=status)
         queued[status] = len(callbacks)
     assert queued["partial"] == queued["succeeded"] == queued["failed"] + 1
+
+
+@pytest.mark.django_db
+def test_a_refused_hotspot_delivery_is_recorded_failed_without_fallback(
+    make_account,
+    regions,
+    receiver,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    receiver.default = 410
+    _account, secret = make_account(scopes=HOTSPOT_SCOPES)
+    assert _subscribe(secret, receiver.url, ["hotspot.new"]).status_code == 200
+    run_id, _new, _growing = _run_with_hotspots(regions)
+    with django_capture_on_commit_callbacks(execute=False):
+        (delivery_id,) = hotspot_subscriptions_notify(run_id=run_id)
+        outcome = delivery_send(delivery_id=delivery_id, final_attempt=False)
+    assert outcome == SendOutcome.FAILED
+    delivery = Delivery.objects.get(pk=delivery_id)
+    assert delivery.status == DeliveryStatus.FAILED and "HTTP 410" in delivery.last_error
+    assert not Delivery.objects.filter(fallback_from=delivery).exists()

@@ -1,5 +1,5 @@
 """Admin for agencies, service accounts, keys, sharing rules, feeds (through the services),
-and the request log and share record (read-only, searchable). Superadmins only (the site)."""
+and the request log, share record and webhook subscriptions (read-only, searchable). Superadmins only (the site)."""
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
@@ -16,6 +16,7 @@ from interop.models import (
     ServiceAccountKey,
     ShareRecord,
     SharingRule,
+    WebhookSubscription,
 )
 from interop.selectors import feed_status
 from interop.services import accounts
@@ -188,3 +189,21 @@ class RequestLogAdmin(ReadOnlyAdmin):
 class ShareRecordAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "agency", "service_account", "kind", "count"]
     list_filter = ["kind", "agency"]
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(ReadOnlyAdmin):
+    """Set by the agency itself (``PUT /api/interop/v1/subscription``); its deliveries are
+    ordinary deliveries (Commands → Deliveries, recipient ``interop-<agency>-<account>``)."""
+
+    list_display = ["service_account", "events", "active", "updated_at"]
+    list_filter = ["active"]
+    search_fields = ["service_account__name", "service_account__agency__code"]
+    readonly_fields = [
+        "service_account",
+        "recipient",
+        "events",
+        "active",
+        "created_at",
+        "updated_at",
+    ]

@@ -158,6 +158,18 @@ class ScopeAccess(BasePermission):
         return scope is not None and scope in request.auth.service_account.scopes
 
 
+def _count_request(cache_key: str) -> int:
+    """This minute's count after adding one. A counter gone between ``add`` and ``incr``
+    (evicted, or the cache cleared) starts again instead of failing the request."""
+    for _attempt in range(3):
+        cache.add(cache_key, 0, timeout=120)
+        try:
+            return cache.incr(cache_key)
+        except ValueError:  # the key vanished in between
+            continue
+    return 1
+
+
 class ServiceAccountKeyRateLimit(BaseThrottle):
     """The account's requests per minute, counted per key in Redis (a fixed one-minute
     window; ``INCR`` is atomic, so concurrent web processes share one count)."""
@@ -169,8 +181,7 @@ class ServiceAccountKeyRateLimit(BaseThrottle):
         now = time.time()
         window = int(now // 60)
         cache_key = f"interop:rate:{key.prefix}:{window}"
-        cache.add(cache_key, 0, timeout=120)
-        count = cache.incr(cache_key)
+        count = _count_request(cache_key)
         self._wait = 60 - (now % 60)
         return count <= key.service_account.rate_limit
 

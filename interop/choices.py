@@ -22,6 +22,21 @@ class ShareKind(models.TextChoices):
     FORECASTS = "forecasts", _("Forecasts")
     ALERTS = "alerts", _("Alerts")
     WEBHOOK = "webhook", _("Webhook delivery")
+    WEBHOOK_HOTSPOTS = "webhook_hotspots", _("Webhook delivery of hotspots")
+
+
+class WebhookEvent(models.TextChoices):
+    """What a webhook subscription receives; each needs ``alerts:subscribe`` (the webhook
+    itself) and the read scope ``EVENT_SCOPES`` names."""
+
+    ALERT = "alert", _("New alerts")
+    HOTSPOT_NEW = "hotspot.new", _("New and intensifying hotspots")
+
+
+EVENT_SCOPES = {
+    WebhookEvent.ALERT: Scope.ALERTS_SUBSCRIBE,
+    WebhookEvent.HOTSPOT_NEW: Scope.HOTSPOTS_READ,
+}
 
 
 class SharedField(models.TextChoices):

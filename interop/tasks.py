@@ -4,7 +4,10 @@ from celery import shared_task
 
 from interop.services.feeds import feeds_check
 from interop.services.requestlog import request_log_prune
-from interop.services.subscriptions import alert_subscriptions_notify
+from interop.services.subscriptions import (
+    alert_subscriptions_notify,
+    hotspot_subscriptions_notify,
+)
 
 
 @shared_task(name="interop.request_log_prune")
@@ -20,3 +23,8 @@ def feeds_check_task() -> list[int]:
 @shared_task(name="interop.alert_subscriptions_notify", acks_late=True)
 def alert_subscriptions_notify_task(alert_id: int) -> list[int]:
     return alert_subscriptions_notify(alert_id=alert_id)
+
+
+@shared_task(name="interop.hotspot_subscriptions_notify", acks_late=True)
+def hotspot_subscriptions_notify_task(run_id: int) -> list[int]:
+    return hotspot_subscriptions_notify(run_id=run_id)

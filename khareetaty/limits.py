@@ -10,19 +10,41 @@ Django middleware ``request_body_limit`` does the ``Content-Length`` check for W
 The limit is ``REQUEST_BODY_MAX_BYTES`` everywhere except file uploads (multipart) to the
 batch endpoint, which take files up to ``INGEST_UPLOAD_MAX_BYTES`` (plus room for the
 multipart envelope).
+
+A refusal answered here never reaches Django's middleware, so a higher app that must see
+every request (the interop request log) registers a hook
+(``body_limit_refusal_register``): after the 413 is sent, each hook gets a Django request
+built from the ASGI scope (headers, path, client; never the body) and the response.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import time
 from collections.abc import Awaitable, Callable
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+logger = logging.getLogger(__name__)
+
 UPLOAD_PATHS = ("/api/incidents/batches", "/api/incidents/batches/")
 MULTIPART_ROOM = 64 * 1024  # the multipart envelope and form fields around an upload
+
+# (request, response, duration in ms) -> None, called for each 413 answered before Django.
+RefusalHook = Callable[[HttpRequest, HttpResponse, float], None]
+_refusal_hooks: list[RefusalHook] = []
+
+
+def body_limit_refusal_register(hook: RefusalHook) -> None:
+    """Called once by a higher app's ``ready()``: it is told of every refusal made here."""
+    if hook not in _refusal_hooks:
+        _refusal_hooks.append(hook)
 
 
 def body_limit(path: str, content_type: str = "") -> int:
@@ -67,12 +89,14 @@ class RequestBodyLimit:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        started = time.perf_counter()
         headers = scope.get("headers", ())
         content_type = (_header(headers, b"content-type") or b"").decode("latin-1")
         limit = body_limit(scope.get("path", ""), content_type)
         declared = _declared_length(headers)
         if declared is not None and declared > limit:
-            return await _send_refusal(send, limit)
+            body = await _send_refusal(send, limit)
+            return await _report_refusal(scope, body, started)
         state = {"read": 0, "over": False, "started": False}
 
         async def limited_receive() -> dict:
@@ -93,10 +117,25 @@ class RequestBodyLimit:
 
         await self.app(scope, limited_receive, tracked_send)
         if state["over"] and not state["started"]:
-            await _send_refusal(send, limit)
+            body = await _send_refusal(send, limit)
+            await _report_refusal(scope, body, started)
 
 
-async def _send_refusal(send: Callable[[dict], Awaitable[None]], limit: int) -> None:
+async def _report_refusal(scope: dict, body: bytes, started: float) -> None:
+    """Tell the registered hooks (after the answer is sent); a failing hook is logged."""
+    if not _refusal_hooks:
+        return
+    duration_ms = (time.perf_counter() - started) * 1000
+    request = ASGIRequest(scope, io.BytesIO())  # headers and client only: no body is read
+    response = HttpResponse(body, status=413, content_type="application/json")
+    for hook in _refusal_hooks:
+        try:
+            await sync_to_async(hook)(request, response, duration_ms)
+        except Exception:
+            logger.exception("body limit refusal hook %r failed", hook)
+
+
+async def _send_refusal(send: Callable[[dict], Awaitable[None]], limit: int) -> bytes:
     body = json.dumps(_refusal(limit)).encode()
     await send(
         {
@@ -110,6 +149,7 @@ async def _send_refusal(send: Callable[[dict], Awaitable[None]], limit: int) -> 
         }
     )
     await send({"type": "http.response.body", "body": body})
+    return body
 
 
 def request_body_limit(get_response: Callable[[HttpRequest], HttpResponse]):

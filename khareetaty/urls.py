@@ -21,6 +21,7 @@ api_patterns = [
     path("analytics/", include("analytics.api.urls", namespace="analytics_api")),
     path("commands/", include("commands.api.urls", namespace="commands_api")),
     path("interop/", include("interop.api.urls", namespace="interop_api")),
+    path("interop/", include("iot.api.interop_urls", namespace="iot_interop_api")),
     path("briefings/", include("briefings.api.urls", namespace="briefings_api")),
     path("iot/v1/", include("iot.api.urls", namespace="iot_api")),
     path("patrol/", include("patrol.api.urls", namespace="patrol_api")),

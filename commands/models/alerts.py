@@ -151,10 +151,25 @@ class Delivery(models.Model):
     Written before sending; a worker claims it by moving ``queued`` → ``sending`` with a
     conditional UPDATE, so a task that runs twice sends at most once. ``uuid`` appears in
     the Twilio status-callback URL and in the signed acknowledgement link.
+
+    An event delivery has no alert: a webhook about another event (``event``, e.g. new
+    hotspots for a subscribed agency), sent and retried the same way, without fallback.
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    # Empty for an event delivery (``event``): a webhook about something else than an alert.
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.JSONField(
+        _("event"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "An event delivery (no alert): its kind and references, e.g. "
+            '{"kind": "hotspot.new", "run": 12, "hotspots": [3, 4]}.'
+        ),
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_deliveries"
     )

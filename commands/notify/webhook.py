@@ -105,7 +105,10 @@ class WebhookChannel(Channel):
 
     def render(self, notice: Notice) -> OutgoingMessage:
         """The JSON body (compact, UTF-8); ``text`` of the payload comes from the template."""
-        payload = webhook_payload(notice, text=self.render_template(notice, "txt").strip())
+        if "alert" in notice.context:
+            payload = webhook_payload(notice, text=self.render_template(notice, "txt").strip())
+        else:
+            payload = webhook_event_payload(notice)
         for payload_filter in _payload_filters:
             payload = payload_filter(payload, notice.context.get("recipient"))
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -182,6 +185,13 @@ def webhook_payload(notice: Notice, *, text: str) -> dict:
             "url": absolute_url(reverse("commands_api:alert-detail", args=[alert.pk])),
         },
     }
+
+
+def webhook_event_payload(notice: Notice) -> dict:
+    """An event delivery's body before any sharing filter: its kind and references."""
+    event = dict(notice.context["event"])
+    kind = event.pop("kind", "event")
+    return {**event, "event": kind, "delivery": notice.reference, "language": notice.language}
 
 
 def _region(region, language: str) -> dict | None:

@@ -157,8 +157,11 @@ def delivery_message(delivery: Delivery) -> OutgoingMessage:
 
 
 def _message_context(delivery: Delivery, language: str) -> dict:
-    """What every channel's template may use (rendered in the active language)."""
+    """What every channel's template may use (rendered in the active language); an event
+    delivery (no alert) carries only its event, for the webhook channel."""
     alert = delivery.alert
+    if alert is None:
+        return {"event": dict(delivery.event), "recipient": delivery.recipient}
     ack_path = reverse("commands_api:alert-ack-link", args=[ack_link_token(delivery)])
     return {
         "alert": alert,
@@ -193,7 +196,10 @@ def delivery_send(*, delivery_id: int, final_attempt: bool) -> SendOutcome:
     if not claimed:
         return SendOutcome.SKIPPED
     delivery = Delivery.objects.select_related("alert", "recipient").get(pk=delivery_id)
-    if delivery.alert.status in (AlertStatus.RESOLVED, AlertStatus.SUPPRESSED):
+    if delivery.alert is not None and delivery.alert.status in (
+        AlertStatus.RESOLVED,
+        AlertStatus.SUPPRESSED,
+    ):
         # Resolved or suppressed while queued: a late page would only be noise.
         Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.FAILED,
@@ -246,6 +252,8 @@ def delivery_fail(*, delivery_id: int, error: str, now: datetime | None = None) 
     if not updated:
         return None
     delivery = Delivery.objects.select_related("alert", "recipient").get(pk=delivery_id)
+    if delivery.alert is None:
+        return None  # an event delivery: recorded as failed, no alert timeline, no fallback
     alert_event(
         alert=delivery.alert,
         kind=AlertEventKind.DELIVERY_FAILED,

@@ -148,6 +148,7 @@ def ack_link_delivery(*, token: str, now: datetime | None = None) -> Delivery:
     )
     if (
         delivery is None
+        or delivery.alert_id is None  # an event delivery carries no link
         or not constant_time_compare(signature, ack_link_signature(delivery))
         or delivery.queued_at < now - max_age
     ):

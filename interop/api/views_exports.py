@@ -5,14 +5,14 @@ webhook subscription (``alerts:subscribe``)."""
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from interop.api.views_v1 import TAG, InteropView
-from interop.choices import Scope, ShareKind
+from interop.choices import Scope, ShareKind, WebhookEvent
 from interop.models import WebhookSubscription
 from interop.selectors import alerts_shared
 from interop.services.sharing import CAP, share_out
@@ -37,25 +37,44 @@ class AlertCapView(InteropView):
         return HttpResponse(message, content_type="application/cap+xml; charset=utf-8")
 
 
+SUBSCRIBE_EXAMPLE = OpenApiExample(
+    "Alerts and new hotspots",
+    value={"url": "https://moh.example.kw/hooks/khareetaty", "events": ["alert", "hotspot.new"]},
+    request_only=True,
+)
+
+
 class SubscriptionInputSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=254)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(WebhookEvent.choices),
+        min_length=1,
+        max_length=len(WebhookEvent.values),
+        required=False,
+        help_text=(
+            "What to receive: `alert` (new alerts; `alerts:subscribe`), `hotspot.new` (each "
+            "analytics run's new and intensifying hotspots; also `hotspots:read`). Default: "
+            "what the webhook had, else `alert`."
+        ),
+    )
 
 
 class SubscriptionSerializer(serializers.Serializer):
     url = serializers.CharField()
     active = serializers.BooleanField()
+    events = serializers.ListField(child=serializers.ChoiceField(WebhookEvent.choices))
     secret = serializers.CharField(
         required=False, help_text="Shown once, when set: verify each delivery's signature."
     )
 
 
 class SubscriptionView(InteropView):
-    """The account's alert webhook: new alerts in its scope, shaped by the sharing rule,
-    signed (HMAC-SHA256 over ``timestamp.body``), retried with backoff."""
+    """The account's webhook: new alerts and/or new hotspots in its scope, shaped by the
+    sharing rule, signed (HMAC-SHA256 over ``timestamp.body``), retried with backoff."""
 
     scope_access = {"read": Scope.ALERTS_SUBSCRIBE, "write": Scope.ALERTS_SUBSCRIBE}
 
-    @extend_schema(tags=[TAG], summary="The alert webhook", responses=SubscriptionSerializer)
+    @extend_schema(tags=[TAG], summary="The webhook", responses=SubscriptionSerializer)
     def get(self, request: Request) -> Response:
         subscription = WebhookSubscription.objects.filter(
             service_account=request.auth.service_account
@@ -63,11 +82,14 @@ class SubscriptionView(InteropView):
         if subscription is None:
             raise NotFound(_("No webhook is registered."))
         destination = subscription.recipient.webhook_destination
-        return Response({"url": destination.url, "active": subscription.active})
+        return Response(
+            {"url": destination.url, "active": subscription.active, "events": subscription.events}
+        )
 
     @extend_schema(
         tags=[TAG],
-        summary="Register or move the alert webhook (a new signing secret, shown once)",
+        summary="Register or move the webhook, choose its events (a new signing secret, shown once)",
+        examples=[SUBSCRIBE_EXAMPLE],
         request=SubscriptionInputSerializer,
         responses=SubscriptionSerializer,
     )
@@ -75,12 +97,16 @@ class SubscriptionView(InteropView):
         body = SubscriptionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         subscription, secret = subscription_set(
-            account=request.auth.service_account, url=body.validated_data["url"]
+            account=request.auth.service_account,
+            url=body.validated_data["url"],
+            events=body.validated_data.get("events"),
         )
         url = subscription.recipient.webhook_destination.url
-        return Response({"url": url, "active": True, "secret": secret})
+        return Response(
+            {"url": url, "active": True, "events": subscription.events, "secret": secret}
+        )
 
-    @extend_schema(tags=[TAG], summary="Stop the alert webhook", responses={204: None})
+    @extend_schema(tags=[TAG], summary="Stop the webhook", responses={204: None})
     def delete(self, request: Request) -> Response:
         subscription_delete(account=request.auth.service_account)
         return Response(status=204)

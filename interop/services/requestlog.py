@@ -3,6 +3,7 @@
 import datetime as dt
 import ipaddress
 import logging
+import uuid
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -10,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_guid import get_guid
 
-from interop.models import RequestLog
+from interop.auth import log_mark, presented_key
+from interop.models import RequestLog, ServiceAccountKey
 from khareetaty.net import client_ip
 
 logger = logging.getLogger(__name__)
@@ -41,7 +43,11 @@ def _address(text: str) -> str | None:
 
 
 def request_log_write(
-    *, request: HttpRequest, response: HttpResponse | None, duration_ms: float
+    *,
+    request: HttpRequest,
+    response: HttpResponse | None,
+    duration_ms: float,
+    request_id: str | None = None,
 ) -> RequestLog | None:
     """Append the request's row. A failing write is logged, never turned into the caller's
     error (the answer is already decided)."""
@@ -58,12 +64,35 @@ def request_log_write(
             bytes_in=_bytes_in(request),
             bytes_out=_bytes_out(response),
             duration_ms=duration_ms,
-            request_id=(get_guid() or "")[:64],
+            request_id=(request_id or get_guid() or "")[:64],
             client_ip=_address(client_ip(request)),
         )
     except DatabaseError:
         logger.exception("interop request log: the row for %s could not be written", request.path)
         return None
+
+
+def request_log_refused(request: HttpRequest, response: HttpResponse, duration_ms: float) -> None:
+    """The row of an interop request refused before Django (the ASGI body limit's 413):
+    the key prefix parsed from its header (the secret is never kept) and, like the key
+    authentication does, the account that prefix names; a fresh request id."""
+    if not request.path.startswith(INTEROP_PREFIX):
+        return
+    presented = presented_key(request)
+    if presented:
+        mark = log_mark(request)
+        mark.key_prefix = presented.partition(".")[0][:8]
+        mark.account_id = (
+            ServiceAccountKey.objects.filter(prefix=mark.key_prefix)
+            .values_list("service_account_id", flat=True)
+            .first()
+        )
+    request_log_write(
+        request=request,
+        response=response,
+        duration_ms=duration_ms,
+        request_id=request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex,
+    )
 
 
 def request_log_prune(*, now: dt.datetime | None = None) -> int:

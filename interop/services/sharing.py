@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -68,7 +69,10 @@ def _incident(row, rule: SharingRule, allowed: set[str]) -> dict:
     return _feature(row.pk, _point(row.geom, rule, allowed), properties)
 
 
-def _hotspot(row, rule: SharingRule, allowed: set[str]) -> dict:
+def _hotspot(
+    row, rule: SharingRule, allowed: set[str], categories: frozenset[str] | None = None
+) -> dict:
+    """A hotspot; its per-category counts only for ``categories`` (the account's)."""
     properties = {
         "rank": row.rank,
         "incident_count": row.incident_count,
@@ -81,7 +85,11 @@ def _hotspot(row, rule: SharingRule, allowed: set[str]) -> dict:
     if SharedField.REGION in allowed:
         properties["region"] = row.region.code if row.region_id else None
     if SharedField.CATEGORY in allowed:
-        properties["categories"] = dict(row.category_breakdown)
+        properties["categories"] = {
+            code: count
+            for code, count in row.category_breakdown.items()
+            if categories is None or code in categories
+        }
     return _feature(row.pk, _point(row.centroid, rule, allowed), properties)
 
 
@@ -145,6 +153,7 @@ SHAPERS: dict[tuple[str, str], Callable[[Any, SharingRule, set[str]], Any]] = {
     (ShareKind.ALERTS, GEOJSON): _alert,
     (ShareKind.ALERTS, CAP): _cap,
     (ShareKind.WEBHOOK, GEOJSON): _alert,
+    (ShareKind.WEBHOOK_HOTSPOTS, GEOJSON): _hotspot,
 }
 
 
@@ -159,6 +168,9 @@ def share_out(
     if not settings.INTEROP_SCOPE_FILTER_ENABLED:  # benchmark baseline only
         allowed = set(SharedField.values)
     shape = SHAPERS[(kind, form)]
+    if shape is _hotspot and settings.INTEROP_SCOPE_FILTER_ENABLED:
+        codes = account.categories.values_list("code", flat=True)
+        shape = partial(_hotspot, categories=frozenset(codes))
     features = [shape(row, rule, allowed) for row in rows]
     ShareRecord.objects.create(
         agency_id=account.agency_id,

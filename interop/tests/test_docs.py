@@ -13,6 +13,7 @@ from django.db import connection
 
 from incidents.models import Category
 from interop.services import accounts
+from iot.services.devices import device_create
 from khareetaty.accounts.choices import Role
 from khareetaty.accounts.tokens import CredentialBoundRefreshToken
 from khareetaty.tests.test_web_process import (
@@ -57,7 +58,7 @@ def run(example: str, env: dict) -> str:
 
 def test_the_doc_has_an_example_for_each_step():
     examples = doc_examples()
-    assert len(examples) == 6
+    assert len(examples) == 7
     assert all("curl" in example for example in examples)
 
 
@@ -72,11 +73,14 @@ def test_the_docs_curl_examples_work_against_a_live_server(
         actor=None,
         agency=agency,
         name="docs",
-        scopes=["incidents:read", "incidents:write"],
+        scopes=["incidents:read", "incidents:write", "events:write"],
         region_ids=[r.pk for r in regions.values()],
         category_ids=list(Category.objects.values_list("pk", flat=True)),
     )
     _key, secret = accounts.key_create(actor=None, account=account, name="docs")
+    device_create(
+        kind="cctv", agency=agency.code, external_id="cam-0001", lon=47.98, lat=29.37, actor=None
+    )
     token = CredentialBoundRefreshToken.for_user(make_user(Role.SUPERADMIN)).access_token
     env = {
         "KHAREETATY_URL": api_server,
@@ -84,12 +88,17 @@ def test_the_docs_curl_examples_work_against_a_live_server(
         "TOKEN": str(token),
         "ACCOUNT": str(account.pk),
     }
-    create_key, me, push, pull, eido, status = (run(example, env) for example in doc_examples())
+    create_key, me, push, events, pull, eido, status = (
+        run(example, env) for example in doc_examples()
+    )
     created = json.loads(create_key)
     assert created["key"].startswith(created["prefix"] + ".")
-    assert json.loads(me)["scopes"] == ["incidents:read", "incidents:write"]
+    assert set(json.loads(me)["scopes"]) == {"incidents:read", "incidents:write", "events:write"}
     results = json.loads(push)["results"]
     assert [r["status"] for r in results] == ["accepted", "rejected"]
+    pushed_events = json.loads(events)
+    assert [r["status"] for r in pushed_events["results"]] == ["stored", "rejected"]
+    assert pushed_events["results"][1]["reasons"][0]["field"] == "at"
     pulled = json.loads(pull)
     assert pulled["type"] == "FeatureCollection"
     assert results[0]["id"] in [f["id"] for f in pulled["features"]]

@@ -165,3 +165,13 @@ def test_alerts_hotspots_and_forecasts_keep_to_the_accounts_scope(make_account, 
     assert client.get(f"/api/interop/v1/alerts/{shared_alert.pk}").status_code == 200
     other = _alert(ahmadi, theft, "a5")
     assert client.get(f"/api/interop/v1/alerts/{other.pk}").status_code == 404
+
+
+def test_a_hotspots_category_counts_keep_to_the_accounts_categories(make_account, regions, agency):
+    accounts.sharing_rule_update(agency=agency, actor=None, fields=["category"])
+    HotspotFactory(region=regions["capital"], category_breakdown={"theft": 7, "fraud": 5})
+    _account, secret = make_account(region_codes=["capital"], category_codes=["theft"])
+    response = key_client(secret).get("/api/interop/v1/hotspots")
+    assert response.status_code == 200, response.content
+    (feature,) = response.json()["features"]
+    assert feature["properties"]["categories"] == {"theft": 7}

@@ -25,6 +25,8 @@ def test_the_matrix_covers_every_partner_endpoint():
         ("GET", "/api/interop/v1/forecasts"),
         ("GET", "/api/interop/v1/alerts"),
         ("GET", "/api/interop/v1/me"),
+        ("POST", "/api/interop/v1/events"),
+        ("PUT", "/api/interop/v1/subscription"),
     } <= paths
 
 

@@ -100,7 +100,7 @@ def test_a_subscribed_agency_receives_new_alerts_in_scope_signed_and_shared(
     assert subscribed.status_code == 200, subscribed.content
     signing_secret = subscribed.json()["secret"]
     assert client.get("/api/interop/v1/subscription").json() == {
-        "url": receiver.url, "active": True,
+        "url": receiver.url, "active": True, "events": ["alert"],
     }  # fmt: skip
     subscription = WebhookSubscription.objects.get(service_account=account)
     assert not subscription.recipient.has_usable_password()

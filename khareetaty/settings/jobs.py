@@ -64,6 +64,7 @@ CELERY_TASK_ROUTES = {
     "commands.*": {"queue": "alerts"},
     # New alerts to subscribed agencies are notifications, never behind ETL/ML.
     "interop.alert_subscriptions_notify": {"queue": "alerts"},
+    "interop.hotspot_subscriptions_notify": {"queue": "alerts"},
     # The briefing renders PDFs: beside ETL and ML.
     "briefings.*": {"queue": "long"},
     "iot.*": {"queue": "default"},

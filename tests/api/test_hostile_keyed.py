@@ -1,4 +1,5 @@
-"""Hostile bodies to the key-authenticated doors (interop push, IoT events): 4xx, never 500."""
+"""Hostile bodies to the key-authenticated doors (interop push, the agencies' event push, IoT
+events): 4xx, never 500."""
 
 import json
 
@@ -28,9 +29,12 @@ def test_hostile_bodies_to_the_keyed_doors_answer_4xx(
     device,  # noqa: F811
     body,
 ):
-    _account, secret = make_account(scopes=["incidents:write"])
+    _account, secret = make_account(scopes=["incidents:write", "events:write"])
     pushed = key_client(secret).post(
         "/api/interop/v1/incidents", body, content_type="application/json"
+    )
+    agency_events = key_client(secret).post(
+        "/api/interop/v1/events", body, content_type="application/json"
     )
     _device, device_key = device
     events = APIClient().post(
@@ -39,5 +43,5 @@ def test_hostile_bodies_to_the_keyed_doors_answer_4xx(
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Api-Key {device_key}",
     )
-    for answer in (pushed, events):
+    for answer in (pushed, agency_events, events):
         assert answer.status_code < 500, (answer.status_code, answer.content[:300])

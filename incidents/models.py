@@ -2,11 +2,12 @@ import json
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.contrib.postgres.indexes import BrinIndex
+from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import BatchStatus, IncidentChannel, IncidentStatus
+from incidents.search import SEARCH_CONFIGS, search_vector
 
 SEVERITY_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 # An incident's time features, derived from its time and the profile's zone and holidays by
@@ -210,6 +211,13 @@ class Incident(models.Model):
         ordering = ["-occurred_at"]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name=INCIDENT_UNIQUE_KEY)
+        ]
+        # Full-text search in English and Arabic (``incidents.search``): the filter repeats
+        # these expressions. Like every index they add to each ingested row's upkeep
+        # (``bench/ingest.py`` measures an ingest).
+        indexes = [
+            GinIndex(search_vector(config), name=f"incident_search_{suffix}")
+            for suffix, config in SEARCH_CONFIGS
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ const DAY_MS = 864e5;
 const PERIOD_MS = { "24h": DAY_MS, "7d": 7 * DAY_MS, "30d": 30 * DAY_MS, "90d": 90 * DAY_MS, "365d": 365 * DAY_MS, all: 0 };
 const EXPORTERS = ["analyst", "superadmin"]; // the API's policy; it refuses everyone else
 const COLUMNS = [
-  { key: "id", label: _("#"), cell: (r) => "#" + KH.id(r.id) },
+  { key: "id", label: "#", cell: (r) => "#" + KH.id(r.id) },
   { key: "occurred_at", label: _("Occurred"), cell: (r) => KH.dateTime(r.occurred_at) },
   { key: "category", label: _("Category"), cell: (r) => (KH.lang === "ar" && r.category_name_ar) || r.category_name_en || r.category },
   { key: "region", label: _("Region"), cell: (r) => (KH.lang === "ar" && r.region_name_ar) || r.region_name_en || r.region || "" },
@@ -119,6 +119,7 @@ function load(reason) {
   return KH.get("incidentTable", asked).then((answer) => {
     if (mine !== request) return;
     render(answer, query);
+    box.dataset.count = answer.count;
     box.dataset.page = page;
     box.dataset.ordering = ordering;
     const again = refocus ? box.querySelector(refocus) : null;

@@ -187,7 +187,11 @@ class IncidentViewSet(viewsets.ModelViewSet):
         self.get_object()  # 404 as for retrieve
         return Response(IncidentTraceSerializer(incident_trace(incident_id=int(pk))).data)
 
-    @extend_schema(parameters=[IncidentTableQuerySerializer])
+    @extend_schema(
+        parameters=[IncidentTableQuerySerializer],
+        responses=IncidentRowSerializer(many=True),
+        filters=True,
+    )
     @action(detail=False, methods=["get"], pagination_class=IncidentTablePagination)
     def table(self, request: Request) -> Response:
         """The dashboard's incident list: the same filters, numbered pages, sortable."""

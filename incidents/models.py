@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import BatchStatus, IncidentChannel, IncidentStatus
-from incidents.search import SEARCH_CONFIGS, search_vector
+from incidents.search import SEARCH_INDEX, search_document
 
 SEVERITY_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 # An incident's time features, derived from its time and the profile's zone and holidays by
@@ -215,10 +215,7 @@ class Incident(models.Model):
         # Full-text search in English and Arabic (``incidents.search``): the filter repeats
         # these expressions. Like every index they add to each ingested row's upkeep
         # (``bench/ingest.py`` measures an ingest).
-        indexes = [
-            GinIndex(search_vector(config), name=f"incident_search_{suffix}")
-            for suffix, config in SEARCH_CONFIGS
-        ]
+        indexes = [GinIndex(search_document(), name=SEARCH_INDEX)]
 
     def __str__(self) -> str:
         return f"{self.category_id} {self.occurred_at:%Y-%m-%d %H:%M} ({self.source}:{self.external_id})"

@@ -93,7 +93,7 @@ def test_query_syntax_characters_never_fail(client_for, text):
     assert response.status_code == 200
 
 
-def test_the_search_uses_the_gin_indexes():
+def test_the_search_uses_the_gin_index():
     incident_at("KW-HA", description="Wallet snatched")
     filterset = IncidentFilterSet({"q": "wallet"}, queryset=Incident.objects.all())
     sql, params = filterset.qs.query.sql_with_params()
@@ -101,5 +101,4 @@ def test_the_search_uses_the_gin_indexes():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "incident_search_en" in plan
-    assert "incident_search_ar" in plan
+    assert "Bitmap Index Scan on incident_search" in plan

@@ -18,4 +18,5 @@ class BriefingsConfig(AppConfig):
 
         page_urls_register(PAGE_URLS)
         page_module_register("analytics", "briefings/js/measures.js")
+        page_module_register("dashboard", "briefings/js/dashboard-measures.js")
         response_collector_register()

@@ -11,5 +11,11 @@ class IncidentsConfig(AppConfig):
 
         page_profile_register(served_profile)
         page_urls_register(
-            {"incident": "incidents:incident-detail {id}", "regions": "incidents:region-list"}
+            {
+                "incident": "incidents:incident-detail {id}",
+                "regions": "incidents:region-list",
+                "incidentTable": "incidents:incident-table",
+                "incidentExportCsv": "incidents:incident-export-csv",
+                "incidentExportGeojson": "incidents:incident-export-geojson",
+            }
         )

@@ -4,7 +4,8 @@ Parameters: ``bbox=min_lon,min_lat,max_lon,max_lat`` (in ``settings.API_SRID``),
 ``occurred_after`` / ``occurred_before`` (ISO 8601; after is inclusive, before exclusive),
 ``category``, ``region``, ``status``, ``channel``, ``source`` (each one value or a
 comma-separated list; categories and regions by code), ``severity`` (list) and
-``severity_min``, and ``q`` (free text over description, area, block and external id).
+``severity_min``, and ``q``: an incident id (``123`` or ``#123``) or a full-text search in
+English and Arabic over description, area, block and external id (``incidents.search``).
 """
 
 import datetime as dt
@@ -21,6 +22,10 @@ from django_filters.fields import IsoDateTimeField
 
 from incidents.gis import bbox_parse
 from incidents.models import Incident
+from incidents.search import search_aliases, search_condition
+
+MAX_QUERY_LENGTH = 200
+MAX_ID = 2**63 - 1
 
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
@@ -105,19 +110,23 @@ class IncidentFilterSet(django_filters.FilterSet):
     status = CharInFilter(field_name="status", lookup_expr="in")
     channel = CharInFilter(field_name="channel", lookup_expr="in")
     source = CharInFilter(field_name="source", lookup_expr="in")
-    q = django_filters.CharFilter(method="filter_text", label=_("Free text"))
+    q = django_filters.CharFilter(
+        method="filter_text",
+        max_length=MAX_QUERY_LENGTH,
+        label=_("Search: an incident id, or words in English or Arabic"),
+    )
 
     class Meta:
         model = Incident
         fields = []
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """An id (``123``, ``#123``) or words: English and Arabic full-text search."""
         text = value.strip()
         if not text:
             return queryset
-        return queryset.filter(
-            Q(description__icontains=text)
-            | Q(area__icontains=text)
-            | Q(block__iexact=text)
-            | Q(external_id__iexact=text)
-        )
+        condition = search_condition(text)
+        number = text.removeprefix("#")
+        if number.isdigit() and int(number) <= MAX_ID:
+            condition |= Q(pk=int(number))
+        return queryset.alias(**search_aliases()).filter(condition)

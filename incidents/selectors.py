@@ -7,9 +7,11 @@ GeoJSON (``geometry_json``), so no row is converted in Python.
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON, GeomOutputGeoFunc, Transform
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, F, Max, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from incidents.filters import IncidentFilterSet
+from incidents.gis import PointX, PointY
 from incidents.models import Category, Incident, IngestBatch, Region, RejectedRow
 
 COORDINATE_DECIMALS = 6  # about 0.1 m
@@ -47,6 +49,43 @@ def incident_list(*, filters: dict | None = None) -> QuerySet[Incident]:
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
+
+
+# The list view's sort keys (``ordering=key`` or ``-key``) → model fields; ties by id.
+TABLE_ORDERINGS = {
+    "occurred_at": "occurred_at",
+    "severity": "severity",
+    "category": "category__code",
+    "region": "region__code",
+    "area": "area",
+    "id": "id",
+}
+
+
+def incident_table(
+    *, queryset: QuerySet[Incident], ordering: str = "-occurred_at"
+) -> QuerySet[Incident]:
+    """Filtered incidents for the dashboard's list: lean rows with lon/lat (for panning to
+    one), sorted by a ``TABLE_ORDERINGS`` key (``-`` for descending), ties newest id first.
+    ``ValidationError`` for an unknown key."""
+    key = ordering.removeprefix("-")
+    if key not in TABLE_ORDERINGS:
+        choices = ", ".join(TABLE_ORDERINGS)
+        raise ValidationError({"ordering": [_("One of %(keys)s, or -key.") % {"keys": choices}]})
+    field = TABLE_ORDERINGS[key]
+    descending = ordering.startswith("-")
+    order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    point = Transform("geom", settings.API_SRID)
+    return (
+        queryset.select_related("category", "region")
+        .only(
+            *("id", "occurred_at", "area", "block", "severity", "status", "description"),
+            *("external_id", "category__code", "category__name_en", "category__name_ar"),
+            *("region__code", "region__name_en", "region__name_ar"),
+        )
+        .annotate(lon=PointX(point), lat=PointY(point))
+        .order_by(order, "-id" if descending else "id")
+    )
 
 
 def incident_get(*, pk: int) -> Incident:

@@ -57,6 +57,8 @@ def incident_filter_params(*, data: dict[str, Any]) -> dict[str, str]:
         params["region"] = ",".join(data["region"])
     if data.get("severity"):
         params["severity_min"] = str(data["severity"])
+    if data.get("q"):
+        params["q"] = data["q"]
     return params
 
 

@@ -48,6 +48,7 @@ class MapFilterForm(forms.Form):
     category = forms.MultipleChoiceField(required=False, choices=())
     region = forms.MultipleChoiceField(required=False, choices=())
     severity = forms.IntegerField(required=False, min_value=1, max_value=5)
+    q = forms.CharField(required=False, max_length=200)
     bbox = forms.CharField(required=False)
     zoom = forms.IntegerField(required=False)
     mode = forms.ChoiceField(choices=[("cluster", "cluster"), ("heat", "heat")], required=False)
@@ -85,6 +86,7 @@ class MapFilterForm(forms.Form):
             "category": sorted(set(data.get("category") or [])),
             "region": sorted(set(data.get("region") or [])),
             "severity": data.get("severity"),
+            "q": data.get("q") or "",
             "bbox": data.get("bbox"),
             "zoom": data.get("zoom"),
             "mode": data.get("mode") or "cluster",

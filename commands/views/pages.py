@@ -125,10 +125,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "category": filters.cleaned_data.get("category") or [],
             "region": filters.cleaned_data.get("region") or [],
             "severity": filters.cleaned_data.get("severity"),
+            "q": filters.cleaned_data.get("q") or "",
         },
     }
     modules = page_modules("dashboard")
-    return command_page(request, "commands/dashboard.html", context, modules=modules)
+    return command_page(
+        request,
+        "commands/dashboard.html",
+        context,
+        modules=modules,
+        exportMaxRows=settings.INCIDENT_EXPORT_MAX_ROWS,
+    )
 
 
 @role_required(ANY_ROLE)

@@ -173,3 +173,46 @@ class IncidentTraceSerializer(serializers.Serializer):
         if incident.raw is None:
             return None
         return BatchTraceSerializer(incident.raw.batch).data
+
+
+class IncidentRowSerializer(serializers.ModelSerializer):
+    """One row of the dashboard's incident list: what the columns show and where it is."""
+
+    category = serializers.CharField(source="category.code")
+    category_name_en = serializers.CharField(source="category.name_en")
+    category_name_ar = serializers.CharField(source="category.name_ar")
+    region = serializers.CharField(source="region.code", default=None, allow_null=True)
+    region_name_en = serializers.CharField(source="region.name_en", default=None, allow_null=True)
+    region_name_ar = serializers.CharField(source="region.name_ar", default=None, allow_null=True)
+    lon = serializers.FloatField(read_only=True)
+    lat = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "external_id",
+            "occurred_at",
+            "category",
+            "category_name_en",
+            "category_name_ar",
+            "region",
+            "region_name_en",
+            "region_name_ar",
+            "area",
+            "block",
+            "severity",
+            "status",
+            "description",
+            "lon",
+            "lat",
+        ]
+        read_only_fields = fields
+
+
+class IncidentTableQuerySerializer(serializers.Serializer):
+    ordering = serializers.CharField(
+        required=False,
+        default="-occurred_at",
+        help_text=_("occurred_at, severity, category, region, area or id; -key for descending."),
+    )

@@ -6,35 +6,42 @@ audited). Everyone signed in reads; analysts and superadmins write.
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents.api.serializers import (
     CategorySerializer,
     IncidentCreateSerializer,
+    IncidentRowSerializer,
     IncidentSerializer,
+    IncidentTableQuerySerializer,
     IncidentTraceSerializer,
     IncidentUpdateSerializer,
     RegionSerializer,
 )
+from incidents.exports import incident_export
 from incidents.filters import IncidentFilterSet, instant_parse
+from incidents.models import Incident
 from incidents.selectors import (
     DEFAULT_SIMPLIFY_DEGREES,
     category_list,
     incident_get,
     incident_list,
+    incident_table,
     incident_trace,
     region_list,
     region_version,
 )
 from incidents.services import incident_create, incident_delete, incident_update
-from khareetaty.permissions import ANY_ROLE, READ_STAFF_WRITE_ANALYSTS, STAFF
+from khareetaty.permissions import ANALYSTS, ANY_ROLE, READ_STAFF_WRITE_ANALYSTS, STAFF
 
 REGIONS_CACHE_SECONDS = 24 * 3600
 
@@ -80,6 +87,28 @@ class IncidentCursorPagination(CursorPagination):
         return body
 
 
+class IncidentTablePagination(PageNumberPagination):
+    """The dashboard list's pages: numbered (``page``), 25 rows unless ``page_size``."""
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _export_schema(media_type: str) -> dict:
+    """OpenAPI for an export action: the file, its row count header, 400 when too large."""
+    return {
+        "responses": {
+            (200, media_type): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The file; header X-Row-Count: its rows, counted before it streams.",
+            ),
+            400: OpenApiResponse(description="Bad filters, or more rows than the limit."),
+        },
+        "filters": True,
+    }
+
+
 def _record(data) -> dict:
     """The request body as a plain dict (JSON object or form fields)."""
     if isinstance(data, dict) and not hasattr(data, "dict"):
@@ -93,7 +122,15 @@ class IncidentViewSet(viewsets.ModelViewSet):
     """Incidents as GeoJSON Features, newest first, cursor-paginated and filtered
     (see ``IncidentFilterSet``). ``PUT`` and ``PATCH`` both change only the fields sent."""
 
-    role_access = {**READ_STAFF_WRITE_ANALYSTS, "trace": STAFF}
+    # Exports hand out incident records in bulk (descriptions may name people): analysts
+    # and superadmins, who also write incidents; viewers read them on screen only.
+    role_access = {
+        **READ_STAFF_WRITE_ANALYSTS,
+        "trace": STAFF,
+        "table": STAFF,
+        "export_csv": ANALYSTS,
+        "export_geojson": ANALYSTS,
+    }
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilterSet
     pagination_class = IncidentCursorPagination
@@ -108,6 +145,8 @@ class IncidentViewSet(viewsets.ModelViewSet):
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self):
+        if self.action in ("table", "export_csv", "export_geojson"):
+            return Incident.objects.all()  # their selectors choose the columns
         return incident_list()
 
     def get_serializer_class(self):
@@ -116,6 +155,7 @@ class IncidentViewSet(viewsets.ModelViewSet):
             "update": IncidentUpdateSerializer,
             "partial_update": IncidentUpdateSerializer,
             "trace": IncidentTraceSerializer,
+            "table": IncidentRowSerializer,
         }.get(self.action, IncidentSerializer)
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
@@ -146,6 +186,50 @@ class IncidentViewSet(viewsets.ModelViewSet):
         """The incident's raw record, row number, batch and file, in one call."""
         self.get_object()  # 404 as for retrieve
         return Response(IncidentTraceSerializer(incident_trace(incident_id=int(pk))).data)
+
+    @extend_schema(
+        parameters=[IncidentTableQuerySerializer],
+        responses=IncidentRowSerializer(many=True),
+        filters=True,
+    )
+    @action(detail=False, methods=["get"], pagination_class=IncidentTablePagination)
+    def table(self, request: Request) -> Response:
+        """The dashboard's incident list: the same filters, numbered pages, sortable."""
+        query = IncidentTableQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        queryset = incident_table(
+            queryset=self.filter_queryset(self.get_queryset()),
+            ordering=query.validated_data["ordering"],
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(IncidentRowSerializer(page, many=True).data)
+
+    def _export(self, request: Request, file_format: str) -> StreamingHttpResponse:
+        export = incident_export(
+            queryset=self.filter_queryset(self.get_queryset()),
+            file_format=file_format,
+            filters={key: request.query_params.getlist(key) for key in request.query_params},
+            actor=request.user,
+        )
+        response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        response["X-Row-Count"] = str(export.count)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(**_export_schema("text/csv"))
+    @action(detail=False, methods=["get"], url_path="export.csv", url_name="export-csv")
+    def export_csv(self, request: Request) -> StreamingHttpResponse:
+        """Every incident the filters show, as CSV (UTF-8 with BOM), streamed; the row
+        count in ``X-Row-Count``; at most ``INCIDENT_EXPORT_MAX_ROWS``; audited."""
+        return self._export(request, "csv")
+
+    @extend_schema(**_export_schema("application/geo+json"))
+    @action(detail=False, methods=["get"], url_path="export.geojson", url_name="export-geojson")
+    def export_geojson(self, request: Request) -> StreamingHttpResponse:
+        """Every incident the filters show, as a GeoJSON FeatureCollection, streamed; the
+        row count in ``X-Row-Count``; at most ``INCIDENT_EXPORT_MAX_ROWS``; audited."""
+        return self._export(request, "geojson")
 
 
 def _simplify(value: str | None) -> float:

@@ -7,6 +7,8 @@ API_RATE_LIMIT = env_str("API_RATE_LIMIT", "100/min")
 # Most cells one /map/incidents answer may hold (under 64 bytes each); page data is limited
 # at API_RATE_LIMIT too, counted apart from the API (khareetaty/pagedata.py).
 MAP_LAYER_MAX_CELLS = env_int("MAP_LAYER_MAX_CELLS", 20_000)
+# Most rows one incident export (CSV or GeoJSON) may hold; more answers 400 (narrow the filters).
+INCIDENT_EXPORT_MAX_ROWS = env_int("INCIDENT_EXPORT_MAX_ROWS", 100_000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "khareetaty.accounts.tokens.RevocableJWTAuthentication",

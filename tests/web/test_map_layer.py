@@ -119,3 +119,16 @@ def test_daily_counts_follow_the_filters(page_client, places):
     response = page_client.get("/map/daily", {"period": "90d", "region": "KW-KU"})
     assert response.status_code == 200
     assert sum(n for _day, n in response.json()["days"]) == 2
+
+
+def test_search_filters_the_layer_like_the_list(page_client, places):
+    IncidentFactory(
+        category=places["theft"],
+        region=places["capital"],
+        description="Wallet snatched · سرقة محفظة",
+        geom=Point(47.97, 29.37, srid=4326),
+    )
+    assert layer(page_client, q="wallets")["total"] == 1
+    assert layer(page_client, q="محفظة")["total"] == 1
+    assert layer(page_client, q="")["total"] == 4
+    assert layer(page_client, q="nothing-like-it")["total"] == 0

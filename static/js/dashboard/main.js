@@ -4,7 +4,7 @@
      filters.js        the filter bar, kept in the URL
      detail.js         the detail panel beside the map
      panels.js         panel registry: what reloads on filters, map moves, live events
-     panels/           the side panels: kpis, alerts, forecast
+     panels/           the side panels: kpis, alerts, forecast; the incident list (list.js)
      tasks/            the task board, task detail and dialogs, alert detail
      live.js           live events → fresh incidents, stale panels
    Shared helpers (config, words, formatting, API, socket) are in ../kh/. */
@@ -17,6 +17,7 @@ import LAYERS from "./layers/index.js";
 import "./panels/kpis.js";
 import "./panels/alerts.js";
 import "./panels/forecast.js";
+import "./panels/list.js";
 import "./tasks/board.js";
 
 /* Layers of apps above this one (iot, patrol), listed by the server in the page config. */

@@ -213,8 +213,7 @@ class Incident(models.Model):
             models.UniqueConstraint(fields=["source", "external_id"], name=INCIDENT_UNIQUE_KEY)
         ]
         # Full-text search in English and Arabic (``incidents.search``): the filter repeats
-        # this expression. Its upkeep is the largest of the table's: 194k generated rows took
-        # 59 s in the insert stage with it, 21 s without (``bench/ingest.py --rows 200000``).
+        # this expression. It is the table's costliest index to keep up on ingest.
         indexes = [GinIndex(search_document(), name=SEARCH_INDEX)]
 
     def __str__(self) -> str:

@@ -24,6 +24,8 @@ from analytics.core.gbm.forecaster import (
 )
 from analytics.core.gbm.model import GBMParams, train
 
+MIN_SELECTION_FOLDS = 4  # fewer older folds than this cannot justify a blend
+
 
 def raw_backtest(
     matrix: pd.DataFrame,
@@ -101,20 +103,25 @@ def selection(raw_older: pd.DataFrame) -> tuple[float, dict]:
     """The production weight, chosen on folds older than the reported ones, with evidence."""
     if raw_older.empty or raw_older[GBM].isna().all():
         return 0.0, {"reason": "no trained model on the selection folds: baseline alone"}
-    ok = raw_older[GBM].notna()
-    part = raw_older.loc[ok]
+    window = {
+        "folds": int(raw_older["origin"].nunique()),
+        "from": str(pd.Timestamp(raw_older["origin"].min()).date()),
+        "to": str(pd.Timestamp(raw_older["date"].max()).date()),
+        "blocks": "folds",
+    }
+    part = raw_older.loc[raw_older[GBM].notna()]
+    if part["origin"].nunique() < MIN_SELECTION_FOLDS:
+        reason = f"fewer than {MIN_SELECTION_FOLDS} selection folds with a model: model alone"
+        return 1.0, {"reason": reason, **window}
+    # the folds are the bootstrap blocks: a city-wide busy week moves every region at once, so
+    # series x fold blocks are not independent and would overstate the confidence in a blend
     weight, found = choose_weight(
         part["actual"].to_numpy(),
         part[GBM].to_numpy(),
         part[SEASONAL].to_numpy(),
-        (part["series"].astype(str) + "|" + part["origin"].astype(str)).to_numpy(),
+        part["origin"].astype(str).to_numpy(),
     )
-    return weight, {
-        **found,
-        "folds": int(raw_older["origin"].nunique()),
-        "from": str(pd.Timestamp(raw_older["origin"].min()).date()),
-        "to": str(pd.Timestamp(raw_older["date"].max()).date()),
-    }
+    return weight, {**found, **window}
 
 
 def gbm_rows(raw: pd.DataFrame, weight: float) -> list[pd.DataFrame]:

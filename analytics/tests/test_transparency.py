@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from analytics.choices import RunKind, RunStatus
 from analytics.models import ModelRun
+from analytics.services.model_card import KNOWN_ARTEFACTS
 from analytics.tests.test_model_card_page import CARD
 from khareetaty.accounts.choices import Language, Role
 
@@ -19,6 +20,7 @@ def card_run(day: dt.date, *, skill: float, region_skill: float, fallback: str =
     card["accuracy"]["methods"]["model"]["skill"] = skill
     card["accuracy"]["per_region_skill"] = {"north": region_skill, "south": 0.05}
     card["fallback"] = fallback
+    card["known_artefacts"] = dict(KNOWN_ARTEFACTS)
     when = dt.datetime.combine(day, dt.time(12), tzinfo=timezone.get_default_timezone())
     return ModelRun.objects.create(
         kind=RunKind.PIPELINE,

@@ -146,20 +146,21 @@ def _older_folds(per_fold: list[tuple[float, float]], series: int = 22) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def test_a_blend_that_helps_in_one_fold_only_keeps_the_model_alone():
-    # one city-wide bad week for the model, three good ones: the blend wins overall, and in
-    # 96 % of the draws of 22 series x 4 fold blocks (the old rule took it), but the evidence
-    # is one week: with the folds as the blocks it wins in two draws out of three
-    raw = _older_folds([(30.0, 10.0), (20.0, 16.0), (20.0, 16.0), (20.0, 16.0)])
+def test_a_blend_that_helps_in_a_few_weeks_only_keeps_the_model_alone():
+    # four city-wide bad weeks for the model in a year: the blend wins overall, and in 98 % of
+    # the draws of 22 series x 52 fold blocks (the old rule took it), but the evidence is
+    # four weeks: with the folds as the blocks it wins in about half the draws
+    raw = _older_folds([(40.0, 10.0)] * 4 + [(20.0, 18.0)] * 48)
     weight, evidence = selection(raw)
     assert evidence["best"] == 0.5 and evidence["weights"]["0.50"] < evidence["weights"]["1.00"]
     assert evidence["blocks"] == "folds" and evidence["confidence"] < 0.9
     assert weight == 1.0
-    # the same advantage in every fold is evidence enough
-    steady, evidence = selection(_older_folds([(30.0, 10.0)] * 4))
+    # the same advantage in every week of the year is evidence enough
+    steady, evidence = selection(_older_folds([(30.0, 10.0)] * 52))
     assert steady == 0.5 and evidence["confidence"] == 1.0
 
 
-def test_too_few_selection_folds_keep_the_model_alone():
-    weight, evidence = selection(_older_folds([(30.0, 10.0)] * 3))
-    assert weight == 1.0 and "fewer than 4" in evidence["reason"]
+def test_less_than_a_year_of_selection_folds_keeps_the_model_alone():
+    # eight weeks that all favour the blend are one season, not a year
+    weight, evidence = selection(_older_folds([(30.0, 10.0)] * 8))
+    assert weight == 1.0 and "fewer than 52" in evidence["reason"]

@@ -164,3 +164,4 @@ def test_less_than_a_year_of_selection_folds_keeps_the_model_alone():
     # eight weeks that all favour the blend are one season, not a year
     weight, evidence = selection(_older_folds([(30.0, 10.0)] * 8))
     assert weight == 1.0 and "fewer than 52" in evidence["reason"]
+    assert evidence["best"] == 0.5 and evidence["confidence"] == 1.0  # shown, not acted on

@@ -113,9 +113,6 @@ def selection(raw_older: pd.DataFrame) -> tuple[float, dict]:
         "blocks": "folds",
     }
     part = raw_older.loc[raw_older[GBM].notna()]
-    if part["origin"].nunique() < MIN_SELECTION_FOLDS:
-        reason = f"fewer than {MIN_SELECTION_FOLDS} selection folds with a model: model alone"
-        return 1.0, {"reason": reason, **window}
     # the folds are the bootstrap blocks: a city-wide busy week moves every region at once, so
     # series x fold blocks are not independent and would overstate the confidence in a blend
     weight, found = choose_weight(
@@ -124,6 +121,9 @@ def selection(raw_older: pd.DataFrame) -> tuple[float, dict]:
         part[SEASONAL].to_numpy(),
         part["origin"].astype(str).to_numpy(),
     )
+    if part["origin"].nunique() < MIN_SELECTION_FOLDS:  # the evidence is shown, not acted on
+        reason = f"fewer than {MIN_SELECTION_FOLDS} selection folds with a model: model alone"
+        return 1.0, {**found, "reason": reason, **window}
     return weight, {**found, **window}
 
 

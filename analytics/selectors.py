@@ -112,6 +112,21 @@ def model_card_latest(*, profile: str | None = None, run_id: int | None = None) 
     return runs.order_by("-id").first()
 
 
+def model_cards_in_month(
+    *, start: dt.datetime, end: dt.datetime, profile: str | None = None
+) -> list[ModelRun]:
+    """Finished chains that published a model card between ``start`` and ``end``, oldest first."""
+    runs = ModelRun.objects.filter(
+        kind=RunKind.PIPELINE,
+        metrics__has_key="model_card",
+        finished_at__gte=start,
+        finished_at__lt=end,
+    )
+    if profile:
+        runs = runs.filter(profile=profile)
+    return list(runs.order_by("finished_at", "id"))
+
+
 def previous_hotspots(*, run: ModelRun) -> list[Hotspot]:
     """The hotspots of the profile's latest earlier hotspot run, for identity tracking."""
     previous = (

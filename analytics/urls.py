@@ -6,4 +6,5 @@ app_name = "analytics_web"
 
 urlpatterns = [
     path("", views.analytics_page, name="page"),
+    path("transparency/", views.transparency_page, name="transparency"),
 ]

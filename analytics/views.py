@@ -8,6 +8,12 @@ from django.http import HttpRequest, HttpResponse
 
 from analytics.choices import RunKind, RunStatus
 from analytics.selectors import model_card_latest
+from analytics.services.transparency import (
+    next_month,
+    parse_month,
+    previous_month,
+    transparency_report,
+)
 from khareetaty.pages import page_modules, render_page, user_language
 from khareetaty.permissions import STAFF, role_required
 
@@ -40,3 +46,25 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         config=config,
         context={"model_card": _model_card()},
     )
+
+
+@role_required(STAFF)
+@user_language
+def transparency_page(request: HttpRequest) -> HttpResponse:
+    """GET /analytics/transparency/?month=YYYY-MM: the month's model cards (400 when the month
+    is malformed)."""
+    try:
+        month = parse_month(request.GET.get("month"))
+    except ValueError:
+        response = render_page(
+            request, "analytics/transparency.html", context={"bad_month": request.GET["month"]}
+        )
+        response.status_code = 400
+        return response
+    report = transparency_report(month=month, profile=request.GET.get("profile") or None)
+    context = {
+        "report": report,
+        "previous": previous_month(month).strftime("%Y-%m"),
+        "next": next_month(month).strftime("%Y-%m"),
+    }
+    return render_page(request, "analytics/transparency.html", context=context)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("risk", views.RiskMapView.as_view(), name="risk"),
     path("evaluation", views.EvaluationView.as_view(), name="evaluation"),
     path("model-card", views.ModelCardView.as_view(), name="model_card"),
+    path("transparency", views.TransparencyView.as_view(), name="transparency"),
     *router.urls,
 ]

@@ -26,6 +26,7 @@ from analytics.selectors import (
     risk_cell_list,
 )
 from analytics.services.runs import analytics_run_request
+from analytics.services.transparency import parse_month, transparency_report
 from khareetaty.api_actions import validated_input
 from khareetaty.permissions import ANALYSTS, ANY_ROLE, STAFF
 
@@ -177,4 +178,24 @@ class ModelCardView(APIView):
                 "finished_at": run.finished_at,
                 "card": run.metrics["model_card"],
             }
+        )
+
+
+class TransparencyView(APIView):
+    """The monthly transparency report (``?month=YYYY-MM``, default this month; ``?profile=``):
+    every model card the month's runs published, with a summary. 400 for a malformed month."""
+
+    role_access = {"read": STAFF}
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        try:
+            month = parse_month(request.query_params.get("month"))
+        except ValueError:
+            return Response(
+                {"month": [_("Give the month as YYYY-MM, e.g. 2025-06.")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            transparency_report(month=month, profile=request.query_params.get("profile") or None)
         )

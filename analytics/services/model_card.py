@@ -4,18 +4,20 @@ each baseline, how calibrated, where it loses, and what it is known to get wrong
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_noop
 
 from analytics.choices import RunKind
 from analytics.models import Forecast, ForecastModel, ModelRun
 from incidents.choices import IncidentChannel
 from incidents.models import Incident
 
+# English in the card's JSON; the page translates them (the msgids are in the .po files).
 KNOWN_ARTEFACTS = {
-    "first_of_month": (
+    "first_of_month": gettext_noop(
         "Incidents whose day is unknown are recorded on the 1st of the month; the global model "
         "forecasts that bump (it is in the data it is scored on), Prophet masks it."
     ),
-    "reporting_lag": (
+    "reporting_lag": gettext_noop(
         "Recent days are incomplete until late reports arrive; the last days before a run "
         "are slightly low, and so is the level the forecasts start from."
     ),

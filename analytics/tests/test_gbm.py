@@ -125,3 +125,43 @@ def test_a_blend_that_helps_only_by_chance_keeps_the_model_alone():
     assert evidence["best"] == 0.5 and evidence["weights"]["0.50"] < evidence["weights"]["1.00"]
     assert evidence["confidence"] == pytest.approx(0.75, abs=0.06)
     assert weight == 1.0
+
+
+def _older_folds(per_fold: list[tuple[float, float]], series: int = 22) -> pd.DataFrame:
+    """Selection folds: every series has actual 20 and, per fold, the given (model, baseline)."""
+    rows = []
+    for k, (model, base) in enumerate(per_fold):
+        origin = pd.Timestamp("2024-01-03") + pd.Timedelta(weeks=k)
+        for s in range(series):
+            rows.append(
+                {
+                    "series": f"r{s}",
+                    "origin": origin,
+                    "date": origin.date(),
+                    "actual": 20.0,
+                    GBM: model,
+                    SEASONAL: base,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_a_blend_that_helps_in_a_few_weeks_only_keeps_the_model_alone():
+    # four city-wide bad weeks for the model in a year: the blend wins overall, and in 98 % of
+    # the draws of 22 series x 52 fold blocks (the old rule took it), but the evidence is
+    # four weeks: with the folds as the blocks it wins in about half the draws
+    raw = _older_folds([(40.0, 10.0)] * 4 + [(20.0, 18.0)] * 48)
+    weight, evidence = selection(raw)
+    assert evidence["best"] == 0.5 and evidence["weights"]["0.50"] < evidence["weights"]["1.00"]
+    assert evidence["blocks"] == "folds" and evidence["confidence"] < 0.9
+    assert weight == 1.0
+    # the same advantage in every week of the year is evidence enough
+    steady, evidence = selection(_older_folds([(30.0, 10.0)] * 52))
+    assert steady == 0.5 and evidence["confidence"] == 1.0
+
+
+def test_less_than_a_year_of_selection_folds_keeps_the_model_alone():
+    # eight weeks that all favour the blend are one season, not a year
+    weight, evidence = selection(_older_folds([(30.0, 10.0)] * 8))
+    assert weight == 1.0 and "fewer than 52" in evidence["reason"]
+    assert evidence["best"] == 0.5 and evidence["confidence"] == 1.0  # shown, not acted on

@@ -213,14 +213,19 @@ def _latencies(connection) -> dict:
     }
 
 
-def _start_consumer(url: str) -> subprocess.Popen:
+def _consumer_log(index: int) -> Path:
+    return ROOT / "var" / "log" / f"bench-iot-consumer-{index}.log"
+
+
+def _start_consumer(url: str, index: int, shared: bool) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DB_APP_ROLE": "",
-        "MQTT_CLIENT_ID": f"bench-consumer-{os.getpid()}",
+        "MQTT_CLIENT_ID": f"bench-consumer-{os.getpid()}-{index}",
+        "MQTT_SHARED_GROUP": "bench" if shared else "",
     }
-    log = open(ROOT / "var" / "log" / "bench-iot-consumer.log", "w")  # noqa: SIM115
+    log = open(_consumer_log(index), "w")  # noqa: SIM115
     return subprocess.Popen(
         [str(ROOT / ".venv/bin/python"), "manage.py", "iot_consume"],
         cwd=ROOT,
@@ -230,8 +235,8 @@ def _start_consumer(url: str) -> subprocess.Popen:
     )
 
 
-def _wait_connected(timeout: float = 120) -> None:
-    log = ROOT / "var" / "log" / "bench-iot-consumer.log"
+def _wait_connected(index: int, timeout: float = 120) -> None:
+    log = _consumer_log(index)
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if "MQTT consumer connected" in log.read_text():
@@ -247,6 +252,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2000)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--publishers", type=int, default=2)
+    parser.add_argument(
+        "--consumers", type=int, default=1, help="more than 1: a shared subscription ($share)"
+    )
     args = parser.parse_args()
     url = prepare_database()
     os.environ.update({"DATABASE_URL": url, "DB_APP_ROLE": ""})
@@ -267,8 +275,9 @@ def main() -> None:
     ]
     host, port = settings.MQTT_HOST, settings.MQTT_PORT
     broker_pid = int((ROOT / "var" / "run" / "mosquitto.pid").read_text())
-    consumer = _start_consumer(url)
-    _wait_connected()  # its persistent session (and subscription) exists from here on
+    consumers = [_start_consumer(url, i, args.consumers > 1) for i in range(args.consumers)]
+    for i in range(args.consumers):
+        _wait_connected(i)  # its persistent session (and subscription) exists from here on
     expected = mp.Value("i", 0)
     reference_out = mp.Queue()
     reference = mp.Process(
@@ -278,7 +287,9 @@ def main() -> None:
     reference.start()
     assert reference_out.get(timeout=30) == "ready"
     time.sleep(1)
-    cpu0, broker_cpu0, start = cpu_seconds(consumer.pid), cpu_seconds(broker_pid), time.monotonic()
+    load_before = os.getloadavg()
+    cpu0 = [cpu_seconds(c.pid) for c in consumers]
+    broker_cpu0, start = cpu_seconds(broker_pid), time.monotonic()
     out = mp.Queue()
     share = args.rate / args.publishers
     procs = [
@@ -316,14 +327,17 @@ def main() -> None:
         time.sleep(0.5)
     drained_at = time.monotonic()
     counts = _db_counts(connection)
-    consumer_cpu = cpu_seconds(consumer.pid) - cpu0
+    load_after = os.getloadavg()
+    consumer_cpu = [cpu_seconds(c.pid) - c0 for c, c0 in zip(consumers, cpu0, strict=True)]
     broker_cpu = cpu_seconds(broker_pid) - broker_cpu0
-    rss = peak_rss_mb(consumer.pid)
-    consumer.terminate()
-    try:
-        consumer.wait(60)
-    except subprocess.TimeoutExpired:
-        consumer.kill()
+    rss = [peak_rss_mb(c.pid) for c in consumers]
+    for consumer in consumers:
+        consumer.terminate()
+    for consumer in consumers:
+        try:
+            consumer.wait(60)
+        except subprocess.TimeoutExpired:
+            consumer.kill()
     ref = reference_out.get(timeout=200)
     reference.join()
     wall = drained_at - start
@@ -341,10 +355,11 @@ def main() -> None:
         "drain_after_publish_s": round(drained_at - published_at, 1),
         "stored_rate": round((counts["stored"] + counts["rejected"]) / wall),
         **_latencies(connection),
-        "consumer": {
-            "cpu_percent_of_one_core": round(100 * consumer_cpu / wall),
-            "peak_rss_mb": round(rss),
-        },
+        "consumers": [
+            {"cpu_percent_of_one_core": round(100 * cpu / wall), "peak_rss_mb": round(peak)}
+            for cpu, peak in zip(consumer_cpu, rss, strict=True)
+        ],
+        "load_average_1m_before_after": [round(load_before[0], 1), round(load_after[0], 1)],
         "reference_bare_subscriber": {**ref, "broker_cpu_percent": round(100 * broker_cpu / wall)},
     }
     print(json.dumps(report, indent=2, default=float))

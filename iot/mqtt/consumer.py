@@ -92,6 +92,8 @@ class Consumer:
         self._generation += 1
         self.stats.connects += 1
         root = settings.MQTT_TOPIC_ROOT
+        if settings.MQTT_SHARED_GROUP:  # one of the group's consumers gets each message
+            root = f"$share/{settings.MQTT_SHARED_GROUP}/{root}"
         client.subscribe([(f"{root}/+/+/events", 1), (f"{root}/+/+/heartbeat", 1)])
         logger.info("MQTT consumer connected to %s:%s", self.host, self.port)
         self.connected.set()

@@ -30,12 +30,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khareetaty.settings")
 BENCH_DB = "khareetaty_iotbench"
+# A Redis database of its own (the live map's counters): other work on the same Redis
+# flushing its database must not disturb the run.
+BENCH_REDIS_DB = 9
 
 
 def _local_env() -> dict[str, str]:
     path = ROOT / "var" / "local.env"
     pairs = [line.split("=", 1) for line in path.read_text().splitlines() if "=" in line]
     return dict(pairs)
+
+
+def _redis_env() -> dict[str, str]:
+    port = _local_env().get("KHAREETATY_REDIS_PORT", "63799")
+    return {"REDIS_URL": f"redis://127.0.0.1:{port}/{BENCH_REDIS_DB}"}
 
 
 def prepare_database() -> str:
@@ -46,7 +54,7 @@ def prepare_database() -> str:
     admin = ["psql", "-h", "127.0.0.1", "-p", port, "-U", "khareetaty", "-d", "postgres", "-qc"]
     subprocess.run([*admin, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"], check=True)
     subprocess.run([*admin, f"CREATE DATABASE {BENCH_DB}"], check=True)
-    run_env = {**os.environ, "DATABASE_URL": url, "DB_APP_ROLE": ""}
+    run_env = {**os.environ, "DATABASE_URL": url, "DB_APP_ROLE": "", **_redis_env()}
     manage = [str(ROOT / ".venv/bin/python"), "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], check=True, cwd=ROOT, env=run_env)
     subprocess.run(
@@ -222,6 +230,7 @@ def _start_consumer(url: str, index: int, shared: bool) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": url,
         "DB_APP_ROLE": "",
+        **_redis_env(),
         "MQTT_CLIENT_ID": f"bench-consumer-{os.getpid()}-{index}",
         "MQTT_SHARED_GROUP": "bench" if shared else "",
     }
@@ -257,7 +266,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     url = prepare_database()
-    os.environ.update({"DATABASE_URL": url, "DB_APP_ROLE": ""})
+    os.environ.update({"DATABASE_URL": url, "DB_APP_ROLE": "", **_redis_env()})
     import django
 
     django.setup()

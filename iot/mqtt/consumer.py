@@ -152,9 +152,13 @@ class Consumer:
             except (OperationalError, InterfaceError):
                 logger.exception("database unavailable; retrying in %.1f s", delay)
                 close_old_connections()
-                if self._stop.wait(delay):
-                    return  # not acknowledged: the broker delivers it again
-                delay = min(delay * 2, settings.MQTT_RECONNECT_MAX_SECONDS)
+            except Exception:  # a bug: never let one batch stop the consumer
+                # Unacknowledged, the batch is tried again (it was not committed: a failure
+                # after the commit is handled by messages_ingest).
+                logger.exception("storing a batch failed; retrying in %.1f s", delay)
+            if self._stop.wait(delay):
+                return  # not acknowledged: the broker delivers it again
+            delay = min(delay * 2, settings.MQTT_RECONNECT_MAX_SECONDS)
 
     def _store(self, batch: list[_Arrived]) -> None:
         messages = [

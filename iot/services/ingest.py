@@ -163,15 +163,25 @@ def messages_ingest(messages: list[Message]) -> IngestResult:
     ]
     _mark_repeats(outcomes)
     _topic_device_ids(outcomes, messages)
+    committed: list[bool] = []
+    incidents: list[int] = []
     try:
         with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(True))  # runs before other hooks
             incidents = _store(outcomes, messages)
-        return IngestResult(outcomes, incidents)
     except (OperationalError, InterfaceError):
         raise  # the database is away: the caller retries the whole batch later
-    except DatabaseError:
-        logger.exception("storing a batch of %d device messages failed; one by one", len(messages))
-    return _ingest_one_by_one(outcomes, messages)
+    except Exception as exc:
+        if committed:
+            # Stored; a hook after the commit (e.g. the live map's publisher) failed. Storing
+            # the batch again would keep its rejected messages twice.
+            logger.exception("a hook after storing %d device messages failed", len(messages))
+        elif isinstance(exc, DatabaseError):
+            logger.exception("storing %d device messages failed; one by one", len(messages))
+            return _ingest_one_by_one(outcomes, messages)
+        else:
+            raise
+    return IngestResult(outcomes, incidents)
 
 
 def _ingest_one_by_one(outcomes: list[Outcome], messages: list[Message]) -> IngestResult:

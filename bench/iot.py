@@ -255,6 +255,90 @@ def _wait_connected(index: int, timeout: float = 120) -> None:
     raise SystemExit("the consumer did not connect")
 
 
+def _bench_messages(devices, count: int, rng: random.Random) -> list:
+    """Messages as the publishers send them (true gunshot pairs, noise, 1 % malformed)."""
+    from iot.choices import Door
+    from iot.services.ingest import Message
+
+    acoustic = [d for d in devices if d["kind"] == "acoustic"]
+    out = []
+    while len(out) < count:
+        d = rng.choice(devices)
+        pair = [(d, "gunshot" if d["kind"] == "acoustic" else "tamper", rng.uniform(0.1, 0.3))]
+        if len(out) % 1000 == 0:
+            first = rng.randrange(0, len(acoustic) - 2)
+            pair += [(a, "gunshot", rng.uniform(0.75, 0.95)) for a in acoustic[first : first + 2]]
+        for dev, kind, confidence in pair:
+            body = {
+                "key": dev["key"],
+                "id": f"p-{len(out)}",
+                "type": kind,
+                "at": datetime.now(UTC).isoformat(),
+                "confidence": round(confidence, 3) if rng.random() > 0.01 else 7,
+                "payload": {"bench": True},
+            }
+            topic = f"khareetaty/{dev['agency']}/{dev['external_id']}/events"
+            out.append(
+                Message(
+                    door=Door.MQTT, body=json.dumps(body).encode(), received_at=None, topic=topic
+                )
+            )
+    return out
+
+
+def profile_batches(devices, batches: int, size: int, cprofile: bool) -> dict:
+    """The consumer's storing step without MQTT: ``batches`` batches of ``size`` messages
+    through ``messages_ingest`` in this process. CPU seconds (this process and its
+    PostgreSQL backend) per 1,000 events are what contention on a shared machine changes
+    least; wall time per batch is reported beside them."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+
+    from iot.services.ingest import messages_ingest
+
+    rng = random.Random(5)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    messages_ingest(_stamp(_bench_messages(devices, size, rng)))  # warm the key cache
+    walls, cpu0, pg0 = [], time.process_time(), cpu_seconds(backend)
+    profiler = cProfile.Profile() if cprofile else None
+    for _ in range(batches):
+        batch = _stamp(_bench_messages(devices, size, rng))
+        start = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        messages_ingest(batch)
+        if profiler:
+            profiler.disable()
+        walls.append(time.perf_counter() - start)
+    events = batches * size
+    python_cpu, pg_cpu = time.process_time() - cpu0, cpu_seconds(backend) - pg0
+    if profiler:
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+    return {
+        "batches": batches,
+        "batch_size": size,
+        "wall_ms_per_batch": {
+            "p50": round(1000 * percentile(walls, 0.5)),
+            "p95": round(1000 * percentile(walls, 0.95)),
+        },
+        "consumer_cpu_ms_per_1000_events": round(1000 * python_cpu / events * 1000),
+        "postgres_cpu_ms_per_1000_events": round(1000 * pg_cpu / events * 1000),
+        "events_per_cpu_second": round(events / (python_cpu + pg_cpu)),
+        "load_average_1m": round(os.getloadavg()[0], 1),
+    }
+
+
+def _stamp(messages: list) -> list:
+    now = datetime.now(UTC)
+    for message in messages:
+        message.received_at = now
+    return messages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=1000)
@@ -264,6 +348,11 @@ def main() -> None:
     parser.add_argument(
         "--consumers", type=int, default=1, help="more than 1: a shared subscription ($share)"
     )
+    parser.add_argument(
+        "--profile-batches", type=int, default=0, help="only time the storing step, N batches"
+    )
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args()
     url = prepare_database()
     os.environ.update({"DATABASE_URL": url, "DB_APP_ROLE": "", **_redis_env()})
@@ -282,6 +371,10 @@ def main() -> None:
         {"key": d.key, "agency": d.agency, "external_id": d.external_id, "kind": d.kind}
         for d in fleet
     ]
+    if args.profile_batches:
+        report = profile_batches(devices, args.profile_batches, args.batch_size, args.cprofile)
+        print(json.dumps({"devices": args.devices, **report}, indent=2))
+        return
     host, port = settings.MQTT_HOST, settings.MQTT_PORT
     broker_pid = int((ROOT / "var" / "run" / "mosquitto.pid").read_text())
     consumers = [_start_consumer(url, i, args.consumers > 1) for i in range(args.consumers)]

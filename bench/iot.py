@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khareetaty.settings")
-BENCH_DB = "khareetaty_iotbench"
+BENCH_DB = os.environ.get("IOT_BENCH_DB", "khareetaty_iotbench")
 # A Redis database of its own (the live map's counters): other work on the same Redis
 # flushing its database must not disturb the run.
 BENCH_REDIS_DB = 9

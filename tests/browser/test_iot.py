@@ -113,3 +113,18 @@ def test_candidate_panel_opens_its_evidence_and_its_incident(
     page.locator("#detail .evidence").wait_for(state="detached")
     title = page.locator("#detail:not([hidden]) h2").inner_text()
     assert title.endswith(f"#{number}") and title != candidate_title
+
+
+def test_analytics_page_shows_noise_reduction_per_event_type_to_a_viewer(
+    sensors, open_page, make_user
+):
+    viewer = make_user(Role.VIEWER, preferred_language=Language.ENGLISH)
+    page = open_page(viewer, "/analytics/")
+    page.wait_for_selector("#sensor-analytics[data-loaded='1']")
+    rows = page.locator("#sensor-types tbody tr")
+    cells = {rows.nth(i).locator("td").first.inner_text(): rows.nth(i) for i in range(rows.count())}
+    assert set(cells) == {"Gunshot", "Tamper"}
+    gunshot = [c.inner_text() for c in cells["Gunshot"].locator("td").all()]
+    assert gunshot[1:] == ["2", "1", "2.0"]  # events in, incidents out, events per incident
+    page.select_option("#sensor-period", "1")
+    page.wait_for_selector("#sensor-types tbody tr")

@@ -29,13 +29,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khareetaty.settings")
-BENCH_DB = "khareetaty_iotbench"
+BENCH_DB = os.environ.get("IOT_BENCH_DB", "khareetaty_iotbench")
+# A Redis database of its own (the live map's counters): other work on the same Redis
+# flushing its database must not disturb the run.
+BENCH_REDIS_DB = 9
 
 
 def _local_env() -> dict[str, str]:
     path = ROOT / "var" / "local.env"
     pairs = [line.split("=", 1) for line in path.read_text().splitlines() if "=" in line]
     return dict(pairs)
+
+
+def _redis_env() -> dict[str, str]:
+    port = _local_env().get("KHAREETATY_REDIS_PORT", "63799")
+    return {"REDIS_URL": f"redis://127.0.0.1:{port}/{BENCH_REDIS_DB}"}
 
 
 def prepare_database() -> str:
@@ -46,7 +54,7 @@ def prepare_database() -> str:
     admin = ["psql", "-h", "127.0.0.1", "-p", port, "-U", "khareetaty", "-d", "postgres", "-qc"]
     subprocess.run([*admin, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"], check=True)
     subprocess.run([*admin, f"CREATE DATABASE {BENCH_DB}"], check=True)
-    run_env = {**os.environ, "DATABASE_URL": url, "DB_APP_ROLE": ""}
+    run_env = {**os.environ, "DATABASE_URL": url, "DB_APP_ROLE": "", **_redis_env()}
     manage = [str(ROOT / ".venv/bin/python"), "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], check=True, cwd=ROOT, env=run_env)
     subprocess.run(
@@ -213,14 +221,20 @@ def _latencies(connection) -> dict:
     }
 
 
-def _start_consumer(url: str) -> subprocess.Popen:
+def _consumer_log(index: int) -> Path:
+    return ROOT / "var" / "log" / f"bench-iot-consumer-{index}.log"
+
+
+def _start_consumer(url: str, index: int, shared: bool) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DB_APP_ROLE": "",
-        "MQTT_CLIENT_ID": f"bench-consumer-{os.getpid()}",
+        **_redis_env(),
+        "MQTT_CLIENT_ID": f"bench-consumer-{os.getpid()}-{index}",
+        "MQTT_SHARED_GROUP": "bench" if shared else "",
     }
-    log = open(ROOT / "var" / "log" / "bench-iot-consumer.log", "w")  # noqa: SIM115
+    log = open(_consumer_log(index), "w")  # noqa: SIM115
     return subprocess.Popen(
         [str(ROOT / ".venv/bin/python"), "manage.py", "iot_consume"],
         cwd=ROOT,
@@ -230,8 +244,8 @@ def _start_consumer(url: str) -> subprocess.Popen:
     )
 
 
-def _wait_connected(timeout: float = 120) -> None:
-    log = ROOT / "var" / "log" / "bench-iot-consumer.log"
+def _wait_connected(index: int, timeout: float = 120) -> None:
+    log = _consumer_log(index)
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if "MQTT consumer connected" in log.read_text():
@@ -241,15 +255,107 @@ def _wait_connected(timeout: float = 120) -> None:
     raise SystemExit("the consumer did not connect")
 
 
+def _bench_messages(devices, count: int, rng: random.Random) -> list:
+    """Messages as the publishers send them (true gunshot pairs, noise, 1 % malformed)."""
+    from iot.choices import Door
+    from iot.services.ingest import Message
+
+    acoustic = [d for d in devices if d["kind"] == "acoustic"]
+    out = []
+    while len(out) < count:
+        d = rng.choice(devices)
+        pair = [(d, "gunshot" if d["kind"] == "acoustic" else "tamper", rng.uniform(0.1, 0.3))]
+        if len(out) % 1000 == 0:
+            first = rng.randrange(0, len(acoustic) - 2)
+            pair += [(a, "gunshot", rng.uniform(0.75, 0.95)) for a in acoustic[first : first + 2]]
+        for dev, kind, confidence in pair:
+            body = {
+                "key": dev["key"],
+                "id": f"p-{len(out)}",
+                "type": kind,
+                "at": datetime.now(UTC).isoformat(),
+                "confidence": round(confidence, 3) if rng.random() > 0.01 else 7,
+                "payload": {"bench": True},
+            }
+            topic = f"khareetaty/{dev['agency']}/{dev['external_id']}/events"
+            out.append(
+                Message(
+                    door=Door.MQTT, body=json.dumps(body).encode(), received_at=None, topic=topic
+                )
+            )
+    return out
+
+
+def profile_batches(devices, batches: int, size: int, cprofile: bool) -> dict:
+    """The consumer's storing step without MQTT: ``batches`` batches of ``size`` messages
+    through ``messages_ingest`` in this process. CPU seconds (this process and its
+    PostgreSQL backend) per 1,000 events are what contention on a shared machine changes
+    least; wall time per batch is reported beside them."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+
+    from iot.services.ingest import messages_ingest
+
+    rng = random.Random(5)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    messages_ingest(_stamp(_bench_messages(devices, size, rng)))  # warm the key cache
+    walls, cpu0, pg0 = [], time.process_time(), cpu_seconds(backend)
+    profiler = cProfile.Profile() if cprofile else None
+    for _ in range(batches):
+        batch = _stamp(_bench_messages(devices, size, rng))
+        start = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        messages_ingest(batch)
+        if profiler:
+            profiler.disable()
+        walls.append(time.perf_counter() - start)
+    events = batches * size
+    python_cpu, pg_cpu = time.process_time() - cpu0, cpu_seconds(backend) - pg0
+    if profiler:
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+    return {
+        "batches": batches,
+        "batch_size": size,
+        "wall_ms_per_batch": {
+            "p50": round(1000 * percentile(walls, 0.5)),
+            "p95": round(1000 * percentile(walls, 0.95)),
+        },
+        "consumer_cpu_ms_per_1000_events": round(1000 * python_cpu / events * 1000),
+        "postgres_cpu_ms_per_1000_events": round(1000 * pg_cpu / events * 1000),
+        "events_per_cpu_second": round(events / (python_cpu + pg_cpu)),
+        "load_average_1m": round(os.getloadavg()[0], 1),
+    }
+
+
+def _stamp(messages: list) -> list:
+    now = datetime.now(UTC)
+    for message in messages:
+        message.received_at = now
+    return messages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=2000)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--publishers", type=int, default=2)
+    parser.add_argument(
+        "--consumers", type=int, default=1, help="more than 1: a shared subscription ($share)"
+    )
+    parser.add_argument(
+        "--profile-batches", type=int, default=0, help="only time the storing step, N batches"
+    )
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args()
     url = prepare_database()
-    os.environ.update({"DATABASE_URL": url, "DB_APP_ROLE": ""})
+    os.environ.update({"DATABASE_URL": url, "DB_APP_ROLE": "", **_redis_env()})
     import django
 
     django.setup()
@@ -265,10 +371,15 @@ def main() -> None:
         {"key": d.key, "agency": d.agency, "external_id": d.external_id, "kind": d.kind}
         for d in fleet
     ]
+    if args.profile_batches:
+        report = profile_batches(devices, args.profile_batches, args.batch_size, args.cprofile)
+        print(json.dumps({"devices": args.devices, **report}, indent=2))
+        return
     host, port = settings.MQTT_HOST, settings.MQTT_PORT
     broker_pid = int((ROOT / "var" / "run" / "mosquitto.pid").read_text())
-    consumer = _start_consumer(url)
-    _wait_connected()  # its persistent session (and subscription) exists from here on
+    consumers = [_start_consumer(url, i, args.consumers > 1) for i in range(args.consumers)]
+    for i in range(args.consumers):
+        _wait_connected(i)  # its persistent session (and subscription) exists from here on
     expected = mp.Value("i", 0)
     reference_out = mp.Queue()
     reference = mp.Process(
@@ -278,7 +389,9 @@ def main() -> None:
     reference.start()
     assert reference_out.get(timeout=30) == "ready"
     time.sleep(1)
-    cpu0, broker_cpu0, start = cpu_seconds(consumer.pid), cpu_seconds(broker_pid), time.monotonic()
+    load_before = os.getloadavg()
+    cpu0 = [cpu_seconds(c.pid) for c in consumers]
+    broker_cpu0, start = cpu_seconds(broker_pid), time.monotonic()
     out = mp.Queue()
     share = args.rate / args.publishers
     procs = [
@@ -316,14 +429,17 @@ def main() -> None:
         time.sleep(0.5)
     drained_at = time.monotonic()
     counts = _db_counts(connection)
-    consumer_cpu = cpu_seconds(consumer.pid) - cpu0
+    load_after = os.getloadavg()
+    consumer_cpu = [cpu_seconds(c.pid) - c0 for c, c0 in zip(consumers, cpu0, strict=True)]
     broker_cpu = cpu_seconds(broker_pid) - broker_cpu0
-    rss = peak_rss_mb(consumer.pid)
-    consumer.terminate()
-    try:
-        consumer.wait(60)
-    except subprocess.TimeoutExpired:
-        consumer.kill()
+    rss = [peak_rss_mb(c.pid) for c in consumers]
+    for consumer in consumers:
+        consumer.terminate()
+    for consumer in consumers:
+        try:
+            consumer.wait(60)
+        except subprocess.TimeoutExpired:
+            consumer.kill()
     ref = reference_out.get(timeout=200)
     reference.join()
     wall = drained_at - start
@@ -341,10 +457,11 @@ def main() -> None:
         "drain_after_publish_s": round(drained_at - published_at, 1),
         "stored_rate": round((counts["stored"] + counts["rejected"]) / wall),
         **_latencies(connection),
-        "consumer": {
-            "cpu_percent_of_one_core": round(100 * consumer_cpu / wall),
-            "peak_rss_mb": round(rss),
-        },
+        "consumers": [
+            {"cpu_percent_of_one_core": round(100 * cpu / wall), "peak_rss_mb": round(peak)}
+            for cpu, peak in zip(consumer_cpu, rss, strict=True)
+        ],
+        "load_average_1m_before_after": [round(load_before[0], 1), round(load_after[0], 1)],
         "reference_bare_subscriber": {**ref, "broker_cpu_percent": round(100 * broker_cpu / wall)},
     }
     print(json.dumps(report, indent=2, default=float))

@@ -12,5 +12,15 @@ class IotConfig(AppConfig):
         from iot import rulekind  # noqa: F401
         from khareetaty.pages import page_module_register, page_urls_register
 
-        page_urls_register({"iotDevices": "iot_api:device-geojson"})
+        page_urls_register(
+            {
+                "iotDevices": "iot_api:device-geojson",
+                "iotEvents": "iot_api:events",
+                "iotCandidates": "iot_api:candidate-list",
+                "iotEvidence": "iot_api:candidate-evidence {id}",
+                "iotAnalytics": "iot_api:analytics",
+            }
+        )
         page_module_register("dashboard", "iot/js/devices-layer.js")
+        page_module_register("dashboard", "iot/js/sensor-panels.js")
+        page_module_register("analytics", "iot/js/sensor-analytics.js")

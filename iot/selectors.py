@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from iot.models import Candidate, Device, Event, RejectedEvent
@@ -53,7 +53,7 @@ def device_features(devices) -> dict:
 
 
 def event_list() -> QuerySet[Event]:
-    return Event.objects.order_by("-occurred_at", "-id")
+    return Event.objects.select_related("device").order_by("-occurred_at", "-id")
 
 
 def candidate_list() -> QuerySet[Candidate]:
@@ -111,3 +111,78 @@ def noise_reduction(*, since: datetime) -> list[dict]:
             }
         )
     return result
+
+
+def noise_reduction_by_type(*, since: datetime) -> list[dict]:
+    """Per event type since ``since``: events in, the distinct incidents their candidates
+    became, and the ratio (None while no incident came out of that type)."""
+    rows = (
+        Event.objects.filter(occurred_at__gte=since)
+        .values("type")
+        .annotate(events=Count("id"), incidents=Count("candidate__incident", distinct=True))
+        .order_by("type")
+    )
+    return [
+        {
+            "type": row["type"],
+            "events": row["events"],
+            "incidents": row["incidents"],
+            "ratio": round(row["events"] / row["incidents"], 1) if row["incidents"] else None,
+        }
+        for row in rows
+    ]
+
+
+SENSOR_DEVICES_MAX = 50
+
+
+def device_problems(*, since: datetime) -> list[dict]:
+    """Devices with rejected events since ``since`` or a rate-spike flag, most rejected
+    first (at most SENSOR_DEVICES_MAX): their rejected counts (in the window and since
+    registration) and when they were flagged."""
+    window = dict(
+        RejectedEvent.objects.filter(received_at__gte=since, device__isnull=False)
+        .values_list("device")
+        .annotate(n=Count("id"))
+    )
+    devices = Device.objects.filter(Q(pk__in=list(window)) | Q(rate_flagged_at__isnull=False)).only(
+        "pk", "agency", "external_id", "kind", "rate_flagged_at", "events_rejected"
+    )
+    rows = [
+        {
+            "device": d.pk,
+            "name": str(d),
+            "kind": d.kind,
+            "rejected": window.get(d.pk, 0),
+            "rejected_total": d.events_rejected,
+            "rate_flagged_at": d.rate_flagged_at,
+        }
+        for d in devices
+    ]
+    rows.sort(key=lambda r: (-r["rejected"], r["rate_flagged_at"] is None, r["name"]))
+    return rows[:SENSOR_DEVICES_MAX]
+
+
+def sensor_analytics(*, since: datetime) -> dict:
+    """The sensor analytics section: noise reduction by correlation group and by event
+    type, and the devices that send bad events or flood."""
+    return {
+        "since": since,
+        "groups": noise_reduction(since=since),
+        "types": noise_reduction_by_type(since=since),
+        "devices": device_problems(since=since),
+    }
+
+
+def candidate_evidence(*, candidate: Candidate) -> QuerySet[Event]:
+    """The events a candidate holds (within its time span, so only the partitions of those
+    days are read), oldest first, with their devices."""
+    return (
+        Event.objects.filter(
+            candidate_id=candidate.pk,
+            occurred_at__gte=candidate.started_at,
+            occurred_at__lte=candidate.last_at,
+        )
+        .select_related("device")
+        .order_by("occurred_at", "id")
+    )

@@ -60,8 +60,11 @@ class EventSerializer(serializers.ModelSerializer):
             "media_ref",
             "door",
             "candidate",
+            "device_name",
         ]
         read_only_fields = fields
+
+    device_name = serializers.CharField(source="device", read_only=True)
 
 
 class CandidateSerializer(serializers.ModelSerializer):
@@ -121,3 +124,46 @@ class DeviceStatsSerializer(serializers.Serializer):
 class DeviceFeatureCollectionSerializer(serializers.Serializer):
     type = serializers.CharField()
     features = serializers.ListField(child=serializers.DictField())
+
+
+class CandidateEvidenceSerializer(serializers.Serializer):
+    """A candidate with the events it holds (its evidence)."""
+
+    candidate = CandidateSerializer()
+    events = EventSerializer(many=True)
+    truncated = serializers.BooleanField()
+
+
+class SensorAnalyticsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=90, default=7)
+
+
+class GroupNoiseSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    events = serializers.IntegerField()
+    candidates = serializers.IntegerField()
+    incidents = serializers.IntegerField()
+    ratio = serializers.FloatField(allow_null=True)
+
+
+class TypeNoiseSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    events = serializers.IntegerField()
+    incidents = serializers.IntegerField()
+    ratio = serializers.FloatField(allow_null=True)
+
+
+class DeviceProblemSerializer(serializers.Serializer):
+    device = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    rejected = serializers.IntegerField()
+    rejected_total = serializers.IntegerField()
+    rate_flagged_at = serializers.DateTimeField(allow_null=True)
+
+
+class SensorAnalyticsSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    groups = GroupNoiseSerializer(many=True)
+    types = TypeNoiseSerializer(many=True)
+    devices = DeviceProblemSerializer(many=True)

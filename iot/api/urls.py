@@ -10,4 +10,8 @@ router.trailing_slash = "/?"
 router.register("devices", views.DeviceViewSet, basename="device")
 router.register("candidates", views.CandidateViewSet, basename="candidate")
 
-urlpatterns = [path("events", views.EventView.as_view(), name="events"), *router.urls]
+urlpatterns = [
+    path("events", views.EventView.as_view(), name="events"),
+    path("analytics", views.SensorAnalyticsView.as_view(), name="analytics"),
+    *router.urls,
+]

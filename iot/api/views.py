@@ -1,6 +1,8 @@
 """The iot API (``/api/iot/v1/``): devices, their statistics, events (query, and the HTTPS
 door devices post batches to), and incident candidates with their evidence."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -17,6 +19,8 @@ from iot.filters import CandidateFilterSet, DeviceFilterSet, EventFilterSet
 from iot.services.ingest import Message, messages_ingest
 from khareetaty.exceptions import ApplicationError
 from khareetaty.permissions import STAFF
+
+EVIDENCE_MAX = 200
 
 
 class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
@@ -55,6 +59,37 @@ class CandidateViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.candidate_list()
+
+    @extend_schema(responses=s.CandidateEvidenceSerializer)
+    @action(detail=True, methods=["get"])
+    def evidence(self, request, pk=None):
+        """The candidate and its events (oldest first, at most EVIDENCE_MAX), each with its
+        device: what the dashboard shows when a candidate is clicked."""
+        candidate = self.get_object()
+        events = list(selectors.candidate_evidence(candidate=candidate)[: EVIDENCE_MAX + 1])
+        out = {
+            "candidate": candidate,
+            "events": events[:EVIDENCE_MAX],
+            "truncated": len(events) > EVIDENCE_MAX,
+        }
+        return Response(s.CandidateEvidenceSerializer(out).data)
+
+
+class SensorAnalyticsView(generics.GenericAPIView):
+    """Sensor analytics over the last ``days`` (1-90, default 7): the noise-reduction ratio
+    (events in ÷ incidents out) per correlation group and per event type, and the devices
+    with rejected events or a rate-spike flag."""
+
+    role_access = {"read": STAFF}
+    serializer_class = s.SensorAnalyticsSerializer
+    pagination_class = None
+
+    @extend_schema(parameters=[s.SensorAnalyticsQuerySerializer])
+    def get(self, request):
+        query = s.SensorAnalyticsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        since = timezone.now() - timedelta(days=query.validated_data["days"])
+        return Response(self.get_serializer(selectors.sensor_analytics(since=since)).data)
 
 
 class EventView(generics.ListAPIView):

@@ -92,6 +92,8 @@ class Consumer:
         self._generation += 1
         self.stats.connects += 1
         root = settings.MQTT_TOPIC_ROOT
+        if settings.MQTT_SHARED_GROUP:  # one of the group's consumers gets each message
+            root = f"$share/{settings.MQTT_SHARED_GROUP}/{root}"
         client.subscribe([(f"{root}/+/+/events", 1), (f"{root}/+/+/heartbeat", 1)])
         logger.info("MQTT consumer connected to %s:%s", self.host, self.port)
         self.connected.set()
@@ -150,9 +152,13 @@ class Consumer:
             except (OperationalError, InterfaceError):
                 logger.exception("database unavailable; retrying in %.1f s", delay)
                 close_old_connections()
-                if self._stop.wait(delay):
-                    return  # not acknowledged: the broker delivers it again
-                delay = min(delay * 2, settings.MQTT_RECONNECT_MAX_SECONDS)
+            except Exception:  # a bug: never let one batch stop the consumer
+                # Unacknowledged, the batch is tried again (it was not committed: a failure
+                # after the commit is handled by messages_ingest).
+                logger.exception("storing a batch failed; retrying in %.1f s", delay)
+            if self._stop.wait(delay):
+                return  # not acknowledged: the broker delivers it again
+            delay = min(delay * 2, settings.MQTT_RECONNECT_MAX_SECONDS)
 
     def _store(self, batch: list[_Arrived]) -> None:
         messages = [

@@ -126,9 +126,10 @@ def _lock_groups(names: list[str]) -> None:
             )
 
 
-def correlation_apply(events: list[CleanEvent]) -> list[int]:
-    """Join freshly stored events to candidates (creating them as needed), link the events,
-    and promote candidates over threshold; returns the ids of incidents created."""
+def correlation_assign(events: list[CleanEvent]) -> list[Candidate]:
+    """Join events to candidates (creating them as needed, so each has an id) and set each
+    event's ``candidate_id``; returns the candidates changed or created. The events need not
+    be stored yet: the ingest path assigns first and inserts the rows with their candidate."""
     relevant = [(e, g) for e in events if (g := group_of(e.type))]
     if not relevant:
         return []
@@ -160,8 +161,17 @@ def correlation_apply(events: list[CleanEvent]) -> list[int]:
         links.append((event, cand))
     Candidate.objects.bulk_create(fresh)
     _save(list(touched.values()))
-    _link(links)
-    return _promote([*touched.values(), *fresh])
+    for event, cand in links:
+        event.candidate_id = cand.pk
+    return [*touched.values(), *fresh]
+
+
+def correlation_apply(events: list[CleanEvent]) -> list[int]:
+    """Join already stored events to candidates, link the rows, and promote candidates
+    over threshold; returns the ids of incidents created."""
+    candidates = correlation_assign(events)
+    correlation_link([e for e in events if e.candidate_id is not None])
+    return correlation_promote(candidates)
 
 
 _SAVE = (
@@ -194,17 +204,20 @@ _LINK = (
 )
 
 
-def _link(links: list[tuple[CleanEvent, Candidate]]) -> None:
-    rows = ", ".join(["(%s, %s::timestamptz, %s)"] * len(links))
+def correlation_link(events: list[CleanEvent]) -> None:
+    """Set the candidate of events already stored (one statement)."""
+    if not events:
+        return
+    rows = ", ".join(["(%s, %s::timestamptz, %s)"] * len(events))
     params: list = []
-    for event, cand in links:
-        event.candidate_id = cand.pk
-        params += [event.id, event.occurred_at, cand.pk]
+    for event in events:
+        params += [event.id, event.occurred_at, event.candidate_id]
     with connection.cursor() as cursor:
         cursor.execute(_LINK.format(rows=rows), params)
 
 
-def _promote(candidates: list[Candidate]) -> list[int]:
+def correlation_promote(candidates: list[Candidate]) -> list[int]:
+    """Turn the open candidates over their group's threshold into incidents; their ids."""
     groups = correlation_groups()
     created = []
     for cand in candidates:

@@ -19,14 +19,15 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 
 from iot.choices import DeviceStatus
-from iot.models import Device, RejectedEvent
-from iot.services.correlation import correlation_apply
+from iot.models import Candidate, Device, RejectedEvent
+from iot.services.correlation import correlation_assign, correlation_link, correlation_promote
 from iot.services.devices import KeyOwner, device_for_key
 from iot.services.partitions import event_day, partitions_for_days
 from iot.services.validation import CleanEvent, event_validate, message_parse
 
 logger = logging.getLogger(__name__)
 RAW_KEEP_BYTES = 4096  # of a rejected message's text
+Parsed = tuple[dict | None, list[dict]]  # a message's JSON object, or the reasons it has none
 
 
 @dataclass
@@ -82,8 +83,8 @@ def _authenticate(message: Message, data: dict) -> tuple[KeyOwner | None, list[d
     return owner, []
 
 
-def _prepare(message: Message, devices: dict[int, Device]) -> Outcome:
-    data, reasons = message_parse(message.body)
+def _prepare(message: Message, parsed: Parsed, devices: dict[int, Device]) -> Outcome:
+    data, reasons = parsed
     if reasons:
         return Outcome("rejected", reasons)
     owner, reasons = _authenticate(message, data)
@@ -102,28 +103,31 @@ def _prepare(message: Message, devices: dict[int, Device]) -> Outcome:
     return Outcome("stored", device_id=device.pk, clean=clean)
 
 
-def _prepare_safely(message: Message, devices: dict[int, Device]) -> Outcome:
+def _prepare_safely(message: Message, parsed: Parsed, devices: dict[int, Device]) -> Outcome:
     try:
-        return _prepare(message, devices)
+        return _prepare(message, parsed, devices)
     except Exception as exc:  # a bug must not lose the message: keep it, with the reason
         logger.exception("checking a device message failed")
         return Outcome("rejected", _reason("internal_error", type(exc).__name__))
 
 
-def _devices_of(messages: list[Message]) -> dict[int, Device]:
-    """The devices the batch's keys (and topics, for rejected ones) name, in one query each."""
+def _parse_safely(message: Message) -> Parsed:
+    try:
+        return message_parse(message.body)
+    except Exception as exc:  # a bug must not lose the message: keep it, with the reason
+        logger.exception("parsing a device message failed")
+        return None, _reason("internal_error", type(exc).__name__)
+
+
+def _devices_of(messages: list[Message], parsed: list[Parsed]) -> dict[int, Device]:
+    """The devices the batch's keys name, in one query (the keys come from the consumer's
+    short-lived key cache, so a steady stream costs no key lookups)."""
     ids = {m.owner.device_id for m in messages if m.owner}
-    for message in messages:
-        if message.owner is not None:
-            continue
-        try:
-            body = message.body
-            data = body if isinstance(body, dict) else json.loads(body)
+    for message, (data, _reasons) in zip(messages, parsed, strict=True):
+        if message.owner is None and data is not None:
             owner = device_for_key(data.get("key"))
-        except (ValueError, AttributeError, RecursionError):
-            owner = None
-        if owner:
-            ids.add(owner.device_id)
+            if owner:
+                ids.add(owner.device_id)
     return Device.objects.only("pk", "geom", "status", "agency", "external_id").in_bulk(ids)
 
 
@@ -152,18 +156,32 @@ def messages_ingest(messages: list[Message]) -> IngestResult:
     """Validate and store a batch of messages; returns one outcome per message, in order."""
     if not messages:
         return IngestResult([])
-    devices = _devices_of(messages)
-    outcomes = [_prepare_safely(message, devices) for message in messages]
+    parsed = [_parse_safely(message) for message in messages]
+    devices = _devices_of(messages, parsed)
+    outcomes = [
+        _prepare_safely(message, p, devices) for message, p in zip(messages, parsed, strict=True)
+    ]
+    _mark_repeats(outcomes)
     _topic_device_ids(outcomes, messages)
+    committed: list[bool] = []
+    incidents: list[int] = []
     try:
         with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(True))  # runs before other hooks
             incidents = _store(outcomes, messages)
-        return IngestResult(outcomes, incidents)
     except (OperationalError, InterfaceError):
         raise  # the database is away: the caller retries the whole batch later
-    except DatabaseError:
-        logger.exception("storing a batch of %d device messages failed; one by one", len(messages))
-    return _ingest_one_by_one(outcomes, messages)
+    except Exception as exc:
+        if committed:
+            # Stored; a hook after the commit (e.g. the live map's publisher) failed. Storing
+            # the batch again would keep its rejected messages twice.
+            logger.exception("a hook after storing %d device messages failed", len(messages))
+        elif isinstance(exc, DatabaseError):
+            logger.exception("storing %d device messages failed; one by one", len(messages))
+            return _ingest_one_by_one(outcomes, messages)
+        else:
+            raise
+    return IngestResult(outcomes, incidents)
 
 
 def _ingest_one_by_one(outcomes: list[Outcome], messages: list[Message]) -> IngestResult:
@@ -180,18 +198,60 @@ def _ingest_one_by_one(outcomes: list[Outcome], messages: list[Message]) -> Inge
     return IngestResult(outcomes, incidents)
 
 
+def _mark_repeats(outcomes: list[Outcome]) -> None:
+    """An event repeated within the batch (a resend arriving beside its original) is a
+    duplicate before it reaches the database."""
+    seen: set[tuple] = set()
+    for outcome in outcomes:
+        if outcome.status == "stored":
+            key = (outcome.clean.device_id, outcome.clean.uid, outcome.clean.occurred_at)
+            if key in seen:
+                outcome.status = "duplicate"
+            seen.add(key)
+
+
+class _Resent(Exception):
+    """Some events of the batch were stored before (a resend after a reconnect)."""
+
+
+def _store_events(events: list[CleanEvent]) -> list[Candidate]:
+    """Insert the events with their candidate (assigned first, in memory and one statement
+    per table); returns the candidates to consider for promotion. If a row was stored before
+    (a QoS-1 resend across batches) the fast path is undone and the events are inserted
+    first, the new ones alone correlated and linked: a resend never counts twice as
+    evidence. Marks each event's id (None for one stored before)."""
+    partitions_for_days({event_day(e.occurred_at) for e in events})
+    try:
+        with transaction.atomic():  # a savepoint
+            candidates = correlation_assign(events)
+            inserted = _insert_events(events)
+            if len(inserted) != len(events):
+                raise _Resent
+    except _Resent:
+        for event in events:
+            event.candidate_id = None
+        inserted = _insert_events(events)
+        new = [e for e in events if (e.device_id, e.uid, e.occurred_at) in inserted]
+        candidates = correlation_assign(new)
+        for event in new:
+            event.id = inserted[(event.device_id, event.uid, event.occurred_at)]
+        correlation_link([e for e in new if e.candidate_id is not None])
+        return candidates
+    for event in events:
+        event.id = inserted[(event.device_id, event.uid, event.occurred_at)]
+    return candidates
+
+
 def _store(outcomes: list[Outcome], messages: list[Message]) -> list[int]:
-    clean = [o.clean for o in outcomes if o.status == "stored"]
-    if clean:
-        partitions_for_days({event_day(c.occurred_at) for c in clean})
-        inserted = _insert_events(clean)
+    candidates: list[Candidate] = []
+    events = [o.clean for o in outcomes if o.status == "stored"]
+    if events:
+        for event in events:
+            event.id = event.candidate_id = None  # of an earlier, undone attempt
+        candidates = _store_events(events)
         for outcome in outcomes:
-            if outcome.status == "stored":
-                key = (outcome.clean.device_id, outcome.clean.uid, outcome.clean.occurred_at)
-                if key in inserted:
-                    outcome.clean.id = inserted.pop(key)
-                else:  # a resend, or repeated within this batch
-                    outcome.status = "duplicate"
+            if outcome.status == "stored" and outcome.clean.id is None:
+                outcome.status = "duplicate"  # a resend of an event stored before
     rejected = [
         RejectedEvent(
             device_id=o.device_id,
@@ -204,10 +264,10 @@ def _store(outcomes: list[Outcome], messages: list[Message]) -> list[int]:
         for o, m in zip(outcomes, messages, strict=True)
         if o.status == "rejected"
     ]
-    RejectedEvent.objects.bulk_create(rejected)
+    if rejected:
+        RejectedEvent.objects.bulk_create(rejected)
     _count(outcomes, messages)
-    stored = [o.clean for o in outcomes if o.status == "stored"]
-    return correlation_apply(stored) if stored else []
+    return correlation_promote(candidates)
 
 
 def _raw_text(body: bytes | str | dict) -> str:
@@ -220,23 +280,28 @@ def _raw_text(body: bytes | str | dict) -> str:
 
 _INSERT = (
     "INSERT INTO iot_events (device_id, uid, type, occurred_at, received_at, geom, confidence,"
-    " payload, media_ref, door) VALUES {rows}"
+    " payload, media_ref, door, candidate_id)"
+    " SELECT d, u, t, o, r, ST_SetSRID(ST_MakePoint(x, y), 4326), c, p::jsonb, m, w, k"
+    " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[],"
+    " %s::float8[], %s::float8[], %s::float8[], %s::text[], %s::text[], %s::text[],"
+    " %s::bigint[]) AS v(d, u, t, o, r, x, y, c, p, m, w, k)"
     " ON CONFLICT (device_id, uid, occurred_at) DO NOTHING"
     " RETURNING id, device_id, uid, occurred_at"
 )
-_ROW = "(%s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s::jsonb, %s, %s)"
 
 
 def _insert_events(events: list[CleanEvent]) -> dict[tuple, int]:
-    """Insert; a row already stored (same device, id and time) is skipped by the database.
-    Returns (device, uid, time) -> id of the rows inserted now."""
-    params: list = []
+    """Insert in one statement (one array per column: the statement text stays the same
+    whatever the batch size); a row already stored (same device, id and time) is skipped by
+    the database. Returns (device, uid, time) -> id of the rows inserted now."""
+    columns: list[list] = [[] for _ in range(12)]
     for e in events:
-        params += [e.device_id, e.uid, e.type, e.occurred_at, e.received_at, e.lon, e.lat]
-        params += [e.confidence, json.dumps(e.payload), e.media_ref, e.door]
-    sql = _INSERT.format(rows=", ".join([_ROW] * len(events)))
+        row = (e.device_id, e.uid, e.type, e.occurred_at, e.received_at, e.lon, e.lat)
+        row += (e.confidence, json.dumps(e.payload), e.media_ref, e.door, e.candidate_id)
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_INSERT, columns)
         rows = cursor.fetchall()
     return {(device, uid, at): pk for pk, device, uid, at in rows}
 

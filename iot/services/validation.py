@@ -16,6 +16,8 @@ from iot.choices import EventType
 
 UID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 MEDIA_REF_MAX = 500
+EVENT_TYPES = frozenset(EventType.values)
+TYPES_TEXT = ", ".join(EventType.values)
 KNOWN_FIELDS = {"key", "id", "type", "at", "lon", "lat", "confidence", "payload", "media_ref"}
 
 
@@ -101,8 +103,8 @@ def event_validate(
     if not isinstance(uid, str) or not UID.fullmatch(uid):
         problems.add("id", "invalid", "'id' must be 1-64 letters, digits or _.:-")
     kind = data.get("type")
-    if kind not in EventType.values:
-        problems.add("type", "invalid", f"'type' must be one of {', '.join(EventType.values)}.")
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
+        problems.add("type", "invalid", f"'type' must be one of {TYPES_TEXT}.")
     occurred_at = _time(data.get("at"), received_at, problems)
     confidence = _number(data, "confidence", 0, 1, problems)
     lon, lat = _location(data, device.geom, problems)

@@ -96,3 +96,49 @@ def test_candidates_list_their_incident(reference, client_for):
 
 def test_field_supervisors_do_not_read_devices(two_devices, client_for):
     assert client_for("field_supervisor").get("/api/iot/v1/devices").status_code == 403
+
+
+def _promoted_pair_and_noise():
+    d1, k1 = make_device("n-1")
+    d2, k2 = make_device("n-2", lon=47.981)
+    noisy, kn = make_device("n-3", kind="cctv", lon=47.70)
+    messages_ingest(
+        [
+            mqtt_message(d1, k1, event("g1", type="gunshot", confidence=0.8)),
+            mqtt_message(d2, k2, event("g2", type="gunshot", confidence=0.8)),
+            mqtt_message(d2, k2, event("g3", type="gunshot", confidence=0.8)),
+            mqtt_message(noisy, kn, event("t1", type="tamper")),
+            mqtt_message(noisy, kn, event("t2", type="tamper", confidence=9)),
+            mqtt_message(noisy, kn, b"junk"),
+        ]
+    )
+    Device.objects.filter(pk=noisy.pk).update(rate_flagged_at=timezone.now())
+    return d1, d2, noisy
+
+
+def test_sensor_analytics_give_noise_reduction_per_type_and_problem_devices(reference, client_for):
+    _d1, _d2, noisy = _promoted_pair_and_noise()
+    body = client_for("viewer").get("/api/iot/v1/analytics?days=1").json()
+    types = {r["type"]: r for r in body["types"]}
+    assert (types["gunshot"]["events"], types["gunshot"]["incidents"]) == (3, 1)
+    assert types["gunshot"]["ratio"] == 3.0
+    assert (types["tamper"]["events"], types["tamper"]["ratio"]) == (1, None)
+    assert [(g["group"], g["incidents"]) for g in body["groups"]] == [("gunshot", 1)]
+    assert body["devices"][0]["device"] == noisy.pk
+    assert body["devices"][0]["rejected"] == 2 and body["devices"][0]["rate_flagged_at"]
+
+
+@pytest.mark.parametrize("query", ["days=0", "days=91", "days=many"])
+def test_sensor_analytics_refuse_a_bad_period_with_400(reference, client_for, query):
+    response = client_for("viewer").get(f"/api/iot/v1/analytics?{query}")
+    assert response.status_code == 400 and "days" in response.json()["errors"]
+
+
+def test_candidate_evidence_lists_its_events_devices_and_incident(reference, client_for):
+    d1, d2, _noisy = _promoted_pair_and_noise()
+    candidate = client_for("viewer").get("/api/iot/v1/candidates").json()["results"][0]
+    body = client_for("viewer").get(f"/api/iot/v1/candidates/{candidate['id']}/evidence").json()
+    assert body["candidate"]["incident"] == candidate["incident"] is not None
+    assert [e["uid"] for e in body["events"]] == ["g1", "g2", "g3"]
+    assert {e["device_name"] for e in body["events"]} == {str(d1), str(d2)}
+    assert body["truncated"] is False

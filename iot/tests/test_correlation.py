@@ -9,7 +9,7 @@ from commands.live import live_sequences
 from commands.services.rules import rules_evaluate_incidents
 from commands.tests.factories import AlertRuleFactory
 from incidents.models import Incident
-from iot.models import Candidate, Event
+from iot.models import Candidate, Event, RejectedEvent
 from iot.services.ingest import messages_ingest
 from iot.tests.conftest import make_device
 from iot.tests.helpers import event, mqtt_message
@@ -97,3 +97,46 @@ def test_sensor_incident_triggers_an_alert_rule_and_reaches_the_live_map(
     alerts = rules_evaluate_incidents(incident_ids=result.incident_ids)
     assert [a.rule_id for a in alerts] == [rule.pk]
     assert list(alerts[0].incidents.values_list("pk", flat=True)) == result.incident_ids
+
+
+def test_a_resend_beside_new_evidence_is_counted_once_and_the_new_event_is_linked(sensors):
+    (d1, k1), (d2, k2), _ = sensors
+    messages_ingest([_shot(d1, k1, "g1")])
+    # The next batch repeats g1 (a QoS-1 resend after a reconnect) and brings g2.
+    result = messages_ingest([_shot(d1, k1, "g1"), _shot(d2, k2, "g2", seconds=2)])
+    assert [o.status for o in result.outcomes] == ["duplicate", "stored"]
+    candidate = Candidate.objects.get()
+    assert candidate.event_count == 2 and candidate.confidence == pytest.approx(0.91)
+    assert sorted(Event.objects.values_list("uid", "candidate_id")) == [
+        ("g1", candidate.pk),
+        ("g2", candidate.pk),
+    ]
+    assert Incident.objects.count() == 1
+
+
+def test_an_event_repeated_within_one_batch_is_stored_once(sensors):
+    (d1, k1), _, _ = sensors
+    result = messages_ingest([_shot(d1, k1, "g1"), _shot(d1, k1, "g1")])
+    assert [o.status for o in result.outcomes] == ["stored", "duplicate"]
+    assert Event.objects.count() == 1 and Candidate.objects.get().event_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_hook_after_the_commit_keeps_the_batch_stored_once(sensors):
+    from django.db import transaction
+
+    from incidents.signals import incident_created
+
+    def failing_after_commit(**kwargs):
+        transaction.on_commit(lambda: 1 / 0)  # e.g. the live map's cache vanished
+
+    (d1, k1), (d2, k2), _ = sensors
+    bad = mqtt_message(d1, k1, event("x", confidence=7))
+    incident_created.connect(failing_after_commit, dispatch_uid="iot-test-failing-hook")
+    try:
+        result = messages_ingest([_shot(d1, k1, "g1"), _shot(d2, k2, "g2", seconds=1), bad])
+    finally:
+        incident_created.disconnect(dispatch_uid="iot-test-failing-hook")
+    assert [o.status for o in result.outcomes] == ["stored", "stored", "rejected"]
+    assert Event.objects.count() == 2 and RejectedEvent.objects.count() == 1
+    assert Incident.objects.count() == 1 and len(result.incident_ids) == 1

@@ -18,6 +18,9 @@ MQTT_TOPIC_ROOT = env_str("MQTT_TOPIC_ROOT", "khareetaty")
 # The consumer's persistent session: the broker keeps its QoS-1 messages while it is away.
 MQTT_CLIENT_ID = env_str("MQTT_CLIENT_ID", "khareetaty-consumer")
 MQTT_KEEPALIVE = env_int("MQTT_KEEPALIVE", 30)
+# Several consumers (each with its own MQTT_CLIENT_ID) share the stream when this names a
+# shared-subscription group ($share/<group>/...): the broker gives each message to one of them.
+MQTT_SHARED_GROUP = env_str("MQTT_SHARED_GROUP", "")
 MQTT_RECONNECT_MAX_SECONDS = env_int("MQTT_RECONNECT_MAX_SECONDS", 30)
 # The consumer stores what has arrived every this many milliseconds (or sooner when full).
 IOT_BATCH_MAX = env_int("IOT_BATCH_MAX", 500)

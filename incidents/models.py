@@ -211,6 +211,9 @@ class Incident(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name=INCIDENT_UNIQUE_KEY)
         ]
+        # The interop sync order (changed since a cursor): a page is an index walk, not a
+        # sort of every incident in scope.
+        indexes = [models.Index(fields=["updated_at", "id"], name="incident_updated_id")]
 
     def __str__(self) -> str:
         return f"{self.category_id} {self.occurred_at:%Y-%m-%d %H:%M} ({self.source}:{self.external_id})"

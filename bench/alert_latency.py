@@ -298,6 +298,11 @@ def main() -> None:
         "--long-nice", type=int, default=0, help="run the long worker at this nice level"
     )
     parser.add_argument("--alerts-pool", default="threads", choices=["threads", "prefork", "solo"])
+    parser.add_argument(
+        "--no-busy",
+        action="store_true",
+        help="idle phase only, --incidents of them (e.g. while bench/load.py loads the machine)",
+    )
     args = parser.parse_args()
 
     load_before = os.getloadavg()
@@ -325,12 +330,15 @@ def main() -> None:
         token = login.json()["access"]
         reference = direct_send_reference(fake)
         fake.requests.clear()
-        idle = measure(client, token, fake, max(20, args.incidents // 4), 0, busy=False)
-        keeper.start()
-        deadline = time.monotonic() + 60
-        while not long_job_running() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        busy = measure(client, token, fake, args.incidents, 100_000, busy=True)
+        idle_count = args.incidents if args.no_busy else max(20, args.incidents // 4)
+        idle = measure(client, token, fake, idle_count, 0, busy=False)
+        busy = None
+        if not args.no_busy:
+            keeper.start()
+            deadline = time.monotonic() + 60
+            while not long_job_running() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            busy = measure(client, token, fake, args.incidents, 100_000, busy=True)
     finally:
         keeper.stop.set()
         for worker in workers:

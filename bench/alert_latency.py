@@ -303,6 +303,9 @@ def main() -> None:
         action="store_true",
         help="idle phase only, --incidents of them (e.g. while bench/load.py loads the machine)",
     )
+    parser.add_argument(
+        "--worker-start-timeout", type=float, default=60, help="seconds (more on a loaded machine)"
+    )
     args = parser.parse_args()
 
     load_before = os.getloadavg()
@@ -320,7 +323,7 @@ def main() -> None:
     ]
     keeper = LongJobKeeper()
     try:
-        wait_for_workers(["bench-alerts", "bench-long"])
+        wait_for_workers(["bench-alerts", "bench-long"], args.worker_start_timeout)
         client = Client(HTTP_HOST="localhost")
         login = client.post(
             "/api/auth/login",

@@ -57,6 +57,7 @@ ENDPOINTS = {
     "interop_alerts": ("interop", "/api/interop/v1/alerts"),
     "healthz": ("get", "/healthz"),
     "me_jwt": ("get", "/api/auth/me"),
+    "me_session": ("session", "/api/auth/me"),
 }
 NEW_INCIDENT = {
     "category": "theft",
@@ -94,6 +95,8 @@ def _print_sql(execute, sql, params, many, context):
 def request(client: Client, user: dict, kind: str, path: str):
     if kind == "interop":
         return client.get(path, HTTP_AUTHORIZATION=f"Api-Key {user['api_key']}")
+    if kind == "session":  # the session cookie only (what the pages send)
+        return client.get(path)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {user['access']}"}
     if kind == "post":
         body = {**NEW_INCIDENT, "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

@@ -252,9 +252,12 @@ def measure(client: Client, token: str, fake, count: int, offset: int, *, busy: 
             raise SystemExit(f"no SMS for incident {incident_id} within 30 s")
         sms = messages[before]
         latencies.append(sms.received_at - responded)
-        code = int(CODE.search(sms.params["Body"]).group(1))
-        alert = Alert.objects.filter(short_code=code, incidents=incident_id).first()
-        if alert is None:
+        found = CODE.search(sms.params["Body"])  # not an alert SMS (e.g. a reminder): no code
+        alert = (
+            found
+            and Alert.objects.filter(short_code=int(found.group(1)), incidents=incident_id).first()
+        )
+        if alert is None or not found:
             mismatches += 1
         else:
             segments.append(_segments(alert, responded_wall, sms.received_wall))
@@ -262,7 +265,7 @@ def measure(client: Client, token: str, fake, count: int, offset: int, *, busy: 
             busy_samples += 1
         time.sleep(0.02)
     result = percentiles(latencies)
-    result["mismatched_sms"] = mismatches
+    result["mismatched_sms"] = mismatches  # the SMS was not this incident's alert
     names = ("to_alert_row", "alert_row_to_send_claimed", "claimed_to_twilio")
     result["median_segments_ms"] = {
         name: round(statistics.median(seg[i] for seg in segments) * 1000, 1)

@@ -270,6 +270,7 @@ def measure(client: Client, token: str, fake, count: int, offset: int, *, busy: 
     result["median_segments_ms"] = {
         name: round(statistics.median(seg[i] for seg in segments) * 1000, 1)
         for i, name in enumerate(names)
+        if segments  # none when no SMS could be matched to its incident
     }
     if busy:
         result["samples_with_long_job_running"] = busy_samples

@@ -307,6 +307,7 @@ def main() -> None:
     parser.add_argument(
         "--worker-healthcheck", type=int, default=30, help="uvicorn's, seconds (the image's)"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (uvicorn.log)")
     options = parser.parse_args()
     levels = [int(value) for value in options.users.split(",")]
     seed(options.incidents)
@@ -330,7 +331,10 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+        if options.keep:
+            print(json.dumps({"work_folder": str(work)}), flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

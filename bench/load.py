@@ -142,6 +142,8 @@ def start_server(port: int, options: argparse.Namespace, work: Path) -> subproce
             if server.poll() is not None:
                 raise SystemExit((work / "uvicorn.log").read_text()) from None
             time.sleep(0.2)
+    server.terminate()  # never leave a half-started server behind
+    server.wait(timeout=60)
     raise SystemExit("the server did not start")
 
 

@@ -35,5 +35,7 @@ RUN useradd --system --uid 1000 khareetaty && mkdir -p /var/khareetaty && chown 
 USER khareetaty
 EXPOSE 8000
 # DB_POOL_MAX_SIZE (set for the web service in docker-compose.yml) bounds each process's
-# database connections through psycopg's pool.
-CMD ["uvicorn", "khareetaty.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-proxy-headers"]
+# database connections through psycopg's pool. uvicorn's supervisor kills a worker that does
+# not answer its health check in time (5 s by default): on a CPU-starved host it killed busy
+# workers mid-request (connection resets under load; docs/availability.md), hence 30 s.
+CMD ["uvicorn", "khareetaty.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--timeout-worker-healthcheck", "30", "--no-proxy-headers"]

@@ -252,9 +252,12 @@ def measure(client: Client, token: str, fake, count: int, offset: int, *, busy: 
             raise SystemExit(f"no SMS for incident {incident_id} within 30 s")
         sms = messages[before]
         latencies.append(sms.received_at - responded)
-        code = int(CODE.search(sms.params["Body"]).group(1))
-        alert = Alert.objects.filter(short_code=code, incidents=incident_id).first()
-        if alert is None:
+        found = CODE.search(sms.params["Body"])  # not an alert SMS (e.g. a reminder): no code
+        alert = (
+            found
+            and Alert.objects.filter(short_code=int(found.group(1)), incidents=incident_id).first()
+        )
+        if alert is None or not found:
             mismatches += 1
         else:
             segments.append(_segments(alert, responded_wall, sms.received_wall))
@@ -262,11 +265,12 @@ def measure(client: Client, token: str, fake, count: int, offset: int, *, busy: 
             busy_samples += 1
         time.sleep(0.02)
     result = percentiles(latencies)
-    result["mismatched_sms"] = mismatches
+    result["mismatched_sms"] = mismatches  # the SMS was not this incident's alert
     names = ("to_alert_row", "alert_row_to_send_claimed", "claimed_to_twilio")
     result["median_segments_ms"] = {
         name: round(statistics.median(seg[i] for seg in segments) * 1000, 1)
         for i, name in enumerate(names)
+        if segments  # none when no SMS could be matched to its incident
     }
     if busy:
         result["samples_with_long_job_running"] = busy_samples
@@ -298,6 +302,14 @@ def main() -> None:
         "--long-nice", type=int, default=0, help="run the long worker at this nice level"
     )
     parser.add_argument("--alerts-pool", default="threads", choices=["threads", "prefork", "solo"])
+    parser.add_argument(
+        "--no-busy",
+        action="store_true",
+        help="idle phase only, --incidents of them (e.g. while bench/load.py loads the machine)",
+    )
+    parser.add_argument(
+        "--worker-start-timeout", type=float, default=60, help="seconds (more on a loaded machine)"
+    )
     args = parser.parse_args()
 
     load_before = os.getloadavg()
@@ -315,7 +327,7 @@ def main() -> None:
     ]
     keeper = LongJobKeeper()
     try:
-        wait_for_workers(["bench-alerts", "bench-long"])
+        wait_for_workers(["bench-alerts", "bench-long"], args.worker_start_timeout)
         client = Client(HTTP_HOST="localhost")
         login = client.post(
             "/api/auth/login",
@@ -325,12 +337,15 @@ def main() -> None:
         token = login.json()["access"]
         reference = direct_send_reference(fake)
         fake.requests.clear()
-        idle = measure(client, token, fake, max(20, args.incidents // 4), 0, busy=False)
-        keeper.start()
-        deadline = time.monotonic() + 60
-        while not long_job_running() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        busy = measure(client, token, fake, args.incidents, 100_000, busy=True)
+        idle_count = args.incidents if args.no_busy else max(20, args.incidents // 4)
+        idle = measure(client, token, fake, idle_count, 0, busy=False)
+        busy = None
+        if not args.no_busy:
+            keeper.start()
+            deadline = time.monotonic() + 60
+            while not long_job_running() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            busy = measure(client, token, fake, args.incidents, 100_000, busy=True)
     finally:
         keeper.stop.set()
         for worker in workers:

@@ -4,8 +4,8 @@ Each simulated user is a signed-in analyst (a session cookie for the pages and m
 JWT for the API; both made by ``bench/load.py``, which also starts the server and runs this
 file headless at several user counts). The weights follow what the dashboard does: it polls
 its summary and redraws the incident layer at several zooms, analysts filter the incident
-list, now and then someone records an incident or acknowledges an alert. Interop pulls are
-added here when that API exists.
+list, now and then someone records an incident or acknowledges an alert, and partner
+agencies pull incidents, hotspots and alerts through the interop API with their own keys.
 
     .venv/bin/locust -f bench/locustfile.py --headless -u 20 -r 5 -t 30s --host http://127.0.0.1:8000
     (with KHAREETATY_LOAD_USERS=path/to/users.json from bench/load.py)
@@ -42,6 +42,7 @@ class Analyst(HttpUser):
         self.client.cookies.set("sessionid", user["session"])
         self.client.headers["Authorization"] = f"Bearer {user['access']}"
         self.client.headers["Accept-Language"] = "en"
+        self.api_key = user["api_key"]
 
     @task(4)
     def dashboard_summary(self) -> None:
@@ -60,8 +61,8 @@ class Analyst(HttpUser):
     def incident_list_filtered(self) -> None:
         severity = random.randint(1, 5)
         self.client.get(
-            f"/api/incidents?severity={severity}&ordering=-occurred_at",
-            name="/api/incidents?filters",
+            f"/api/incidents/?severity={severity}&ordering=-occurred_at",
+            name="/api/incidents/?filters",
         )
 
     @task(1)
@@ -85,7 +86,7 @@ class Analyst(HttpUser):
     @task(1)
     def create_incident(self) -> None:
         self.client.post(
-            "/api/incidents",
+            "/api/incidents/",
             json={
                 "category": random.choice(_CATEGORIES),
                 "occurred_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -94,5 +95,14 @@ class Analyst(HttpUser):
                 "severity": str(random.randint(1, 5)),
                 "description": "load test",
             },
-            name="/api/incidents POST",
+            name="/api/incidents/ POST",
+        )
+
+    @task(2)
+    def interop_pull(self) -> None:
+        kind = random.choice(["incidents?limit=100", "hotspots", "alerts"])
+        self.client.get(
+            f"/api/interop/v1/{kind}",
+            headers={"Authorization": f"Api-Key {self.api_key}"},
+            name=f"/api/interop/v1/{kind.split('?')[0]}",
         )

@@ -214,7 +214,12 @@ class Incident(models.Model):
         ]
         # Full-text search in English and Arabic (``incidents.search``): the filter repeats
         # this expression. It is the table's costliest index to keep up on ingest.
-        indexes = [GinIndex(search_document(), name=SEARCH_INDEX)]
+        # The interop sync order (changed since a cursor): a page is an index walk, not a
+        # sort of every incident in scope.
+        indexes = [
+            GinIndex(search_document(), name=SEARCH_INDEX),
+            models.Index(fields=["updated_at", "id"], name="incident_updated_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category_id} {self.occurred_at:%Y-%m-%d %H:%M} ({self.source}:{self.external_id})"

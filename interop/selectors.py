@@ -36,7 +36,10 @@ def _scope(queryset: QuerySet, account: ServiceAccount, *, category_optional: bo
 
 
 def incidents_shared(*, account: ServiceAccount) -> QuerySet[Incident]:
-    rows = Incident.objects.select_related("category", "region")
+    """In sync order (updated_at, id: the ``incident_updated_id`` index walks it, so a page
+    reads its rows and stops). The region's outline is never shared with an incident: it is
+    not read (a governorate's polygon per row was most of a pull's time)."""
+    rows = Incident.objects.select_related("category", "region").defer("region__geom")
     return _scope(rows, account, category_optional=False).order_by("updated_at", "pk")
 
 

@@ -17,20 +17,7 @@ say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 # clones on one machine do not collide) and kept in var/local.env, which the settings read.
 LOCAL_ENV="$VAR/local.env"
 [ -f "$LOCAL_ENV" ] && . "$LOCAL_ENV"
-free_port() {
-  "$PY" - "$1" <<'PYEOF'
-import socket, sys
-port = int(sys.argv[1])
-while True:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            print(port)
-            break
-        except OSError:
-            port += 1
-PYEOF
-}
+. "$ROOT/scripts/free_port.sh"
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 

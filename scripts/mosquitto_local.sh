@@ -10,21 +10,10 @@ PORT=${2:-}
 MOSQ=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 DIR="$VAR/mosquitto"
 mkdir -p "$DIR" "$VAR/run" "$VAR/log"
+. "$(dirname "$0")/free_port.sh"
 [ -f "$DIR/port.env" ] && . "$DIR/port.env" && PORT=${PORT:-$KHAREETATY_MQTT_PORT}
 if [ -z "$PORT" ]; then
-  PORT=$(python3 - <<'PYEOF'
-import socket
-port = 18830
-while True:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            print(port)
-            break
-        except OSError:
-            port += 1
-PYEOF
-)
+  PORT=$(free_port 18830)
 fi
 echo "KHAREETATY_MQTT_PORT=$PORT" > "$DIR/port.env"
 

@@ -4,6 +4,7 @@ non-owner application role, psycopg's connection pool (issue 15, items 0/13 and 
 import asyncio
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -199,3 +200,14 @@ def test_a_forged_forwarded_for_header_does_not_change_the_client_address(web_pr
         assert response.status == 200  # /metrics is loopback-only: the peer is still loopback
     for deployment in ("Procfile", "Dockerfile"):
         assert "no-proxy-headers" in (ROOT / deployment).read_text(), deployment
+
+
+def test_the_multi_process_web_server_does_not_kill_a_busy_worker_after_5_seconds():
+    """uvicorn's supervisor kills a worker that misses its health check (5 s by default); on a
+    CPU-starved host (or a pod throttled at its CPU limit) that killed busy workers mid-request
+    (bench/load.py, docs/availability.md). Every multi-process web command waits 30 s."""
+    for deployment in ("Dockerfile", "deploy/kubernetes/web.yaml"):
+        text = (ROOT / deployment).read_text()
+        assert "--workers" in text, deployment
+        setting = re.search(r"--timeout-worker-healthcheck\W+(\d+)", text)
+        assert setting is not None and int(setting.group(1)) >= 30, deployment

@@ -32,6 +32,7 @@ from commands.signals import alert_changed, task_changed
 from incidents.models import Incident
 from incidents.signals import batch_accepted, incident_created
 from khareetaty.accounts.choices import Role
+from khareetaty.throttling import cache_count
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +71,7 @@ def live_sequences() -> dict[str, int]:
 
 
 def _next_sequence(kind: str) -> int:
-    key = SEQUENCE_KEY.format(kind)
-    cache.add(key, 0, timeout=None)
-    return cache.incr(key)
+    return cache_count(SEQUENCE_KEY.format(kind), timeout=None)
 
 
 def live_publish(

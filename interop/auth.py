@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +25,7 @@ from rest_framework.throttling import BaseThrottle
 
 from interop.models import ServiceAccount, ServiceAccountKey
 from khareetaty.net import address_in_networks, client_ip
+from khareetaty.throttling import cache_count
 
 KEYWORD = "Api-Key"
 LAST_USED_EVERY = 60  # seconds
@@ -158,18 +158,6 @@ class ScopeAccess(BasePermission):
         return scope is not None and scope in request.auth.service_account.scopes
 
 
-def _count_request(cache_key: str) -> int:
-    """This minute's count after adding one. A counter gone between ``add`` and ``incr``
-    (evicted, or the cache cleared) starts again instead of failing the request."""
-    for _attempt in range(3):
-        cache.add(cache_key, 0, timeout=120)
-        try:
-            return cache.incr(cache_key)
-        except ValueError:  # the key vanished in between
-            continue
-    return 1
-
-
 class ServiceAccountKeyRateLimit(BaseThrottle):
     """The account's requests per minute, counted per key in Redis (a fixed one-minute
     window; ``INCR`` is atomic, so concurrent web processes share one count)."""
@@ -181,7 +169,7 @@ class ServiceAccountKeyRateLimit(BaseThrottle):
         now = time.time()
         window = int(now // 60)
         cache_key = f"interop:rate:{key.prefix}:{window}"
-        count = _count_request(cache_key)
+        count = cache_count(cache_key, timeout=120)
         self._wait = 60 - (now % 60)
         return count <= key.service_account.rate_limit
 

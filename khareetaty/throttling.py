@@ -7,10 +7,24 @@ sending its own ``X-Forwarded-For``.
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from khareetaty.net import client_ip
+
+
+def cache_count(key: str, *, timeout: int | None) -> int:
+    """Add one to the counter ``key`` and return it (``INCR`` is atomic across processes).
+    A counter gone between ``add`` and ``incr`` (evicted, or the cache cleared) starts again
+    instead of failing its caller."""
+    for _attempt in range(3):
+        cache.add(key, 0, timeout=timeout)
+        try:
+            return cache.incr(key)
+        except ValueError:  # the key vanished in between
+            continue
+    return 1
 
 
 class ClientAddressIdent:

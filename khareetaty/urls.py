@@ -30,6 +30,7 @@ api_patterns = [
 ]
 
 handler404 = "khareetaty.schema.api_not_found"
+handler500 = "khareetaty.views.server_error"
 
 urlpatterns = [
     path("", public(RedirectView.as_view(pattern_name="commands_web:home")), name="home"),

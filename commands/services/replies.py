@@ -26,6 +26,7 @@ from commands.services.deliveries import ack_link_signature
 from commands.services.reply_codes import LENGTH as CODE_LENGTH
 from commands.services.transitions import Transition, alert_transition
 from khareetaty.exceptions import ApplicationError
+from khareetaty.throttling import cache_count
 
 User = get_user_model()
 _REPLY = re.compile(rf"^\s*#?([0-9A-Za-z]{{{CODE_LENGTH}}})\s*-?\s*([aerAER])\s*[.!]?\s*$")
@@ -64,8 +65,7 @@ def _apply(alert: Alert, user, action: str, now: datetime) -> None:
 
 def _wrong_code(user) -> None:
     key = f"sms-reply-wrong:{user.pk}"
-    cache.add(key, 0, _WRONG_CODE_WINDOW)
-    cache.incr(key)
+    cache_count(key, timeout=_WRONG_CODE_WINDOW)
 
 
 def _too_many_wrong_codes(user) -> bool:

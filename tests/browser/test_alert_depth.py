@@ -10,10 +10,9 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone, translation
 
-from commands.choices import AckVia, AlertEventKind, AlertStatus, DeliveryStatus
+from commands.choices import AckVia, AlertStatus, DeliveryStatus
 from commands.models import Alert, AlertNote, AlertRule, Delivery
 from commands.services.alerts import alert_acknowledge, alert_create_manual
-from commands.services.timeline import alert_event
 from incidents.models import Incident
 from incidents.tests.factories import IncidentFactory
 from khareetaty.accounts.choices import Language, Role
@@ -44,9 +43,19 @@ def world(transactional_db):
     return world_build()
 
 
+def dashboard(open_page, user, path="/dashboard/?period=all"):
+    """The dashboard, with patient timeouts: on the shared 2-core test machine (load 15+)
+    the first dashboard load alone can take longer than the suite's 30 s default."""
+    page = open_page(user, "/static/css/alerts-depth.css")
+    page.set_default_navigation_timeout(120_000)
+    page.set_default_timeout(30_000)
+    page.goto(path)
+    return page
+
+
 def _alert_with_a_story(world, analyst, field):
-    """A manual alert sent by SMS (delivered) and email (failed) at step r0.s0, escalated to
-    r0.s1, then acknowledged by a field supervisor's SMS reply."""
+    """A manual alert (its escalation starts at step r0.s0 under the shipped policy) sent by
+    SMS (delivered) and email (failed), then acknowledged by a field supervisor's SMS reply."""
     alert = alert_create_manual(
         actor=analyst, severity="high", title_en="Robbery wave", title_ar="موجة سطو"
     )
@@ -69,7 +78,6 @@ def _alert_with_a_story(world, analyst, field):
         failed_at=now,
         last_error="mailbox full",
     )
-    alert_event(alert=alert, kind=AlertEventKind.ESCALATION_STEP, now=now, step_key="r0.s9")
     alert.incidents.add(world.incidents[0])
     return alert_acknowledge(alert=alert, actor=field, via=AckVia.SMS)
 
@@ -81,7 +89,7 @@ def test_alert_timeline_shows_deliveries_escalation_acknowledgement_and_a_lastin
     analyst = make_user(Role.ANALYST, preferred_language=language)
     field = make_user(Role.FIELD_SUPERVISOR, username="patrol-7")
     alert = off_the_browser_thread(_alert_with_a_story, world, analyst, field)
-    page = open_page(analyst, "/dashboard/?period=all")
+    page = dashboard(open_page, analyst)
     page.locator(f"#alerts [data-alert-id='{alert.pk}'] button.open-alert").click()
 
     timeline = page.locator("#detail .alert-timeline")
@@ -89,7 +97,8 @@ def test_alert_timeline_shows_deliveries_escalation_acknowledgement_and_a_lastin
     sms = timeline.locator("li.delivery[data-channel='sms'][data-status='delivered']")
     assert sms.count() == 1 and "patrol-7" in sms.inner_text()
     assert timeline.locator("li.delivery[data-channel='email'][data-status='failed']").count() == 1
-    assert "r0.s9" in timeline.locator("li[data-kind='event-escalation_step']").inner_text()
+    steps = timeline.locator("li[data-kind='event-escalation_step']").all_inner_texts()
+    assert any("r0.s0" in step for step in steps), steps
     ack = timeline.locator("li[data-kind='event-acknowledged']").inner_text()
     with translation.override(language):
         assert "patrol-7" in ack and str(AckVia.SMS.label) in ack
@@ -118,7 +127,7 @@ def test_two_selected_alerts_are_acknowledged_together(world, make_user, open_pa
         )
         for n in (1, 2, 3)
     ]
-    page = open_page(analyst, "/dashboard/?period=all")
+    page = dashboard(open_page, analyst)
     bulk = page.locator("#alerts button.bulk-ack")
     bulk.wait_for()
     assert bulk.is_disabled()
@@ -164,7 +173,7 @@ def test_rule_form_previews_the_engine_count_and_saves_the_rule(
         occurred_at__gte=timezone.now() - dt.timedelta(days=30),
     ).count()
     analyst = make_user(Role.ANALYST, preferred_language=language)
-    page = open_page(analyst, "/dashboard/?period=all")
+    page = dashboard(open_page, analyst)
 
     page.locator("#rules-card details.rule-author summary").click()
     page.locator("#rule-name").click()
@@ -197,7 +206,7 @@ def test_rule_form_previews_the_engine_count_and_saves_the_rule(
 
 def test_viewers_get_no_rule_form(world, make_user, open_page):
     viewer = make_user(Role.VIEWER, preferred_language=Language.ENGLISH)
-    page = open_page(viewer, "/dashboard/?period=all")
+    page = dashboard(open_page, viewer)
     page.wait_for_selector("body[data-ready='1']")
     assert page.locator("#rules-card").count() == 0
     assert page.locator("input.select-alert, .note-form").count() == 0
@@ -205,7 +214,7 @@ def test_viewers_get_no_rule_form(world, make_user, open_page):
 
 def test_a_new_critical_alert_chimes_and_notifies_until_muted(world, make_user, open_page):
     analyst = make_user(Role.ANALYST, preferred_language=Language.ENGLISH)
-    page = open_page(analyst, "/dashboard/?period=all")
+    page = dashboard(open_page, analyst)
     origin = page.url.split("/dashboard")[0]
     page.context.grant_permissions(["notifications"], origin=origin)
     page.context.add_init_script(NOTIFICATION_SPY)

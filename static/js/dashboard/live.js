@@ -29,7 +29,7 @@ function incidentsCreated(event) {
 export function onLive(event) {
   if (event.kind === "incidents.created") incidentsCreated(event);
   else if (event.kind === "incidents.batch") markStale(["incidents"], 1500);
-  else if (event.kind === "alert.changed") { markStale(["alerts"]); alertChanged(event.id); alertArrived(event.id); }
+  else if (event.kind === "alert.changed") { markStale(["alerts"]); alertChanged(event.id); alertArrived(event); }
   else if (event.kind === "task.changed") { markStale(["tasks"]); taskChanged(event.id); }
   else if (event.kind === "reconnected") markStale(event.changed || []);
   // Any other app's event ("sensors.changed"): what follows "sensors" reloads.

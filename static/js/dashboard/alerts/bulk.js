@@ -20,7 +20,7 @@ function refresh() {
 export function selectBox(a, title) {
   if (!KH.config.canAct || a.status !== "open") return null;
   return KH.h("input", {
-    type: "checkbox", class: "select-alert", "data-alert-id": a.id, checked: chosen.has(a.id),
+    type: "checkbox", class: "select-alert", "data-select-id": a.id, checked: chosen.has(a.id),
     "aria-label": KH._("Select alert: %(title)s", { title }),
     onchange: (e) => { if (e.target.checked) chosen.add(a.id); else chosen.delete(a.id); refresh(); },
   });

@@ -6,7 +6,7 @@ import { openAlert } from "../tasks/alert.js";
 
 const MUTE_KEY = "kh.alerts.muted";
 const openedAt = Date.now() - 5000; // alerts raised before the page opened are old news
-const heard = new Set();
+const heard = new Set(), checked = new Set();
 let audio = null;
 
 export function muted() {
@@ -35,9 +35,14 @@ function chime() {
 
 function desktop(a, title) {
   if (!("Notification" in window) || Notification.permission !== "granted") return false;
-  const note = new Notification(KH._("Critical alert"), { body: title, tag: "kh-alert-" + a.id, lang: KH.lang, dir: KH.rtl ? "rtl" : "ltr" });
-  note.onclick = () => { window.focus(); openAlert(a.id); };
-  return true;
+  try {
+    const note = new Notification(KH._("Critical alert"), { body: title, tag: "kh-alert-" + a.id, lang: KH.lang, dir: KH.rtl ? "rtl" : "ltr" });
+    note.onclick = () => { window.focus(); openAlert(a.id); };
+    return true;
+  } catch (e) { // a browser that only lets service workers show notifications
+    count("notifyFailed");
+    return false;
+  }
 }
 
 function count(name) {
@@ -45,11 +50,18 @@ function count(name) {
   if (box) box.dataset[name] = (+box.dataset[name] || 0) + 1;
 }
 
-/* A live "alert.changed": tell the user once if it is a new, open, critical alert. */
-export function alertArrived(id) {
-  if (heard.has(id) || !KH.has("alert")) return;
+function isNew(facts) {
+  return facts.severity === "critical" && facts.status === "open" && Date.parse(facts.first_seen_at) >= openedAt;
+}
+
+/* A live "alert.changed": tell the user once if it is a new, open, critical alert. Each
+   alert is fetched once at most (an old or non-critical one is never looked at again). */
+export function alertArrived(event) {
+  const id = event.id;
+  if (heard.has(id) || checked.has(id) || !KH.has("alert")) return;
+  checked.add(id);
   KH.get("alert", null, id).then((a) => {
-    if (heard.has(id) || a.severity !== "critical" || a.status !== "open" || Date.parse(a.first_seen_at) < openedAt) return;
+    if (heard.has(id) || !isNew(a)) return;
     heard.add(id);
     count("heard");
     if (muted()) return;
@@ -63,7 +75,11 @@ function enable(button) {
   const AudioContext = window.AudioContext || window.webkitAudioContext;
   if (AudioContext && !audio) audio = new AudioContext();
   if (audio && audio.state === "suspended") audio.resume();
-  const done = () => { button.hidden = "Notification" in window && Notification.permission === "granted"; };
+  const done = () => {
+    const permission = "Notification" in window ? Notification.permission : "unsupported";
+    button.closest(".alert-sound").dataset.permission = permission;
+    button.hidden = permission === "granted";
+  };
   if ("Notification" in window && Notification.permission === "default") Notification.requestPermission().then(done);
   else done();
 }

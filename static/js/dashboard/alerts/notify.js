@@ -68,7 +68,7 @@ export function alertArrived(event) {
     const title = (KH.lang === "ar" && a.title_ar) || a.title_en;
     if (chime()) count("chimes");
     if (desktop(a, title)) count("notified");
-  }).catch(() => {});
+  }).catch(() => { checked.delete(id); count("failed"); }); // asked again on its next event
 }
 
 function enable(button) {

@@ -13,6 +13,12 @@ from rest_framework.views import APIView
 
 from commands import selectors
 from commands.api import serializers as s
+from commands.api.alert_depth import (
+    ALERT_DEPTH_ROLES,
+    RULE_FORM_ROLES,
+    AlertDepthActions,
+    RuleFormActions,
+)
 from commands.choices import AckVia
 from commands.filters import AlertFilterSet, AlertRuleFilterSet, TaskFilterSet
 from commands.models import Alert, Task
@@ -60,7 +66,11 @@ def _until(data: dict):
 
 
 class AlertViewSet(
-    DetailActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    AlertDepthActions,
+    DetailActionMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Alerts: list, detail with timeline and deliveries, manual create, and the actions."""
 
@@ -73,6 +83,7 @@ class AlertViewSet(
         "create": ANALYSTS,
         **ALERT_ACTION_ROLES,  # the same policy as SMS replies and signed links
         "suppress": ANALYSTS,
+        **ALERT_DEPTH_ROLES,
     }
 
     def get_queryset(self):
@@ -132,7 +143,7 @@ class AlertViewSet(
         )
 
 
-class AlertRuleViewSet(viewsets.ModelViewSet):
+class AlertRuleViewSet(RuleFormActions, viewsets.ModelViewSet):
     """Alert rules: everyone reads, analysts write and suppress."""
 
     serializer_class = s.AlertRuleSerializer
@@ -141,6 +152,7 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
         **READ_STAFF_WRITE_ANALYSTS,
         "suppress": ANALYSTS,
         "unsuppress": ANALYSTS,
+        **RULE_FORM_ROLES,
     }
 
     def get_queryset(self):

@@ -1,6 +1,7 @@
 """Command-and-control models: rules and alerts, deliveries, tasks and teams, policy."""
 
 from commands.models.alerts import Alert, AlertEvent, Delivery, ReplyCode
+from commands.models.notes import AlertNote
 from commands.models.policy import EscalationPolicyVersion
 from commands.models.rules import AlertRule
 from commands.models.tasks import Task, TaskUpdate, Team
@@ -9,6 +10,7 @@ from commands.models.webhooks import WebhookDestination
 __all__ = [
     "Alert",
     "AlertEvent",
+    "AlertNote",
     "AlertRule",
     "Delivery",
     "EscalationPolicyVersion",

@@ -30,10 +30,16 @@ SCOPE_ANALYTICS_RUN = "analytics_run"  # the id of a finished analytics chain
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a kind: the accepted type(s) and whether it must be set."""
+    """One parameter of a kind: the accepted type(s) and whether it must be set; ``label``,
+    ``choices`` (for a list: the values it may hold) and the bounds describe it to the
+    dashboard's rule form (``commands.api.rule_form``), which is generated from them."""
 
     types: type | tuple[type, ...]
     required: bool = False
+    label: Any = ""  # a lazy translation; the name when empty
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass
@@ -78,12 +84,23 @@ class RuleKindSpec:
                 isinstance(value, bool) or not isinstance(value, self.params[name].types)
             ):
                 errors.append(_("Parameter %(name)s has the wrong type.") % {"name": name})
+            elif value is not None and not _within(self.params[name], value):
+                errors.append(_("Parameter %(name)s is out of range.") % {"name": name})
         for name, param in self.params.items():
             if param.required and params.get(name) is None:
                 errors.append(_("Parameter %(name)s is required.") % {"name": name})
         if not errors:  # the kind's own check may trust the types
             errors = self.check(params)
         return {"params": errors} if errors else {}
+
+
+def _within(param: Param, value: object) -> bool:
+    """A number inside the parameter's bounds (a list's values are the kind's check)."""
+    if isinstance(value, list):
+        return True
+    if param.minimum is not None and value < param.minimum:
+        return False
+    return param.maximum is None or value <= param.maximum
 
 
 _REGISTRY: dict[str, RuleKindSpec] = {}

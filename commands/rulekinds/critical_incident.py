@@ -59,7 +59,14 @@ register(
         value="critical_incident",
         label=gettext_lazy("Incident of a critical category or severity"),
         scope=SCOPE_INCIDENTS,
-        params={"min_severity": Param(int), "max_age_hours": Param((int, float))},
+        params={
+            "min_severity": Param(
+                int, label=gettext_lazy("Minimum incident severity"), minimum=1, maximum=5
+            ),
+            "max_age_hours": Param(
+                (int, float), label=gettext_lazy("Ignore incidents older than (hours)"), minimum=0
+            ),
+        },
         evaluate=evaluate,
         title=texts.CRITICAL_INCIDENT_TITLE,
         message=texts.CRITICAL_INCIDENT_MESSAGE,

@@ -98,10 +98,12 @@ register(
         label=gettext_lazy("Forecast spike above baseline"),
         scope=SCOPE_ANALYTICS_RUN,
         params={
-            "percent_above": Param((int, float)),
-            "min_count": Param((int, float)),
-            "baseline_days": Param(int),
-            "horizon_days": Param(int),
+            "percent_above": Param(
+                (int, float), label=gettext_lazy("Percent above the baseline"), minimum=0
+            ),
+            "min_count": Param((int, float), label=gettext_lazy("Or more than (a day)"), minimum=0),
+            "baseline_days": Param(int, label=gettext_lazy("Baseline (days)"), minimum=1),
+            "horizon_days": Param(int, label=gettext_lazy("Look ahead (days)"), minimum=1),
         },
         evaluate=evaluate,
         title=texts.FORECAST_TITLE,

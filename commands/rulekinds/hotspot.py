@@ -63,7 +63,10 @@ register(
         value="hotspot",
         label=gettext_lazy("New or intensifying hotspot"),
         scope=SCOPE_ANALYTICS_RUN,
-        params={"trends": Param(list), "min_score": Param((int, float))},
+        params={
+            "trends": Param(list, label=gettext_lazy("Trends"), choices=TRENDS),
+            "min_score": Param((int, float), label=gettext_lazy("Minimum score"), minimum=0),
+        },
         evaluate=evaluate,
         title=texts.HOTSPOT_TITLE,
         message=texts.HOTSPOT_MESSAGE,

@@ -68,8 +68,12 @@ register(
         label=gettext_lazy("Incident volume in a sliding window"),
         scope=SCOPE_INCIDENTS,
         params={
-            "threshold": Param(int, required=True),
-            "window_hours": Param((int, float), required=True),
+            "threshold": Param(
+                int, required=True, label=gettext_lazy("More incidents than"), minimum=0
+            ),
+            "window_hours": Param(
+                (int, float), required=True, label=gettext_lazy("Within (hours)"), minimum=0
+            ),
         },
         evaluate=evaluate,
         title=texts.VOLUME_TITLE,

@@ -22,7 +22,16 @@ from commands.choices import (
     Severity,
     TaskStatus,
 )
-from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, TaskUpdate, Team
+from commands.models import (
+    Alert,
+    AlertEvent,
+    AlertNote,
+    AlertRule,
+    Delivery,
+    Task,
+    TaskUpdate,
+    Team,
+)
 from incidents.models import Incident, Region
 from incidents.profiles import DEFAULT_PROFILE
 from khareetaty.accounts.choices import Role
@@ -74,6 +83,7 @@ def alert_detail(*, user, alert_id: int) -> Alert:
             Prefetch("events", AlertEvent.objects.select_related("actor").order_by("at", "pk")),
             Prefetch("deliveries", Delivery.objects.select_related("recipient").order_by("pk")),
             "incidents",
+            Prefetch("notes", AlertNote.objects.select_related("author")),
         )
         .get(pk=alert_id)
     )

@@ -17,7 +17,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from analytics.choices import HotspotTrend
-from commands.choices import AlertStatus, Severity, TaskPriority, TaskStatus
+from commands.choices import (
+    AckVia,
+    AlertEventKind,
+    AlertStatus,
+    ChannelKind,
+    DeliveryStatus,
+    Severity,
+    TaskPriority,
+    TaskStatus,
+)
 from commands.permissions import ANALYSTS_AND_FIELD
 from commands.selectors import profile_regions
 from commands.views.maplayer import DEFAULT_PERIOD, MapFilterForm
@@ -26,7 +35,7 @@ from incidents.models import Category
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.accounts.services import user_set_language
 from khareetaty.pages import page_modules, render_page, use_user_language, user_language
-from khareetaty.permissions import ANY_ROLE, STAFF, role_required
+from khareetaty.permissions import ANALYSTS, ANY_ROLE, STAFF, role_required
 
 # Attribution of the default region boundaries shipped with the project.
 DEFAULT_BOUNDARY_ATTRIBUTION = "Boundaries © OpenStreetMap contributors, ODbL; via geoBoundaries"
@@ -48,6 +57,13 @@ PAGE_URLS = {
     "mapIncidents": "commands_web:map_incidents",
     "mapDaily": "commands_web:map_daily",
     "fieldTask": "commands_web:field_task {id}",
+    # Alerts and rules in depth (commands.api.alert_depth).
+    "alertNotes": "commands_api:alert-notes {id}",
+    "alertGroups": "commands_api:alert-groups",
+    "alertAcknowledgeBulk": "commands_api:alert-acknowledge-bulk",
+    "rules": "commands_api:rule-list",
+    "ruleKinds": "commands_api:rule-kinds",
+    "rulePreview": "commands_api:rule-preview",
 }
 
 # The choices whose labels the dashboard and field scripts show, by value.
@@ -58,6 +74,10 @@ PAGE_LABELS = {
     "priority": TaskPriority,
     "trend": HotspotTrend,
     "incident": IncidentStatus,
+    "alertEvent": AlertEventKind,
+    "via": AckVia,
+    "delivery": DeliveryStatus,
+    "channel": ChannelKind,
 }
 
 PERIODS = [
@@ -135,6 +155,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context,
         modules=modules,
         exportMaxRows=settings.INCIDENT_EXPORT_MAX_ROWS,
+        canEditRules=request.user.role in ANALYSTS,
     )
 
 

@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from commands.api.serializers.common import UserRefField
 from commands.choices import OPEN_TASK_STATUSES, Severity
-from commands.models import Alert, AlertEvent, AlertRule, Delivery, Task, Team
+from commands.models import Alert, AlertEvent, AlertNote, AlertRule, Delivery, Task, Team
+from commands.selectors.alert_groups import alert_incident_points
 from incidents.models import Category, Incident, Region
 
 
@@ -110,8 +111,18 @@ class AlertSerializer(serializers.ModelSerializer):
         return next((t.pk for t in alert.tasks.all() if t.status in OPEN_TASK_STATUSES), None)
 
 
+class AlertNoteOutSerializer(serializers.ModelSerializer):
+    author = UserRefField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = AlertNote
+        fields = ["id", "author", "text", "created_at"]
+
+
 class AlertDetailSerializer(AlertSerializer):
     incidents = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    notes = AlertNoteOutSerializer(many=True, read_only=True)
+    incident_points = serializers.SerializerMethodField()
     timeline = AlertEventSerializer(source="events", many=True, read_only=True)
     deliveries = DeliverySerializer(many=True, read_only=True)
 
@@ -124,7 +135,14 @@ class AlertDetailSerializer(AlertSerializer):
             "escalation_snapshot",
             "timeline",
             "deliveries",
+            "notes",
+            "incident_points",
         ]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_incident_points(self, alert: Alert) -> list[dict]:
+        """The related incidents to draw on the map (``[{id, lat, lon, severity}]``)."""
+        return alert_incident_points(alert=alert)
 
 
 class AlertManualInput(serializers.Serializer):

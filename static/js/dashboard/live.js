@@ -7,6 +7,7 @@ import { filterParams, selected } from "./filters.js";
 import { addFresh } from "./layers/incidents.js";
 import { alertChanged } from "./tasks/alert.js";
 import { taskChanged } from "./tasks/task.js";
+import { alertArrived } from "./alerts/notify.js";
 
 let freshCount = 0;
 
@@ -28,7 +29,7 @@ function incidentsCreated(event) {
 export function onLive(event) {
   if (event.kind === "incidents.created") incidentsCreated(event);
   else if (event.kind === "incidents.batch") markStale(["incidents"], 1500);
-  else if (event.kind === "alert.changed") { markStale(["alerts"]); alertChanged(event.id); }
+  else if (event.kind === "alert.changed") { markStale(["alerts"]); alertChanged(event.id); alertArrived(event); }
   else if (event.kind === "task.changed") { markStale(["tasks"]); taskChanged(event.id); }
   else if (event.kind === "reconnected") markStale(event.changed || []);
   // Any other app's event ("sensors.changed"): what follows "sensors" reloads.

@@ -19,6 +19,7 @@ import "./panels/alerts.js";
 import "./panels/forecast.js";
 import "./panels/list.js";
 import "./tasks/board.js";
+import "./rules/form.js";
 
 /* Layers of apps above this one (iot, patrol), listed by the server in the page config. */
 const appLayers = Promise.all((KH.config.modules || []).map((src) => import(src).then((m) => m.default)))

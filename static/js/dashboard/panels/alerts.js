@@ -6,6 +6,8 @@ import { addPanel, changed } from "../panels.js";
 import { categoryId, filterParams, regionId, selected } from "../filters.js";
 import { openAlert, resolveAlert } from "../tasks/alert.js";
 import { createTask, openTask } from "../tasks/task.js";
+import { bulkBar, selectBox } from "../alerts/bulk.js";
+import { renderGroups } from "../alerts/groups.js";
 
 let active = [];
 
@@ -46,7 +48,7 @@ function alertItem(a) {
     text: KH._("Task") + " #" + KH.id(task.id) + " · " + KH.label("task", task.status),
     onclick: (e) => { e.preventDefault(); openTask(task.id); } })));
   return KH.h("article", { class: "alert sev-" + a.severity + " status-" + a.status, "data-alert-id": a.id, "data-status": a.status, "data-open-task": a.open_task || "" },
-    KH.h("header", null, KH.h("span", { class: "badge sev-" + a.severity, text: KH.label("severity", a.severity) }),
+    KH.h("header", null, selectBox(a, title), KH.h("span", { class: "badge sev-" + a.severity, text: KH.label("severity", a.severity) }),
       KH.h("button", { type: "button", class: "open-alert link", text: title, onclick: () => openAlert(a.id) }),
       a.count > 1 ? KH.h("span", { class: "count", text: "×" + KH.num(a.count) }) : null),
     KH.h("p", { class: "meta", text: [KH.label("status", a.status), KH.dateTime(a.last_seen_at || a.created_at)].join(" · ") }),
@@ -62,10 +64,15 @@ function load() {
   selected("category").map(categoryId).filter(Boolean).forEach((id) => params.append("category", id));
   const period = filterParams().get("period");
   if (period) params.set("period", period);
-  return KH.get("alerts", params).then((page) => {
-    active = page.results.filter((a) => a.status === "open" || a.status === "acknowledged");
+  // Grouped (similar alerts as one) where this deployment routes it; else the plain page.
+  const grouped = KH.has("alertGroups");
+  return KH.get(grouped ? "alertGroups" : "alerts", params).then((page) => {
+    const groups = grouped ? page.results : page.results.map((a) => ({ count: 1, alerts: [a] }));
+    groups.forEach((g) => { g.alerts = g.alerts.filter((a) => a.status === "open" || a.status === "acknowledged"); g.count = g.alerts.length; });
+    active = groups.flatMap((g) => g.alerts);
     if (!active.length) { list.replaceChildren(KH.h("p", { class: "muted", text: KH._("No open alerts.") })); return; }
-    list.replaceChildren(...active.map(alertItem));
+    const bar = bulkBar(active.filter((a) => a.status === "open").map((a) => a.id));
+    list.replaceChildren(...[bar].filter(Boolean), ...renderGroups(groups.filter((g) => g.count), alertItem, alertTitle));
   }).catch((error) => KH.unavailable(list, error));
 }
 

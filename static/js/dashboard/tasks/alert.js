@@ -7,6 +7,7 @@ import { regionLabelById } from "../filters.js";
 import { alertAction, alertTitle } from "../panels/alerts.js";
 import { showHotspotOnMap } from "../layers/hotspots.js";
 import { createTask, errorText, openTask } from "./task.js";
+import { alertDepth } from "../alerts/detail.js";
 
 let shownAlert = null;
 
@@ -70,6 +71,7 @@ function alertBody(a) {
     onclick: (e) => { e.preventDefault(); openTask(task.id); } })));
   if (tasks.length) body.append(KH.h("h3", { text: KH._("Tasks") }), KH.h("ul", { class: "linked-tasks" }, tasks));
   body.appendChild(alertActions(a, title));
+  body.append(...alertDepth(a, openAlert));
   return body;
 }
 

@@ -100,6 +100,7 @@ class PlanGenerateInput(serializers.Serializer):
     window_end = serializers.DateTimeField()
     seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
     time_limit_s = serializers.FloatField(min_value=0.5, max_value=60, required=False)
+    work_limit = serializers.FloatField(min_value=0.1, max_value=60, required=False)
 
 
 class WindowSerializer(serializers.Serializer):

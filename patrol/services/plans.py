@@ -31,6 +31,7 @@ def default_params(**overrides) -> Params:
     base = Params(
         speed_kmh=float(settings.PATROL_SPEED_KMH),
         max_places_per_unit=settings.PATROL_MAX_PLACES_PER_UNIT,
+        work_limit=float(settings.PATROL_SOLVER_WORK),
         time_limit_s=float(settings.PATROL_SOLVER_SECONDS),
     )
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})

@@ -25,7 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--weeks", type=int, default=8)
         parser.add_argument("--units", type=int, default=40)
         parser.add_argument(
-            "--time-limit", type=float, default=1.0, help="solver seconds per shift"
+            "--work",
+            type=float,
+            default=1.0,
+            help="CP-SAT deterministic time per shift (reproducible budget)",
+        )
+        parser.add_argument(
+            "--time-limit", type=float, default=30.0, help="wall-clock safety cap per shift (s)"
         )
         parser.add_argument("--end", help="local date after the last evaluated day")
         parser.add_argument("--json", action="store_true")
@@ -44,7 +50,10 @@ class Command(BaseCommand):
         if not 1 <= options["weeks"] <= 26 or not 1 <= options["units"] <= 500:
             raise CommandError("--weeks is 1..26 and --units 1..500.")
         config = BacktestConfig(
-            weeks=options["weeks"], units=options["units"], time_limit_s=options["time_limit"]
+            weeks=options["weeks"],
+            units=options["units"],
+            work_limit=options["work"],
+            time_limit_s=options["time_limit"],
         )
         started = time.monotonic()
         end = pd.Timestamp(options["end"]) if options["end"] else None

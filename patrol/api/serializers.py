@@ -1,7 +1,10 @@
 """Input and output shapes of the patrol API."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
@@ -133,11 +136,24 @@ class ItemWindowsInput(serializers.Serializer):
     windows = WindowSerializer(many=True, max_length=50)
 
 
-class CheckInInput(LocationInput):
+class QueuedAtInput(serializers.Serializer):
+    """``at``: when the update was made on the phone (a queued update reaches the server
+    later); at most a day old and not in the future (5 minutes of clock drift allowed)."""
+
+    at = serializers.DateTimeField(required=False)
+
+    def validate_at(self, value):
+        now = timezone.now()
+        if value > now + timedelta(minutes=5) or value < now - timedelta(hours=24):
+            raise serializers.ValidationError("Give a time within the last 24 hours.")
+        return min(value, now)
+
+
+class CheckInInput(LocationInput, QueuedAtInput):
     idempotency_key = serializers.CharField(max_length=64)
 
 
-class CheckOutInput(serializers.Serializer):
+class CheckOutInput(QueuedAtInput):
     idempotency_key = serializers.CharField(max_length=64)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False)

@@ -165,6 +165,7 @@ class PlanItemViewSet(viewsets.ReadOnlyModelViewSet):
             actor=request.user,
             geom=data.point(),
             key=data.validated_data["idempotency_key"],
+            at=data.validated_data.get("at"),
         )
         return Response(
             s.VisitSerializer(visit).data,
@@ -194,7 +195,11 @@ class VisitViewSet(viewsets.ReadOnlyModelViewSet):
             point.is_valid(raise_exception=True)
             point = point.point()
         visit, _ = visits.visit_check_out(
-            visit=self.get_object(), actor=request.user, key=given["idempotency_key"], geom=point
+            visit=self.get_object(),
+            actor=request.user,
+            key=given["idempotency_key"],
+            geom=point,
+            at=given.get("at"),
         )
         return Response(s.VisitSerializer(visit).data)
 

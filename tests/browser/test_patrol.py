@@ -4,6 +4,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from khareetaty.accounts.choices import Language, Role
+from khareetaty.audit.models import ActionLog
 from patrol.models import Visit
 from patrol.services.plans import plan_generate, plan_publish
 from patrol.tests.factories import ShiftFactory, capital, risk_map
@@ -27,14 +28,22 @@ def published(make_user):
     return supervisor, analyst, plan
 
 
-def test_my_patrol_checks_in_with_location_at_phone_size(published, open_page):
+def test_my_patrol_is_reached_from_the_field_home_and_maps_the_places_at_phone_size(
+    published, open_page
+):
     supervisor, _analyst, plan = published
     item = plan.items.order_by("unit__call_sign", "id").first()
     centre = item.place.centroid
     here = {"latitude": centre.y, "longitude": centre.x, "accuracy": 10}
-    page = open_page(supervisor, "/patrol/my/", viewport=PHONE, geolocation=here)
+    page = open_page(supervisor, "/field/", viewport=PHONE, geolocation=here)
+    page.click("#my-patrol-link")
+    page.wait_for_url("**/patrol/my/")
     page.wait_for_selector(f".patrol-item[data-item-id='{item.pk}'] button.check-in")
     assert page.locator(".patrol-item").count() == plan.items.count()
+    # every place is drawn on the small map (one outline each), without internet tiles
+    page.wait_for_selector(f"#patrol-map[data-places='{plan.items.count()}']")
+    assert page.locator("#patrol-map path.leaflet-interactive").count() == plan.items.count()
+    assert page.locator("#patrol-map.no-tiles").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.click(f".patrol-item[data-item-id='{item.pk}'] button.check-in")
     page.wait_for_selector(
@@ -47,6 +56,54 @@ def test_my_patrol_checks_in_with_location_at_phone_size(published, open_page):
     page.wait_for_selector(f".patrol-item[data-item-id='{item.pk}'][data-checked-in='0']")
     visit.refresh_from_db()
     assert visit.departure is not None
+
+
+def test_check_in_made_offline_is_applied_once_when_the_network_returns(
+    published, open_page, guard
+):
+    guard.allow_error(r"ERR_INTERNET_DISCONNECTED|ERR_FAILED|WebSocket")
+    supervisor, _analyst, plan = published
+    item = plan.items.order_by("unit__call_sign", "id").first()
+    centre = item.place.centroid
+    here = {"latitude": centre.y, "longitude": centre.x, "accuracy": 10}
+    page = open_page(supervisor, "/patrol/my/", viewport=PHONE, geolocation=here)
+    page.wait_for_selector(f".patrol-item[data-item-id='{item.pk}'] button.check-in")
+
+    page.context.set_offline(True)
+    page.click(f".patrol-item[data-item-id='{item.pk}'] button.check-in")
+    page.wait_for_selector("body[data-queued='1']", state="attached")
+    page.wait_for_selector(f".patrol-item[data-item-id='{item.pk}'][data-checked-in='queued']")
+    assert page.is_visible("#queue-status")
+    assert not Visit.objects.exists()
+
+    # Back online, the first send reaches the server but its answer is lost: the phone keeps
+    # the check-in queued and sends it again with the same idempotency key.
+    posts = []
+
+    def lose_the_first_answer(route, request):
+        posts.append(request.post_data_json["idempotency_key"])
+        if len(posts) == 1:
+            route.fetch()
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/api/patrol/items/*/check-in*", lose_the_first_answer)
+    page.context.set_offline(False)
+    for _ in range(100):
+        if posts:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(500)
+    assert len(posts) == 1 and Visit.objects.count() == 1
+    assert page.evaluate("document.body.dataset.queued") == "1"
+    page.context.set_offline(True)  # the next "online" event sends the queue again
+    page.context.set_offline(False)
+    page.wait_for_selector("body[data-queued='0']", state="attached", timeout=15_000)
+    page.wait_for_selector(f".patrol-item[data-item-id='{item.pk}'][data-checked-in='1']")
+    assert len(posts) == 2 and posts[0] == posts[1]
+    assert Visit.objects.count() == 1
+    assert ActionLog.objects.filter(action="patrol_check_in").count() == 1
 
 
 def test_dashboard_plan_layer_draws_the_published_places(published, open_page):

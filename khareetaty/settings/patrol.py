@@ -20,3 +20,7 @@ PATROL_CELLS_PER_PLACE = env_int("PATROL_CELLS_PER_PLACE", 4)
 PATROL_CHECKIN_TOLERANCE_M = env_int("PATROL_CHECKIN_TOLERANCE_M", 100)
 # Incidents found by patrols count for this percentage of a reported one (feedback guard).
 PATROL_FIND_WEIGHT_PERCENT = env_int("PATROL_FIND_WEIGHT_PERCENT", 25)
+# GPS-stream visits: a stay counts when the unit's points lie in a place (within the
+# check-in tolerance) for at least this many minutes; a longer gap between points ends it.
+PATROL_GPS_MIN_DWELL_MINUTES = env_int("PATROL_GPS_MIN_DWELL_MINUTES", 5)
+PATROL_GPS_MAX_GAP_SECONDS = env_int("PATROL_GPS_MAX_GAP_SECONDS", 300)

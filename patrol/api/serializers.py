@@ -174,3 +174,19 @@ class AdherenceSerializer(serializers.Serializer):
     planned_minutes = serializers.IntegerField()
     delivered_minutes = serializers.FloatField()
     adherence = serializers.FloatField(allow_null=True)
+
+
+class PositionInput(LocationInput):
+    at = serializers.DateTimeField()
+
+
+class PositionsInput(serializers.Serializer):
+    """A batch of a unit's GPS points (any order); visits are derived where it dwelt."""
+
+    points = PositionInput(many=True, allow_empty=False, max_length=5000)
+
+
+class PositionsResult(serializers.Serializer):
+    points = serializers.IntegerField()
+    created = serializers.IntegerField()
+    visits = VisitSerializer(many=True)

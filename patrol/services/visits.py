@@ -22,12 +22,16 @@ class NotYourUnit(ApplicationError):
     code = "permission_denied"
 
 
-def _check_actor(item: PlanItem, actor) -> None:
-    if (
-        actor.role == Role.FIELD_SUPERVISOR
-        and not item.unit.team.members.filter(pk=actor.pk).exists()
+def check_unit_actor(unit, actor) -> None:
+    """Field supervisors act only for the units of their teams."""
+    if actor.role == Role.FIELD_SUPERVISOR and (
+        unit.team_id is None or not unit.team.members.filter(pk=actor.pk).exists()
     ):
         raise NotYourUnit("This patrol belongs to another unit.")
+
+
+def _check_actor(item: PlanItem, actor) -> None:
+    check_unit_actor(item.unit, actor)
 
 
 def _inside(place: PatrolPlace, point: Point) -> bool:

@@ -1,6 +1,7 @@
 """The allocation problem as plain data, and its objective (shared by solver and greedy)."""
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 EARTH_RADIUS_KM = 6371.0
@@ -50,6 +51,9 @@ class Params:
     time_limit_s: float = 60.0  # wall-clock safety cap (a loaded machine may hit it first)
     seed: int = 1
     workers: int = 1  # one search worker: several make the search depend on thread timing
+    # Loaded travel times (minutes) between regions, (from code, to code) -> minutes; a pair
+    # not in it (or no table) travels in a straight line at ``speed_kmh``.
+    travel: Mapping[tuple[str, str], int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def stay_mean(self) -> int:
@@ -96,10 +100,26 @@ def travel_minutes(a_lon: float, a_lat: float, b_lon: float, b_lat: float, speed
     return math.ceil(distance_km(a_lon, a_lat, b_lon, b_lat) / speed_kmh * 60)
 
 
+def hop_minutes(lon: float, lat: float, region: str, place: PlaceSpec, params: Params) -> int:
+    """Minutes from a point in ``region`` to ``place``: the loaded travel table's time
+    between the two regions when it has the pair, else straight line."""
+    if (lon, lat) == (place.lon, place.lat):
+        return 0
+    if params.travel:
+        known = params.travel.get((region, place.region))
+        if known is not None:
+            return int(known)
+    return travel_minutes(lon, lat, place.lon, place.lat, params.speed_kmh)
+
+
+def station_region(unit: UnitSpec) -> str:
+    return unit.regions[0] if unit.regions else ""
+
+
 def visit_cost(unit: UnitSpec, place: PlaceSpec, params: Params) -> int:
     """Minutes one visit costs the unit: a mean stay plus the hop from its station (a
     conservative estimate of the move between its places, which lie around the station)."""
-    hop = travel_minutes(unit.lon, unit.lat, place.lon, place.lat, params.speed_kmh)
+    hop = hop_minutes(unit.lon, unit.lat, station_region(unit), place, params)
     return params.stay_mean + hop
 
 

@@ -179,3 +179,21 @@ def test_the_same_inputs_and_seed_give_the_same_plan_on_a_deterministic_budget()
     second, _ = solve_allocate(units, places, params)
     assert first.visits == second.visits and first.objective == second.objective
     assert not first.capped and first.work <= 0.5 + 0.1
+
+
+def test_a_loaded_travel_time_replaces_the_straight_line_and_changes_the_choice():
+    # B lies next to the station but across a region line the table says takes 50 minutes;
+    # A is ~3.3 km away in the station's region. Straight line: B is cheaper and riskier.
+    params = Params(decay=0.01)
+    a = PlaceSpec(1, STATION[0], STATION[1] + 0.03, rate=5.0, region="r1")
+    b = PlaceSpec(2, STATION[0] + 0.001, STATION[1], rate=6.0, region="r2")
+    unit = UnitSpec(1, *STATION, budget_minutes=30, regions=("r1", "r2"))
+    straight, _ = solve_allocate([unit], [a, b], params)
+    assert straight.visits == {(1, 2): 2}
+    table = replace(params, travel={("r1", "r2"): 50, ("r2", "r1"): 50})
+    assert visit_cost(unit, b, table) == 13 + 50
+    assert visit_cost(unit, a, table) == visit_cost(unit, a, params)  # pair not in the table
+    loaded, _ = solve_allocate([unit], [a, b], table)
+    assert loaded.visits == {(1, 1): 1}
+    windows = unit_windows(unit, {1: 1}, {1: a, 2: b}, table)
+    assert windows[0].travel == visit_cost(unit, a, params) - 13

@@ -207,3 +207,18 @@ class TravelTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.origin_id} → {self.destination_id}: {self.minutes} min"
+
+
+class Backtest(models.Model):
+    """One run of the efficiency backtest (``manage.py evaluate_patrol``): plan vs greedy vs
+    proportional allocation; the latest is shown on the Analytics page."""
+
+    profile = models.CharField(_("profile"), max_length=50, db_index=True)
+    report = models.JSONField(_("report"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Patrol backtest {self.profile} {self.created_at:%Y-%m-%d}"

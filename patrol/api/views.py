@@ -252,3 +252,20 @@ class PlanLayerView(APIView):
         return Response(
             {"type": "FeatureCollection", "plan": plan.pk if plan else None, "features": features}
         )
+
+
+class BacktestView(APIView):
+    """``GET /api/patrol/backtest``: the latest efficiency backtest (``evaluate_patrol``):
+    incidents covered per patrol hour by the plan, the greedy baseline and proportional
+    allocation; ``{"report": null}`` before the first run."""
+
+    role_access = {"read": STAFF}
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        latest = selectors.backtest_latest(profile=request.query_params.get("profile"))
+        if latest is None:
+            return Response({"report": None})
+        return Response(
+            {"profile": latest.profile, "created_at": latest.created_at, "report": latest.report}
+        )

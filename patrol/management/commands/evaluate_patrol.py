@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from patrol.core.backtest import BacktestConfig
-from patrol.services.evaluation import patrol_backtest
+from patrol.services.evaluation import backtest_store, patrol_backtest
 
 REAL_DATA = {"chicago": "chicago_crimes_2014-11_to_2017-10.csv.gz"}
 
@@ -35,6 +35,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--end", help="local date after the last evaluated day")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--no-store", action="store_true", help="do not keep the report for the Analytics page"
+        )
 
     def handle(self, *args, **options):
         path = options["csv"]
@@ -59,6 +62,8 @@ class Command(BaseCommand):
         end = pd.Timestamp(options["end"]) if options["end"] else None
         report = patrol_backtest(profile=options["profile"], path=path, config=config, end=end)
         report["seconds"] = round(time.monotonic() - started, 1)
+        if not options["no_store"]:
+            backtest_store(profile=options["profile"], report=report)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
             return

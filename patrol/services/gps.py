@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from khareetaty.audit.services import audit_record
 from patrol.choices import PlanStatus, VisitSource
 from patrol.models import PlanItem, Unit, Visit
-from patrol.services.visits import check_unit_actor
+from patrol.services.visits import check_unit_actor, visit_announce
 
 MAX_POINTS = 5000
 
@@ -124,6 +124,8 @@ def visits_from_positions(*, unit: Unit, fixes: list[Fix], actor) -> tuple[list[
         )
         result.append(visit)
         created += int(new)
+        if new:
+            visit_announce(visit, "gps")
     if created:
         audit_record(
             action="patrol_gps_visits",

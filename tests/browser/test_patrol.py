@@ -6,9 +6,12 @@ from django.contrib.gis.geos import Point
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.audit.models import ActionLog
 from patrol.models import Visit
+from patrol.services.evaluation import backtest_store
 from patrol.services.plans import plan_generate, plan_publish
+from patrol.services.visits import visit_check_in
 from patrol.tests.factories import ShiftFactory, capital, risk_map
 from tests.browser.conftest import PHONE, screenshot
+from tests.browser.world import off_the_browser_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,8 +110,46 @@ def test_check_in_made_offline_is_applied_once_when_the_network_returns(
 
 
 def test_dashboard_plan_layer_draws_the_published_places(published, open_page):
-    _supervisor, analyst, plan = published
+    supervisor, analyst, plan = published
     page = open_page(analyst, "/dashboard/")
     page.check(".leaflet-control-layers-overlays label:has-text('Patrol plan') input")
     page.wait_for_function("() => +(document.getElementById('map').dataset.patrol || 0) > 0")
     assert int(page.get_attribute("#map", "data-patrol")) == plan.items.count()
+    # the side card: one timeline bar per window, adherence per unit and shift, the export
+    windows = sum(len(i.windows) for i in plan.items.all())
+    page.wait_for_selector(f"#patrol-timeline[data-bars='{windows}']")
+    assert page.locator("#patrol-timeline .timeline-bar").count() == windows
+    assert page.locator("#patrol-adherence tbody tr").count() == 1
+    href = page.get_attribute("#patrol-summary", "href")
+    assert href == f"/patrol/plans/{plan.pk}/summary.csv"
+    page.wait_for_selector("#patrol-checkins[data-count='0']", state="attached")
+    page.wait_for_selector("#live-status[data-state='on']", state="attached")
+    # a check-in in the field reaches the open dashboard over the live feed
+    item = plan.items.first()
+    off_the_browser_thread(
+        visit_check_in, item=item, actor=supervisor, geom=item.place.centroid, key="live-1"
+    )
+    page.wait_for_selector("#patrol-checkins[data-count='1']", state="attached", timeout=20_000)
+    assert page.locator("#patrol-checkins li").count() == 1
+    screenshot(page, "dashboard-patrol-card")
+
+
+def test_analytics_page_shows_the_latest_patrol_backtest(open_page, make_user):
+    analyst = make_user(Role.ANALYST, preferred_language=Language.ENGLISH)
+    backtest_store(
+        profile="chicago",
+        report={
+            "shifts": 42,
+            "end": "2017-11-01",
+            "patrol_hours": 6720.0,
+            "covered": {"plan": 270.0, "greedy": 268.0, "proportional": 119.0},
+            "incidents_per_patrol_hour": {"plan": 0.0402, "greedy": 0.0399, "proportional": 0.0177},
+            "plan_vs_proportional": 2.27,
+            "plan_vs_greedy": 1.008,
+        },
+    )
+    page = open_page(analyst, "/analytics/")
+    page.wait_for_selector("#patrol-backtest[data-loaded='1']")
+    assert page.inner_text("#patrol-backtest [data-kpi='plan-vs-proportional'] strong") == "2.27"
+    assert page.inner_text("#patrol-backtest [data-kpi='plan-vs-greedy'] strong") == "1.008"
+    assert page.locator("#patrol-backtest tbody tr").count() == 3

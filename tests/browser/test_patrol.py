@@ -84,11 +84,13 @@ def test_check_in_made_offline_is_applied_once_when_the_network_returns(
     posts = []
 
     def lose_the_first_answer(route, request):
-        posts.append(request.post_data_json["idempotency_key"])
-        if len(posts) == 1:
-            route.fetch()
-            route.abort()
+        key = request.post_data_json["idempotency_key"]
+        if not posts:
+            route.fetch()  # the server applies it ...
+            posts.append(key)
+            route.abort()  # ... and the phone never hears back
         else:
+            posts.append(key)
             route.continue_()
 
     page.route("**/api/patrol/items/*/check-in*", lose_the_first_answer)

@@ -7,7 +7,7 @@ Koper windows scheduled, and the process's peak RSS. Pure optimiser: no database
 
 Usage::
 
-    .venv/bin/python bench/patrol.py --time-limit 15 > var/bench-patrol.json
+    .venv/bin/python bench/patrol.py --work 5 --time-limit 20 > var/bench-patrol.json
 """
 
 import argparse
@@ -83,7 +83,12 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=60)
     parser.add_argument("--shifts", type=int, default=3)
     parser.add_argument("--top-cells", type=int, default=600)
-    parser.add_argument("--time-limit", type=float, default=15.0)
+    parser.add_argument(
+        "--work", type=float, default=5.0, help="CP-SAT deterministic time per shift"
+    )
+    parser.add_argument(
+        "--time-limit", type=float, default=20.0, help="wall-clock safety cap per shift (s)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -93,7 +98,12 @@ def main() -> None:
     for shift in range(args.shifts):
         rate = base * rng.lognormal(0, 0.3, size=base.shape)  # each shift's hours shift the risk
         places = places_for(rate, args.top_cells)
-        params = Params(shift_minutes=480, time_limit_s=args.time_limit, seed=args.seed + shift)
+        params = Params(
+            shift_minutes=480,
+            work_limit=args.work,
+            time_limit_s=args.time_limit,
+            seed=args.seed + shift,
+        )
         started = time.monotonic()
         best, greedy = solve_allocate(units, places, params)
         solve = time.monotonic() - started
@@ -104,6 +114,8 @@ def main() -> None:
                 "places": len(places),
                 "seconds": round(solve, 2),
                 "solver_seconds": round(best.seconds, 2),
+                "work": round(best.work, 2),
+                "capped": best.capped,
                 "status": best.status,
                 "objective": round(best.objective, 4),
                 "greedy": round(greedy.objective, 4),
@@ -121,6 +133,7 @@ def main() -> None:
                 "cells": SIDE * SIDE,
                 "regions": 6,
                 "units": args.units,
+                "work_limit": args.work,
                 "time_limit_s": args.time_limit,
                 "shifts": shifts,
                 "max_seconds": max(s["seconds"] for s in shifts),

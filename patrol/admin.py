@@ -5,7 +5,7 @@ from django.contrib import admin
 from leaflet.admin import LeafletGeoAdminMixin
 
 from khareetaty.audit.admin import AuditedModelAdmin
-from patrol.models import PatrolPlace, Plan, PlanItem, Shift, Unit, Visit
+from patrol.models import PatrolPlace, Plan, PlanItem, Shift, TravelTime, Unit, Visit
 from patrol.services.units import shift_check, shift_create, shift_update, unit_create, unit_update
 
 
@@ -105,3 +105,11 @@ class PatrolPlaceAdmin(ReadOnly):
 @admin.register(Visit)
 class VisitAdmin(ReadOnly):
     list_display = ["unit", "place", "arrival", "departure", "source"]
+
+
+@admin.register(TravelTime)
+class TravelTimeAdmin(AuditedModelAdmin):
+    """The loaded travel table (``manage.py load_patrol_travel``); rows editable, audited."""
+
+    list_display = ["origin", "destination", "minutes", "profile", "loaded_at"]
+    list_filter = ["profile"]

@@ -16,6 +16,10 @@ class PatrolConfig(AppConfig):
                 "patrol_visits": "patrol_api:visit-list",
                 "patrol_check_in": "patrol_api:item-check-in {id}",
                 "patrol_check_out": "patrol_api:visit-check-out {id}",
+                "patrol_backtest": "patrol_api:backtest",
+                "patrol_adherence": "patrol_api:plan-adherence {id}",
+                "patrol_summary": "patrol_web:shift_summary {id}",
             }
         )
         page_module_register("dashboard", "patrol/js/plan-layer.js")
+        page_module_register("analytics", "patrol/js/backtest.js")

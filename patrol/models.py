@@ -188,3 +188,37 @@ class Visit(models.Model):
         if self.departure is None:
             return 0.0
         return max(0.0, (self.departure - self.arrival).total_seconds() / 60)
+
+
+class TravelTime(models.Model):
+    """A loaded travel time between two regions (``manage.py load_patrol_travel``); the
+    optimiser uses it instead of the straight line when the table has the pair."""
+
+    profile = models.CharField(_("profile"), max_length=50, default="kuwait", db_index=True)
+    origin = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    destination = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    minutes = models.PositiveIntegerField(_("minutes"))
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "destination"], name="patrol_travel_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin_id} → {self.destination_id}: {self.minutes} min"
+
+
+class Backtest(models.Model):
+    """One run of the efficiency backtest (``manage.py evaluate_patrol``): plan vs greedy vs
+    proportional allocation; the latest is shown on the Analytics page."""
+
+    profile = models.CharField(_("profile"), max_length=50, db_index=True)
+    report = models.JSONField(_("report"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Patrol backtest {self.profile} {self.created_at:%Y-%m-%d}"

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from khareetaty.accounts.choices import Role
-from patrol.models import PatrolPlace, Plan, PlanItem, Shift, Unit, Visit
+from patrol.models import Backtest, PatrolPlace, Plan, PlanItem, Shift, Unit, Visit
 
 
 def _field(user) -> bool:
@@ -89,3 +89,27 @@ def plan_current(*, profile: str | None = None, now=None) -> Plan | None:
         plans.filter(window_start__lte=now, window_end__gt=now).first()
         or plans.order_by("-window_start").first()
     )
+
+
+def backtest_latest(*, profile: str | None = None) -> Backtest | None:
+    backtests = Backtest.objects.all()
+    return (backtests.filter(profile=profile) if profile else backtests).first()
+
+
+def plan_shift_summary(*, plan: Plan) -> list[dict]:
+    """Adherence per unit and shift, with the shift's times, its places, stays and visits
+    (the exportable shift summary)."""
+    items = list(plan.items.select_related("shift").prefetch_related("visits"))
+    extra: dict[tuple[int, int | None], dict] = {}
+    for item in items:
+        row = extra.setdefault(
+            (item.unit_id, item.shift_id),
+            {"places": 0, "stays": 0, "visits": 0, "shift_start": "", "shift_end": ""},
+        )
+        row["places"] += 1
+        row["stays"] += len(item.windows)
+        row["visits"] += len(item.visits.all())
+        if item.shift is not None:
+            row["shift_start"] = item.shift.start.isoformat()
+            row["shift_end"] = item.shift.end.isoformat()
+    return [{**row, **extra[(row["unit"], row["shift"])]} for row in plan_adherence(plan=plan)]

@@ -4,4 +4,7 @@ from patrol import views
 
 app_name = "patrol_web"
 
-urlpatterns = [path("my/", views.my_patrol, name="my_patrol")]
+urlpatterns = [
+    path("my/", views.my_patrol, name="my_patrol"),
+    path("plans/<int:plan_id>/summary.csv", views.shift_summary, name="shift_summary"),
+]

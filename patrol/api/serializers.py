@@ -1,7 +1,10 @@
 """Input and output shapes of the patrol API."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
@@ -100,6 +103,7 @@ class PlanGenerateInput(serializers.Serializer):
     window_end = serializers.DateTimeField()
     seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
     time_limit_s = serializers.FloatField(min_value=0.5, max_value=60, required=False)
+    work_limit = serializers.FloatField(min_value=0.1, max_value=60, required=False)
 
 
 class WindowSerializer(serializers.Serializer):
@@ -132,11 +136,24 @@ class ItemWindowsInput(serializers.Serializer):
     windows = WindowSerializer(many=True, max_length=50)
 
 
-class CheckInInput(LocationInput):
+class QueuedAtInput(serializers.Serializer):
+    """``at``: when the update was made on the phone (a queued update reaches the server
+    later); at most a day old and not in the future (5 minutes of clock drift allowed)."""
+
+    at = serializers.DateTimeField(required=False)
+
+    def validate_at(self, value):
+        now = timezone.now()
+        if value > now + timedelta(minutes=5) or value < now - timedelta(hours=24):
+            raise serializers.ValidationError("Give a time within the last 24 hours.")
+        return min(value, now)
+
+
+class CheckInInput(LocationInput, QueuedAtInput):
     idempotency_key = serializers.CharField(max_length=64)
 
 
-class CheckOutInput(serializers.Serializer):
+class CheckOutInput(QueuedAtInput):
     idempotency_key = serializers.CharField(max_length=64)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
@@ -157,3 +174,19 @@ class AdherenceSerializer(serializers.Serializer):
     planned_minutes = serializers.IntegerField()
     delivered_minutes = serializers.FloatField()
     adherence = serializers.FloatField(allow_null=True)
+
+
+class PositionInput(LocationInput):
+    at = serializers.DateTimeField()
+
+
+class PositionsInput(serializers.Serializer):
+    """A batch of a unit's GPS points (any order); visits are derived where it dwelt."""
+
+    points = PositionInput(many=True, allow_empty=False, max_length=5000)
+
+
+class PositionsResult(serializers.Serializer):
+    points = serializers.IntegerField()
+    created = serializers.IntegerField()
+    visits = VisitSerializer(many=True)

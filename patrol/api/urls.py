@@ -14,4 +14,8 @@ router.register("plans", views.PlanViewSet, basename="plan")
 router.register("items", views.PlanItemViewSet, basename="item")
 router.register("visits", views.VisitViewSet, basename="visit")
 
-urlpatterns = [path("layer", views.PlanLayerView.as_view(), name="layer"), *router.urls]
+urlpatterns = [
+    path("layer", views.PlanLayerView.as_view(), name="layer"),
+    path("backtest", views.BacktestView.as_view(), name="backtest"),
+    *router.urls,
+]

@@ -23,19 +23,38 @@ from patrol.filters import (
     ShiftFilterSet,
     VisitFilterSet,
 )
-from patrol.services import plans, units, visits
+from patrol.services import gps, plans, units, visits
+from patrol.services.gps import Fix
 
 READ_ANY_WRITE_ANALYSTS = {"read": ANY_ROLE, "write": ANALYSTS}
 
 
 class UnitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Patrol units; field supervisors see their own."""
+    """Patrol units; field supervisors see their own. ``positions``: a batch of the unit's
+    GPS points, turned into visits where it dwelt in a place (idempotent)."""
 
     serializer_class = s.UnitSerializer
-    role_access = READ_ANY_WRITE_ANALYSTS
+    role_access = {**READ_ANY_WRITE_ANALYSTS, "positions": ANALYSTS_AND_FIELD}
 
     def get_queryset(self):
         return selectors.unit_list(user=self.request.user)
+
+    @extend_schema(request=s.PositionsInput, responses=s.PositionsResult)
+    @action(detail=True, methods=["post"])
+    def positions(self, request, pk=None):
+        data = s.PositionsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fixes = [Fix(p["at"], p["lon"], p["lat"]) for p in data.validated_data["points"]]
+        found, created = gps.visits_from_positions(
+            unit=self.get_object(), fixes=fixes, actor=request.user
+        )
+        return Response(
+            {
+                "points": len(fixes),
+                "created": created,
+                "visits": s.VisitSerializer(found, many=True).data,
+            }
+        )
 
     @extend_schema(request=s.UnitCreateInput, responses={201: s.UnitSerializer})
     def create(self, request):
@@ -165,6 +184,7 @@ class PlanItemViewSet(viewsets.ReadOnlyModelViewSet):
             actor=request.user,
             geom=data.point(),
             key=data.validated_data["idempotency_key"],
+            at=data.validated_data.get("at"),
         )
         return Response(
             s.VisitSerializer(visit).data,
@@ -194,7 +214,11 @@ class VisitViewSet(viewsets.ReadOnlyModelViewSet):
             point.is_valid(raise_exception=True)
             point = point.point()
         visit, _ = visits.visit_check_out(
-            visit=self.get_object(), actor=request.user, key=given["idempotency_key"], geom=point
+            visit=self.get_object(),
+            actor=request.user,
+            key=given["idempotency_key"],
+            geom=point,
+            at=given.get("at"),
         )
         return Response(s.VisitSerializer(visit).data)
 
@@ -227,4 +251,21 @@ class PlanLayerView(APIView):
                 )
         return Response(
             {"type": "FeatureCollection", "plan": plan.pk if plan else None, "features": features}
+        )
+
+
+class BacktestView(APIView):
+    """``GET /api/patrol/backtest``: the latest efficiency backtest (``evaluate_patrol``):
+    incidents covered per patrol hour by the plan, the greedy baseline and proportional
+    allocation; ``{"report": null}`` before the first run."""
+
+    role_access = {"read": STAFF}
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        latest = selectors.backtest_latest(profile=request.query_params.get("profile"))
+        if latest is None:
+            return Response({"report": None})
+        return Response(
+            {"profile": latest.profile, "created_at": latest.created_at, "report": latest.report}
         )

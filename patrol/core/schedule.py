@@ -9,7 +9,14 @@ dropped, so budgets and shift windows are never exceeded."""
 import random
 from dataclasses import dataclass
 
-from patrol.core.problem import Params, PlaceSpec, UnitSpec, travel_minutes, visit_value
+from patrol.core.problem import (
+    Params,
+    PlaceSpec,
+    UnitSpec,
+    hop_minutes,
+    station_region,
+    visit_value,
+)
 
 
 @dataclass(frozen=True)
@@ -33,12 +40,12 @@ def unit_windows(
     rank = {p: i for i, p in enumerate(order)}
     next_ok = {p: rng.randrange(0, params.revisit_min // 2 + 1) for p in order}
     left = {p: n for p, n in counts.items() if n > 0}
-    t, used, here = 0, 0, (unit.lon, unit.lat)
+    t, used, here = 0, 0, (unit.lon, unit.lat, station_region(unit))
     windows: list[Window] = []
     while left:
         timing = {}
         for q in left:
-            hop = travel_minutes(*here, places[q].lon, places[q].lat, params.speed_kmh)
+            hop = hop_minutes(*here, places[q], params)
             timing[q] = (max(t + hop, next_ok[q]), hop)
         p = min(left, key=lambda q: (timing[q][0], rank[q]))
         start, hop = timing[p]
@@ -51,7 +58,7 @@ def unit_windows(
             continue
         windows.append(Window(unit.key, p, start, stay, hop))
         used += hop + stay
-        t, here = start + stay, (places[p].lon, places[p].lat)
+        t, here = start + stay, (places[p].lon, places[p].lat, places[p].region)
         next_ok[p] = start + rng.randint(params.revisit_min, params.revisit_max)
         left[p] -= 1
         if not left[p]:

@@ -4,9 +4,15 @@ Maximises expected incidents covered (each further visit to a place worth ``deca
 the previous: diminishing returns) under each unit's minutes (stays plus travel), one unit
 per place, a cap on places per unit, the revisit spacing (visits per place per shift) and
 an optional workload-balance penalty. The greedy solution is the starting hint, so the
-solver never reports less than the baseline; the time limit bounds the solve."""
+solver never reports less than the baseline.
+
+Deterministic: the search is bounded by CP-SAT's deterministic time (``work_limit``) with
+one worker and a fixed seed, so the same inputs and seed give the same plan however loaded
+the machine is; the wall-clock limit (``time_limit_s``) is only a safety cap, and a solve it
+cuts short is flagged ``capped``."""
 
 import time
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -17,6 +23,8 @@ from patrol.core.problem import (
     PlaceSpec,
     UnitSpec,
     objective,
+    score,
+    unit_loads,
     visit_cost,
     visit_value,
 )
@@ -42,40 +50,73 @@ def _candidates(units: list[UnitSpec], places: list[PlaceSpec], params: Params) 
     return pairs
 
 
-def _build(model: cp_model.CpModel, units, places, params, pairs):
+@dataclass
+class _Vars:
+    n: dict = field(default_factory=dict)  # (unit, place) -> visits
+    a: dict = field(default_factory=dict)  # (unit, place) -> assigned
+    y: dict = field(default_factory=dict)  # place -> [k-th visit paid]
+    spread: tuple = ()  # (max_load, min_load) when balancing
+
+
+def _build(model: cp_model.CpModel, units, places, params, pairs) -> _Vars:
     K = params.max_visits
-    n = {pair: model.new_int_var(0, K, f"n{pair}") for pair in pairs}
-    a = {pair: model.new_bool_var(f"a{pair}") for pair in pairs}
+    v = _Vars()
+    by_place: dict[int, list] = {}
+    by_unit: dict[int, list] = {}
     for pair in pairs:
-        model.add(n[pair] <= K * a[pair])
-        model.add(n[pair] >= a[pair])
+        v.n[pair] = model.new_int_var(0, K, f"n{pair}")
+        v.a[pair] = model.new_bool_var(f"a{pair}")
+        model.add(v.n[pair] <= K * v.a[pair])
+        model.add(v.n[pair] >= v.a[pair])
+        by_place.setdefault(pair[1], []).append(pair)
+        by_unit.setdefault(pair[0], []).append(pair)
     terms = []
     for p in places:
-        mine = [pair for pair in pairs if pair[1] == p.key]
+        mine = by_place.get(p.key)
         if not mine:
             continue
-        model.add(sum(a[pair] for pair in mine) <= 1)
-        y = [model.new_bool_var(f"y{p.key},{k}") for k in range(K)]
+        model.add(sum(v.a[pair] for pair in mine) <= 1)
+        y = v.y[p.key] = [model.new_bool_var(f"y{p.key},{k}") for k in range(K)]
         for k in range(K - 1):
             model.add(y[k] >= y[k + 1])
-        model.add(sum(y) == sum(n[pair] for pair in mine))
+        model.add(sum(y) == sum(v.n[pair] for pair in mine))
         terms += [round(visit_value(p, k, params) * SCALE) * y[k] for k in range(K)]
     loads = []
     for u in units:
-        mine = [pair for pair in pairs if pair[0] == u.key]
-        model.add(sum(a[pair] for pair in mine) <= params.max_places_per_unit)
-        load = sum(pairs[pair] * n[pair] for pair in mine)
+        mine = by_unit.get(u.key, [])
+        model.add(sum(v.a[pair] for pair in mine) <= params.max_places_per_unit)
+        load = sum(pairs[pair] * v.n[pair] for pair in mine)
         model.add(load <= u.budget_minutes)
         loads.append(load)
     if params.balance_weight > 0 and len(loads) > 1:
-        top = model.new_int_var(0, max(u.budget_minutes for u in units), "max_load")
-        low = model.new_int_var(0, max(u.budget_minutes for u in units), "min_load")
+        most = max(u.budget_minutes for u in units)
+        top, low = model.new_int_var(0, most, "max_load"), model.new_int_var(0, most, "min_load")
         for load in loads:
             model.add(top >= load)
             model.add(low <= load)
         terms.append(-round(params.balance_weight * SCALE) * (top - low))
+        v.spread = (top, low)
     model.maximize(sum(terms))
-    return n
+    return v
+
+
+def _hint(model: cp_model.CpModel, v: _Vars, visits: dict, loads: dict[int, int]) -> None:
+    """A complete hint (every variable), so CP-SAT starts from the greedy solution as a
+    feasible one and spends its budget improving it. A partial hint (visit counts only)
+    left it to complete the rest by search, which on real data used up the whole budget
+    without a single solution, so the plan silently fell back to greedy."""
+    per_place: dict[int, int] = {}
+    for pair, var in v.n.items():
+        count = visits.get(pair, 0)
+        model.add_hint(var, count)
+        model.add_hint(v.a[pair], int(count > 0))
+        per_place[pair[1]] = per_place.get(pair[1], 0) + count
+    for place, ys in v.y.items():
+        for k, var in enumerate(ys):
+            model.add_hint(var, int(k < per_place.get(place, 0)))
+    if v.spread:
+        model.add_hint(v.spread[0], max(loads.values()))
+        model.add_hint(v.spread[1], min(loads.values()))
 
 
 def solve_allocate(
@@ -88,22 +129,31 @@ def solve_allocate(
     for pair in greedy.visits:
         pairs.setdefault(pair, visit_cost(_unit(units, pair[0]), _place(places, pair[1]), params))
     model = cp_model.CpModel()
-    n = _build(model, units, places, params, pairs)
-    for pair, var in n.items():
-        model.add_hint(var, greedy.visits.get(pair, 0))
+    v = _build(model, units, places, params, pairs)
+    by_key = {p.key: p for p in places}
+    _hint(model, v, greedy.visits, unit_loads(greedy.visits, units, by_key, params))
     solver = cp_model.CpSolver()
+    solver.parameters.max_deterministic_time = params.work_limit
     solver.parameters.max_time_in_seconds = params.time_limit_s
     solver.parameters.random_seed = params.seed
     solver.parameters.num_workers = params.workers
     code = solver.solve(model)
-    by_key = {p.key: p for p in places}
-    result = Allocation(status=solver.status_name(code), seconds=time.monotonic() - started)
+    result = Allocation(
+        status=solver.status_name(code),
+        seconds=time.monotonic() - started,
+        work=solver.deterministic_time,
+        capped=code != cp_model.OPTIMAL and solver.wall_time >= params.time_limit_s * 0.98,
+    )
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        result.visits = {pair: v for pair, var in n.items() if (v := solver.value(var)) > 0}
+        result.visits = {pair: c for pair, var in v.n.items() if (c := solver.value(var)) > 0}
         result.objective = objective(result.visits, by_key, params)
-        result.bound = max(solver.best_objective_bound / SCALE, result.objective)
-    if result.objective < greedy.objective:  # no solution in time: keep the baseline
-        result.visits, result.objective = dict(greedy.visits), greedy.objective
+    mine, baseline = (score(a.visits, units, by_key, params) for a in (result, greedy))
+    if mine < baseline:  # no better solution within the budget: keep the baseline
+        result.visits, result.objective, mine = dict(greedy.visits), greedy.objective, baseline
+    if params.balance_weight > 0:
+        result.score = mine
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        result.bound = max(solver.best_objective_bound / SCALE, mine)
     return result, greedy
 
 

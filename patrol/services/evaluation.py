@@ -5,7 +5,9 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.profiles import AnalyticsProfile
+from khareetaty.audit.services import audit_record
 from patrol.core.backtest import BacktestConfig, backtest
+from patrol.models import Backtest
 
 
 def backtest_frame_from_csv(
@@ -50,3 +52,15 @@ def patrol_backtest(
     report = backtest(frame, context.projection, config, end)
     report.update(profile=profile, end=str(end.date()), source=path.name)
     return report
+
+
+def backtest_store(*, profile: str, report: dict, actor=None) -> Backtest:
+    """Keep a backtest report (the Analytics page shows the latest); audited."""
+    stored = Backtest.objects.create(profile=profile, report=report)
+    audit_record(
+        action="patrol_backtest",
+        actor=actor,
+        obj=stored,
+        summary={k: report.get(k) for k in ("plan_vs_proportional", "plan_vs_greedy", "shifts")},
+    )
+    return stored

@@ -22,6 +22,7 @@ from patrol.core.solver import solve_allocate
 from patrol.models import PatrolPlace, Plan, PlanItem, Shift
 from patrol.services.places import places_refresh
 from patrol.services.tasks import plan_tasks_create
+from patrol.services.travel import travel_table
 
 MAX_WINDOW_HOURS = 24
 
@@ -31,6 +32,7 @@ def default_params(**overrides) -> Params:
     base = Params(
         speed_kmh=float(settings.PATROL_SPEED_KMH),
         max_places_per_unit=settings.PATROL_MAX_PLACES_PER_UNIT,
+        work_limit=float(settings.PATROL_SOLVER_WORK),
         time_limit_s=float(settings.PATROL_SOLVER_SECONDS),
     )
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})
@@ -120,7 +122,8 @@ def plan_generate(
         }
     seed = seed if seed is not None else secrets.randbelow(2**31 - 1)
     longest = max(spec.shift_minutes for spec, _ in specs.values())
-    params = default_params(shift_minutes=longest, seed=seed, **overrides)
+    travel = travel_table(profile=profile)
+    params = default_params(shift_minutes=longest, seed=seed, travel=travel or None, **overrides)
     place_specs = [
         PlaceSpec(p.pk, p.centroid.x, p.centroid.y, p.rate, p.region.code if p.region else "")
         for p in places.values()
@@ -133,7 +136,10 @@ def plan_generate(
         window_start=window_start,
         window_end=window_end,
         run=next(iter(places.values())).run if places else None,
-        parameters={k: v for k, v in asdict(params).items() if k != "seed"},
+        parameters={
+            **{k: v for k, v in asdict(params).items() if k not in ("seed", "travel")},
+            "travel_pairs": len(travel),
+        },
         seed=seed,
         objective=round(best.objective, 6),
         greedy_objective=round(greedy.objective, 6),

@@ -10,6 +10,7 @@ from django.contrib.gis.measure import D
 from django.db import transaction
 from django.utils import timezone
 
+from commands.live import live_publish
 from khareetaty.accounts.choices import Role
 from khareetaty.audit.services import audit_record
 from khareetaty.exceptions import ApplicationError, Conflict
@@ -22,12 +23,23 @@ class NotYourUnit(ApplicationError):
     code = "permission_denied"
 
 
-def _check_actor(item: PlanItem, actor) -> None:
-    if (
-        actor.role == Role.FIELD_SUPERVISOR
-        and not item.unit.team.members.filter(pk=actor.pk).exists()
+def check_unit_actor(unit, actor) -> None:
+    """Field supervisors act only for the units of their teams."""
+    if actor.role == Role.FIELD_SUPERVISOR and (
+        unit.team_id is None or not unit.team.members.filter(pk=actor.pk).exists()
     ):
         raise NotYourUnit("This patrol belongs to another unit.")
+
+
+def visit_announce(visit: Visit, state: str) -> None:
+    """Tell the dashboards (live feed) once the transaction commits: a unit checked in or
+    out of a place; their plan layer reloads."""
+    data = {"id": visit.pk, "unit": visit.unit_id, "place": visit.place_id, "state": state}
+    transaction.on_commit(lambda: live_publish(kind="patrol.visit", data=data, sequence="patrol"))
+
+
+def _check_actor(item: PlanItem, actor) -> None:
+    check_unit_actor(item.unit, actor)
 
 
 def _inside(place: PatrolPlace, point: Point) -> bool:
@@ -69,6 +81,7 @@ def visit_check_in(
     visit.full_clean()
     visit.save()
     audit_record(action="patrol_check_in", actor=actor, obj=visit, summary={"item": item.pk})
+    visit_announce(visit, "in")
     return visit, True
 
 
@@ -99,4 +112,5 @@ def visit_check_out(
         obj=visit,
         summary={"minutes": round(visit.minutes, 1)},
     )
+    visit_announce(visit, "out")
     return visit, True

@@ -42,12 +42,13 @@ def test_concentrated_crime_is_covered_better_by_the_plan_than_by_beats():
     frame = pd.DataFrame(rows, columns=["occurred_at", "lon", "lat", "beat"])
     frame["region"] = "r1"
     frame["category"] = "theft"
-    config = BacktestConfig(weeks=1, units=2, time_limit_s=0.5, top_cells=40)
+    config = BacktestConfig(weeks=1, units=2, work_limit=0.5, time_limit_s=120, top_cells=40)
     report = backtest(frame.sort_values("occurred_at"), projection_for(32638), config, end)
     assert report["shifts"] == 21
+    # CP-SAT runs on a deterministic budget (one worker, fixed seed), so this is the same
+    # report on a quiet or a loaded machine, and the wall-clock cap never cut a solve short.
+    assert report["capped_shifts"] == 0
+    assert report["expected"]["plan"] >= report["expected"]["greedy"]
     per_hour = report["incidents_per_patrol_hour"]
-    # The plan never has a lower expected objective than greedy (the solver keeps greedy's
-    # answer otherwise), but CP-SAT stops at a wall-clock limit, so under load the plan it
-    # picks can cover a few realised incidents fewer in a given week: within 3 %.
-    assert per_hour["plan"] >= 0.97 * per_hour["greedy"]
+    assert per_hour["plan"] >= per_hour["greedy"]
     assert per_hour["plan"] > 1.25 * per_hour["proportional"]

@@ -1,13 +1,14 @@
 """The optimiser on constructed cases: known optima, Koper windows, seeds, budgets."""
 
 import random
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
 
 from patrol.core.exposure import exposure_ratios, guarded_count
 from patrol.core.greedy import greedy_allocate
-from patrol.core.problem import Params, PlaceSpec, UnitSpec, visit_cost
+from patrol.core.problem import Params, PlaceSpec, UnitSpec, unit_loads, visit_cost
 from patrol.core.schedule import plan_windows, unit_windows
 from patrol.core.solver import solve_allocate
 
@@ -141,3 +142,58 @@ def test_cells_group_into_compact_patches_of_touching_cells():
     scores = np.array([9.0, 8, 7, 6, 5, 0.1])
     groups = group_cells(cols, rows, scores, top=5, max_cells=3)
     assert groups == [[0, 1, 2], [3], [4]]
+
+
+def _spread(allocation, units, places, params) -> int:
+    loads = unit_loads(allocation.visits, units, {p.key: p for p in places}, params)
+    return max(loads.values()) - min(loads.values())
+
+
+def test_workload_balance_moves_a_place_to_the_idle_unit_and_bounds_the_spread():
+    # Two places at unit 1's station (13 min a visit, two visits each in a 3-hour shift);
+    # unit 2 sits ~5 km away (23 min a visit) with 40 minutes. Covering most means unit 1
+    # does all four visits (52 min) while unit 2 idles; balancing hands B to unit 2.
+    params = Params(shift_minutes=180, decay=0.9)
+    assert params.max_visits == 2
+    a = PlaceSpec(1, *STATION, rate=5.0)
+    b = PlaceSpec(2, *STATION, rate=3.0)
+    units = [UnitSpec(1, *STATION, 100), UnitSpec(2, STATION[0], STATION[1] + 0.0449, 40)]
+    assert visit_cost(units[1], b, params) == 23
+    plain, _ = solve_allocate(units, [a, b], params)
+    assert plain.visits == {(1, 1): 2, (1, 2): 2}
+    assert _spread(plain, units, [a, b], params) == 52
+    balanced_params = replace(params, balance_weight=0.05)
+    balanced, greedy = solve_allocate(units, [a, b], balanced_params)
+    assert balanced.status == "OPTIMAL"
+    assert balanced.visits == {(1, 1): 2, (2, 2): 1}
+    assert _spread(balanced, units, [a, b], balanced_params) <= 5
+    # greedy ignores balance; the balanced plan wins on the penalised score it optimises
+    assert _spread(greedy, units, [a, b], balanced_params) == 52
+    assert balanced.score == pytest.approx((5.0 * 1.9 + 3.0) * 13 / 60 - 0.05 * 3)
+
+
+def test_the_same_inputs_and_seed_give_the_same_plan_on_a_deterministic_budget():
+    units, places = _random_problem(4)
+    params = Params(seed=7, work_limit=0.5, time_limit_s=60)
+    first, _ = solve_allocate(units, places, params)
+    second, _ = solve_allocate(units, places, params)
+    assert first.visits == second.visits and first.objective == second.objective
+    assert not first.capped and first.work <= 0.5 + 0.1
+
+
+def test_a_loaded_travel_time_replaces_the_straight_line_and_changes_the_choice():
+    # B lies next to the station but across a region line the table says takes 50 minutes;
+    # A is ~3.3 km away in the station's region. Straight line: B is cheaper and riskier.
+    params = Params(decay=0.01)
+    a = PlaceSpec(1, STATION[0], STATION[1] + 0.03, rate=5.0, region="r1")
+    b = PlaceSpec(2, STATION[0] + 0.001, STATION[1], rate=6.0, region="r2")
+    unit = UnitSpec(1, *STATION, budget_minutes=30, regions=("r1", "r2"))
+    straight, _ = solve_allocate([unit], [a, b], params)
+    assert straight.visits == {(1, 2): 2}
+    table = replace(params, travel={("r1", "r2"): 50, ("r2", "r1"): 50})
+    assert visit_cost(unit, b, table) == 13 + 50
+    assert visit_cost(unit, a, table) == visit_cost(unit, a, params)  # pair not in the table
+    loaded, _ = solve_allocate([unit], [a, b], table)
+    assert loaded.visits == {(1, 1): 1}
+    windows = unit_windows(unit, {1: 1}, {1: a, 2: b}, table)
+    assert windows[0].travel == visit_cost(unit, a, params) - 13

@@ -1,59 +1,13 @@
-/* Mobile field view: my tasks, task detail, status and updates with location, offline queue.
-   Updates go into a localStorage queue first and are sent in order; a failed network call
-   leaves them queued until the browser is online again.
+/* Mobile field view: my tasks, task detail, status and updates with location, sent through
+   the phone's offline queue (kh/queue.js).
    GET urls.tasks (a page: {results}), urls.task (one task, with lat/lon, updates, track),
    urls.hotspots and urls.regions (GeoJSON FeatureCollections); POST urls.taskUpdates. */
 import * as KH from "./kh/index.js";
+import { enqueue, flush, newKey, showQueue, whenFlushed } from "./kh/queue.js";
 
 const _ = KH._;
-const QUEUE_KEY = "kh-field-queue-" + ((KH.config.user || {}).id || "anon");
 const PRIORITY_RANK = { urgent: 0, high: 1, normal: 2, low: 3 };
 const OPEN = ["assigned", "accepted", "in_progress"];
-
-/* --- offline queue -------------------------------------------------------------------- */
-function queue() { try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; } }
-function saveQueue(items) { localStorage.setItem(QUEUE_KEY, JSON.stringify(items)); showQueue(); }
-function showQueue() {
-  const box = document.getElementById("queue-status");
-  if (!box) return;
-  const n = queue().length;
-  box.hidden = n === 0;
-  box.textContent = n ? KH.plural(KH.ngettext("%(n)s update waiting for the network", "%(n)s updates waiting for the network", n), n) : "";
-  document.body.dataset.queued = n;
-}
-function enqueue(item) {
-  const items = queue();
-  item.queuedAt = new Date().toISOString();
-  items.push(item);
-  saveQueue(items);
-  return flush();
-}
-let flushing = null;
-let onFlushed = () => {};
-function next() {
-  const items = queue();
-  if (!items.length) return Promise.resolve(true);
-  return KH.api("POST", items[0].url, items[0].body).then(() => {
-    saveQueue(queue().slice(1));
-    return next();
-  }, (error) => {
-    if (!(error instanceof Object) || error.status === undefined || error.status === 0 || error.status >= 500) {
-      KH.flash(_("Saved on this phone; it will be sent when the network returns."));
-      return false; // network down or server trouble: keep it for later
-    }
-    if (error.status === 401 || (error.status === 403 && /credentials/i.test(error.message))) return false;
-    saveQueue(queue().slice(1)); // refused for good (e.g. a status move no longer allowed)
-    KH.flash(error.message);
-    return next();
-  });
-}
-function flush() {
-  if (flushing) return flushing;
-  flushing = next().then((done) => { flushing = null; if (done) onFlushed(); return done; });
-  return flushing;
-}
-window.addEventListener("online", () => flush());
-setInterval(() => { if (queue().length) flush(); }, 30000);
 
 /* --- helpers --------------------------------------------------------------------------- */
 function rank(priority) { return priority in PRIORITY_RANK ? PRIORITY_RANK[priority] : 9; }
@@ -212,7 +166,7 @@ function taskPage(article) {
     const body = { note: change.note !== undefined ? change.note : note };
     if (change.status) body.status = change.status;
     // The queue may send an update twice (a lost answer); the server applies it once.
-    body.idempotency_key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random();
+    body.idempotency_key = newKey();
     const located = withLocation ? (manual ? Promise.resolve(manual) : locate(8000)) : Promise.resolve(null);
     return located.then((loc) => {
       if (loc) body.geom = { type: "Point", coordinates: [loc.lon, loc.lat] };
@@ -223,7 +177,7 @@ function taskPage(article) {
     }).then((sent) => { if (sent) { KH.flash(_("Sent.")); load(); } });
   }
   document.getElementById("update-form").addEventListener("submit", (e) => { e.preventDefault(); send({}); });
-  onFlushed = load;
+  whenFlushed(load);
   load();
 }
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from patrol.core.backtest import BacktestConfig
-from patrol.services.evaluation import patrol_backtest
+from patrol.services.evaluation import backtest_store, patrol_backtest
 
 REAL_DATA = {"chicago": "chicago_crimes_2014-11_to_2017-10.csv.gz"}
 
@@ -25,10 +25,19 @@ class Command(BaseCommand):
         parser.add_argument("--weeks", type=int, default=8)
         parser.add_argument("--units", type=int, default=40)
         parser.add_argument(
-            "--time-limit", type=float, default=1.0, help="solver seconds per shift"
+            "--work",
+            type=float,
+            default=1.0,
+            help="CP-SAT deterministic time per shift (reproducible budget)",
+        )
+        parser.add_argument(
+            "--time-limit", type=float, default=30.0, help="wall-clock safety cap per shift (s)"
         )
         parser.add_argument("--end", help="local date after the last evaluated day")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--no-store", action="store_true", help="do not keep the report for the Analytics page"
+        )
 
     def handle(self, *args, **options):
         path = options["csv"]
@@ -44,12 +53,17 @@ class Command(BaseCommand):
         if not 1 <= options["weeks"] <= 26 or not 1 <= options["units"] <= 500:
             raise CommandError("--weeks is 1..26 and --units 1..500.")
         config = BacktestConfig(
-            weeks=options["weeks"], units=options["units"], time_limit_s=options["time_limit"]
+            weeks=options["weeks"],
+            units=options["units"],
+            work_limit=options["work"],
+            time_limit_s=options["time_limit"],
         )
         started = time.monotonic()
         end = pd.Timestamp(options["end"]) if options["end"] else None
         report = patrol_backtest(profile=options["profile"], path=path, config=config, end=end)
         report["seconds"] = round(time.monotonic() - started, 1)
+        if not options["no_store"]:
+            backtest_store(profile=options["profile"], report=report)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
             return

@@ -11,5 +11,10 @@ class IncidentsConfig(AppConfig):
 
         page_profile_register(served_profile)
         page_urls_register(
-            {"incident": "incidents:incident-detail {id}", "regions": "incidents:region-list"}
+            {
+                "incident": "incidents:incident-detail {id}",
+                "regions": "incidents:region-list",
+                "places": "incidents:place-list",
+                "placeOutlines": "incidents:place-outlines",
+            }
         )

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import AsGeoJSON, Envelope, Transform
 from django.contrib.gis.geos import Polygon
 from django.db.models import Count, Max, Q, QuerySet, Sum
@@ -146,3 +147,10 @@ def place_version(*, profile: str | None = None) -> str:
     state = queryset.aggregate(latest=Max("updated_at"), count=Count("id"), ids=Sum("id"))
     latest = state["latest"].isoformat() if state["latest"] else "-"
     return f"{latest}:{state['count']}:{state['ids'] or 0}"
+
+
+def region_extent(*, regions: QuerySet[Region]) -> list[float] | None:
+    """The bounding box (west, south, east, north in lon/lat) of ``regions``, for the map's
+    default view; None when there are none."""
+    box = regions.aggregate(box=Extent(Transform("geom", settings.API_SRID)))["box"]
+    return [round(v, COORDINATE_DECIMALS) for v in box] if box else None

@@ -22,6 +22,7 @@ from commands.permissions import ANALYSTS_AND_FIELD
 from commands.selectors import profile_regions
 from commands.views.maplayer import DEFAULT_PERIOD, MapFilterForm
 from incidents.choices import IncidentStatus
+from incidents.gazetteer import region_extent
 from incidents.models import Category
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.accounts.services import user_set_language
@@ -47,6 +48,7 @@ PAGE_URLS = {
     "teams": "commands_api:team-list",
     "mapIncidents": "commands_web:map_incidents",
     "mapDaily": "commands_web:map_daily",
+    "mapCompare": "commands_web:map_compare",
     "fieldTask": "commands_web:field_task {id}",
 }
 
@@ -128,7 +130,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         },
     }
     modules = page_modules("dashboard")
-    return command_page(request, "commands/dashboard.html", context, modules=modules)
+    view = {**map_config(), "fit": region_extent(regions=profile_regions())}
+    return command_page(request, "commands/dashboard.html", context, modules=modules, map=view)
 
 
 @role_required(ANY_ROLE)

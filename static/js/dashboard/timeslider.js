@@ -7,7 +7,7 @@
    (cells redder where incidents rose, bluer where they fell).
    The URL keeps the step (t=start instant) and the comparison (compare=1). */
 import * as KH from "../kh/index.js";
-import { addLayer, canvas, map } from "./map.js";
+import { addLayer, canvas, loadLayer, map } from "./map.js";
 import { addUrlState, filterParams, form, syncUrl } from "./filters.js";
 import { reloadFor } from "./panels.js";
 import { addLegend, keyList, keyRow, swatch } from "./legend.js";
@@ -111,7 +111,7 @@ play.addEventListener("click", () => {
   const first = step === null || step >= r.count - 1 ? 0 : step;
   go(first).then(() => { if (playing) timer = setTimeout(tick, STEP_MS); });
 });
-slider.addEventListener("input", () => { stop(); go(+slider.value); });
+slider.addEventListener("input", () => { const chosen = +slider.value; stop(); go(chosen); });
 whole.addEventListener("click", () => { stop(); go(null); });
 
 /* The filter bar changed the range: back to the whole range (a kept step may not exist). */
@@ -169,7 +169,7 @@ addLegend("change", () => keyList([
 ]), KH._("Change map"));
 
 compare.addEventListener("change", () => {
-  if (compare.checked) map.addLayer(change); else { map.removeLayer(change); counts.hidden = true; }
+  if (compare.checked) { map.addLayer(change); loadLayer("change").catch(() => {}); } else { map.removeLayer(change); counts.hidden = true; }
   syncUrl();
 });
 addUrlState((params) => {
@@ -193,6 +193,6 @@ export const restored = loadFirstDay().then(() => {
   wantedStart = null;
   paint();
   if (query.get("compare") === "1") { compare.checked = true; map.addLayer(change); }
-  if (step !== null) reloadFor("time");
+  if (step !== null || compare.checked) reloadFor("time");
 });
 paint();

@@ -231,3 +231,25 @@ def test_a_reload_restores_range_step_layers_region_and_comparison(world, make_u
     assert not page.locator(".leaflet-control-layers-overlays input").nth(2).is_checked()
     page.wait_for_selector(".compare-counts[data-current]")
     assert url_state(page)["t"] == parse_qs(urlsplit(shared).query)["t"][0]
+
+
+def test_a_step_before_the_first_hotspot_run_shows_no_hotspots_and_the_whole_range_the_latest(
+    world, make_user, open_page
+):
+    analytics_build(world)  # one hotspot run, finished now, with two hotspots
+    page = open_page(
+        make_user(Role.ANALYST, preferred_language=Language.ARABIC), "/dashboard/?period=7d"
+    )
+    wait_ready(page)
+    page.wait_for_selector("#map[data-hotspots='2']")
+    slider = page.locator("#time-slider")
+    slider.focus()
+    slider.press("Home")  # seven days ago: no run had finished yet
+    page.wait_for_selector(".time-slider[data-step='0']")
+    page.wait_for_selector("#map[data-hotspots='0']")
+    slider.press("End")  # today: the run has finished by the end of the step
+    page.wait_for_selector(".time-slider[data-step='6']")
+    page.wait_for_selector("#map[data-hotspots='2']")
+    page.click(".time-whole")
+    page.wait_for_selector("#map[data-hotspots='2']")
+    assert page.get_attribute(".time-slider", "data-step") == ""

@@ -59,6 +59,30 @@ export function timeWindow(params) {
   return params;
 }
 
+/* Hotspots by run: the newest usable hotspot run finished by the end of the chosen step
+   (GET urls.runs: chains with their steps, and standalone runs). Resolves to the run id,
+   null without a step (the layer shows the latest run), -1 when no run had finished yet. */
+let runs = null;
+function usable(run) { return run.kind === "hotspots" && run.finished_at && (run.status === "succeeded" || run.status === "partial"); }
+function hotspotRuns() {
+  if (!runs) {
+    runs = KH.get("runs", "page_size=200").then((answer) => {
+      const found = [];
+      (answer.results || []).forEach((run) => [run].concat(run.steps || []).filter(usable).forEach((r) => found.push(r)));
+      return found.sort((a, b) => Date.parse(a.finished_at) - Date.parse(b.finished_at));
+    }).catch(() => []);
+  }
+  return runs;
+}
+export function hotspotRunFor() {
+  if (step === null) return Promise.resolve(null);
+  const until = windowOf(step).until;
+  return hotspotRuns().then((list) => {
+    const done = list.filter((r) => Date.parse(r.finished_at) <= until);
+    return done.length ? done[done.length - 1].id : -1;
+  });
+}
+
 /* --- the control ---------------------------------------------------------------------- */
 const play = KH.h("button", { type: "button", class: "time-play", "aria-pressed": "false", text: KH._("Play") });
 const slider = KH.h("input", { id: "time-slider", type: "range", min: "0", value: "0", step: "1", "aria-label": KH._("Time step") });

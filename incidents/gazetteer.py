@@ -76,8 +76,10 @@ def place_search(
     if number:
         blocks = _with_box(places.filter(kind=PlaceKind.BLOCK, parent__in=areas, name_en=number))
         blocks = blocks.select_related("parent", "region").order_by("parent__name_en")[:limit]
-        region_code = lambda b: b.region.code if b.region else ""  # noqa: E731
-        return [_result("block", b, area=b.parent, region=region_code(b)) for b in blocks]
+        return [
+            _result("block", b, area=b.parent, region=b.region.code if b.region else "")
+            for b in blocks
+        ]
     regions = Region.objects.filter(profile=profile) if profile else Region.objects.all()
     found = [
         _result("region", r, region=r.code)

@@ -16,6 +16,7 @@ from incidents.reference.gazetteer_demo import DEMO_SOURCE
 from incidents.tests.factories_api import kuwait_reference, square_feature, write_geojson
 from khareetaty.accounts.choices import Role
 from khareetaty.audit.models import ActionLog
+from khareetaty.management.commands.setup_demo import app_demo_commands
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +143,7 @@ def test_the_demo_gives_every_governorate_areas_with_twelve_blocks_labelled_as_d
     assert salmiya.children.count() == 12
     assert set(Place.objects.values_list("source", flat=True)) == {DEMO_SOURCE}
     assert (tmp_path / "demo" / "kuwait_gazetteer_demo.geojson").exists()
+    assert "setup_gazetteer_demo" in app_demo_commands()  # run by setup_demo
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,8 @@ new MapKey({ position: KH.rtl ? "topleft" : "topright" }).addTo(map);
 setOpen(!window.matchMedia("(max-width: 600px)").matches);
 
 map.on("layeradd layerremove zoomend", later);
-map.on("overlayadd overlayremove", () => syncUrl());
+/* Only a person's tick changes the URL (Leaflet also fires overlayadd when a module adds a
+   layer, e.g. an app's layer at start-up). */
+control.getContainer().addEventListener("change", () => setTimeout(syncUrl));
 form.addEventListener("change", render);
 addUrlState((params) => params.set("layers", shownLayers().join(",")));

@@ -37,6 +37,20 @@ def url_state(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
+def wait_for_url(page, check, timeout: float = 10) -> dict[str, str]:
+    """Poll the page's URL (the CSP forbids wait_for_function's eval) until check(state)."""
+    deadline = time.monotonic() + timeout
+    while not check(url_state(page)):
+        assert time.monotonic() < deadline, f"URL never matched: {page.url}"
+        page.wait_for_timeout(100)
+    return url_state(page)
+
+
+def view(state: dict[str, str]) -> tuple[float, float, int]:
+    lat, lon, zoom = state["at"].split(",")
+    return float(lat), float(lon), int(zoom)
+
+
 def map_count(page) -> int:
     return int(page.get_attribute("#map", "data-incidents"))
 
@@ -82,22 +96,23 @@ def test_on_a_phone_the_layer_control_opens_from_its_button(world, make_user, op
     assert not page.locator(".map-legend").is_visible()
 
 
-def test_the_default_view_fits_the_regions_and_choosing_a_region_zooms_to_it(
+def test_choosing_a_region_zooms_to_it_and_none_fits_all_regions_like_the_default_view(
     world, make_user, open_page
 ):
     page = open_page(
         make_user(Role.VIEWER, preferred_language=Language.ENGLISH), "/dashboard/?period=all"
     )
     wait_ready(page)
-    page.wait_for_function("location.search.indexOf('at=') >= 0")
-    whole = int(url_state(page)["at"].split(",")[2])
+    assert "at" not in url_state(page)  # the default view: fitted to the regions
     page.click("summary:has-text('Regions')")
     page.check("input[name=region][value='KW-HA']")
-    page.wait_for_function(
-        f"+new URLSearchParams(location.search).get('at').split(',')[2] > {whole}"
+    lat, lon, _zoom = view(
+        wait_for_url(page, lambda s: s.get("region") == "KW-HA" and "at" in s and view(s)[2] >= 10)
     )
-    lat, lon, _ = (float(v) for v in url_state(page)["at"].split(","))
     assert world.regions["KW-HA"].geom.contains(Point(lon, lat, srid=4326))
+    page.uncheck("input[name=region][value='KW-HA']")
+    lat, lon, _zoom = view(wait_for_url(page, lambda s: "region" not in s and view(s)[2] <= 8))
+    assert 46.55 < lon < 48.43 and 28.52 < lat < 30.10
 
 
 @pytest.mark.parametrize(
@@ -218,7 +233,7 @@ def test_a_reload_restores_range_step_layers_region_and_comparison(world, make_u
     step = page.get_attribute(".time-slider", "data-step")
     label = page.inner_text(".time-label")
     assert step == "4"
-    page.wait_for_function("new URLSearchParams(location.search).get('compare') === '1'")
+    wait_for_url(page, lambda s: s.get("compare") == "1" and "hotspots" not in s.get("layers", ""))
     shared = page.url
 
     page.reload()

@@ -6,30 +6,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0008_raw_rows_brin_by_batch'),
+        ("incidents", "0008_raw_rows_brin_by_batch"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('profile', models.CharField(db_index=True, default='kuwait', max_length=50, verbose_name='profile')),
-                ('kind', models.CharField(choices=[('area', 'Area'), ('block', 'Block')], max_length=8, verbose_name='kind')),
-                ('code', models.CharField(max_length=100, verbose_name='code')),
-                ('name_en', models.CharField(max_length=200, verbose_name='English name')),
-                ('name_ar', models.CharField(blank=True, max_length=200, verbose_name='Arabic name')),
-                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326, verbose_name='boundary')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='incidents.place')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='places', to='incidents.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "profile",
+                    models.CharField(
+                        db_index=True, default="kuwait", max_length=50, verbose_name="profile"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("area", "Area"), ("block", "Block")],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("code", models.CharField(max_length=100, verbose_name="code")),
+                ("name_en", models.CharField(max_length=200, verbose_name="English name")),
+                (
+                    "name_ar",
+                    models.CharField(blank=True, max_length=200, verbose_name="Arabic name"),
+                ),
+                (
+                    "geom",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        srid=4326, verbose_name="boundary"
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="source")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="incidents.place",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="places",
+                        to="incidents.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['profile', 'kind', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('profile', 'code'), name='place_unique_code')],
+                "ordering": ["profile", "kind", "code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("profile", "code"), name="place_unique_code")
+                ],
             },
         ),
     ]

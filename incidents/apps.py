@@ -17,5 +17,7 @@ class IncidentsConfig(AppConfig):
                 "incidentTable": "incidents:incident-table",
                 "incidentExportCsv": "incidents:incident-export-csv",
                 "incidentExportGeojson": "incidents:incident-export-geojson",
+                "places": "incidents:place-list",
+                "placeOutlines": "incidents:place-outlines",
             }
         )

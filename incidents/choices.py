@@ -23,3 +23,10 @@ class BatchStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class PlaceKind(models.TextChoices):
+    """Levels of the gazetteer below a region (Kuwait: governorate → area → block)."""
+
+    AREA = "area", _("Area")
+    BLOCK = "block", _("Block")

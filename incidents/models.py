@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from incidents.choices import BatchStatus, IncidentChannel, IncidentStatus
+from incidents.choices import BatchStatus, IncidentChannel, IncidentStatus, PlaceKind
 from incidents.search import SEARCH_INDEX, search_document
 
 SEVERITY_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
@@ -32,6 +32,36 @@ class Region(models.Model):
         ordering = ["profile", "code"]
         constraints = [
             models.UniqueConstraint(fields=["profile", "code"], name="region_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class Place(models.Model):
+    """A named place of the gazetteer inside a region: an area, or a block of an area
+    (Kuwait: governorate → area → block), for orientation and search on the map. Loaded from
+    a boundary file (``load_gazetteer``); ``source`` names the file, so demo outlines say so."""
+
+    profile = models.CharField(_("profile"), max_length=50, default="kuwait", db_index=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=PlaceKind.choices)
+    code = models.CharField(_("code"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=200)
+    name_ar = models.CharField(_("Arabic name"), max_length=200, blank=True)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="places"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    geom = models.MultiPolygonField(_("boundary"), srid=settings.SRID)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["profile", "kind", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "code"], name="place_unique_code")
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
 """Web views of the command app: the dashboard, the field view and the map layers."""
 
+from commands.views.mapcompare import map_compare
 from commands.views.maplayer import POINT_LIMIT, MapFilterForm, map_daily, map_incidents
 from commands.views.pages import (
     dashboard,
@@ -17,6 +18,7 @@ __all__ = [
     "field_task",
     "home",
     "language_set",
+    "map_compare",
     "map_daily",
     "map_incidents",
 ]

@@ -31,6 +31,7 @@ from commands.permissions import ANALYSTS_AND_FIELD
 from commands.selectors import profile_regions
 from commands.views.maplayer import DEFAULT_PERIOD, MapFilterForm
 from incidents.choices import IncidentStatus
+from incidents.gazetteer import region_extent
 from incidents.models import Category
 from khareetaty.accounts.choices import Language, Role
 from khareetaty.accounts.services import user_set_language
@@ -56,6 +57,7 @@ PAGE_URLS = {
     "teams": "commands_api:team-list",
     "mapIncidents": "commands_web:map_incidents",
     "mapDaily": "commands_web:map_daily",
+    "mapCompare": "commands_web:map_compare",
     "fieldTask": "commands_web:field_task {id}",
     # Alerts and rules in depth (commands.api.alert_depth).
     "alertNotes": "commands_api:alert-notes {id}",
@@ -149,11 +151,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         },
     }
     modules = page_modules("dashboard")
+    view = {**map_config(), "fit": region_extent(regions=profile_regions())}
     return command_page(
         request,
         "commands/dashboard.html",
         context,
         modules=modules,
+        map=view,
         exportMaxRows=settings.INCIDENT_EXPORT_MAX_ROWS,
         canEditRules=request.user.role in ANALYSTS,
     )

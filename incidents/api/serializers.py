@@ -216,3 +216,26 @@ class IncidentTableQuerySerializer(serializers.Serializer):
         default="-occurred_at",
         help_text=_("occurred_at, severity, category, region, area or id; -key for descending."),
     )
+
+
+class PlaceResultSerializer(serializers.Serializer):
+    """One gazetteer search result: a region, an area or a block, with its bounding box."""
+
+    kind = serializers.ChoiceField(choices=["region", "area", "block"])
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name_en = serializers.CharField()
+    name_ar = serializers.CharField()
+    area_en = serializers.CharField(help_text=_("A block's area"))
+    area_ar = serializers.CharField()
+    region = serializers.CharField(help_text=_("Region code"))
+    bbox = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=4,
+        max_length=4,
+        help_text="west,south,east,north",
+    )
+
+
+class PlaceSearchSerializer(serializers.Serializer):
+    results = PlaceResultSerializer(many=True)

@@ -11,8 +11,13 @@ export function filterParams() {
 }
 export function selected(name) { return filterParams().getAll(name); }
 
+/* Other state kept in the URL (time slider, layers, comparison): fn(params) adds its part. */
+const urlParts = [];
+export function addUrlState(fn) { urlParts.push(fn); }
+
 export function syncUrl() {
   const params = filterParams();
+  urlParts.forEach((fn) => fn(params));
   const view = map.getCenter();
   params.set("at", [view.lat.toFixed(4), view.lng.toFixed(4), map.getZoom()].join(","));
   history.replaceState(null, "", location.pathname + "?" + params.toString());

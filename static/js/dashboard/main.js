@@ -7,6 +7,9 @@
      panels/           the side panels: kpis, alerts, forecast; the incident list (list.js)
      tasks/            the task board, task detail and dialogs, alert detail
      live.js           live events → fresh incidents, stale panels
+     legend.js         the map key: layer control and legend, collapsible
+     gazetteer.js      place search (areas, blocks) and zoom to chosen regions
+     timeslider.js     time slider with playback, compare with the previous period
    Shared helpers (config, words, formatting, API, socket) are in ../kh/. */
 import * as KH from "../kh/index.js";
 import { addLayer, map } from "./map.js";
@@ -20,6 +23,9 @@ import "./panels/forecast.js";
 import "./panels/list.js";
 import "./tasks/board.js";
 import "./rules/form.js";
+import "./legend.js";
+import "./gazetteer.js";
+import "./timeslider.js";
 
 /* Layers of apps above this one (iot, patrol), listed by the server in the page config. */
 const appLayers = Promise.all((KH.config.modules || []).map((src) => import(src).then((m) => m.default)))

@@ -25,7 +25,13 @@ export const map = L.map("map", {
   preferCanvas: true,
   minZoom: cfg.minZoom,
   maxZoom: cfg.maxZoom,
-}).setView(at.length === 3 ? [+at[0], +at[1]] : cfg.center, at.length === 3 ? +at[2] : cfg.zoom);
+});
+/* The view: the shared link's (at=lat,lon,zoom), else the profile's regions (fit). */
+if (at.length === 3) map.setView([+at[0], +at[1]], +at[2]);
+else if (cfg.fit) map.fitBounds([[cfg.fit[1], cfg.fit[0]], [cfg.fit[3], cfg.fit[2]]]);
+else map.setView(cfg.center, cfg.zoom);
+/* Layers a shared link names (layers=a,b) are shown, the others hidden. */
+const urlLayers = new URLSearchParams(location.search).get("layers");
 L.control.zoom({ position: KH.rtl ? "topright" : "topleft", zoomInTitle: KH._("Zoom in"), zoomOutTitle: KH._("Zoom out") }).addTo(map);
 L.control.attribution({ position: KH.rtl ? "bottomleft" : "bottomright", prefix: false }).addTo(map)
   .addAttribution(KH.escapeHtml(cfg.boundaryAttribution || ""));
@@ -41,7 +47,7 @@ if (cfg.tileUrl) {
    regions, so a dot opens its incident and the rest of a hotspot opens the hotspot. */
 export const canvas = L.canvas({ padding: 0.2 });
 
-const control = L.control.layers(null, null, { position: KH.rtl ? "topleft" : "topright", collapsed: false }).addTo(map);
+export const control = L.control.layers(null, null, { position: KH.rtl ? "topleft" : "topright", collapsed: false }).addTo(map);
 const registry = {};
 
 export function status(text) { document.getElementById("map-status").textContent = text; }
@@ -50,10 +56,13 @@ export function status(text) { document.getElementById("map-status").textContent
 export function addLayer(def) {
   registry[def.key] = def;
   if (def.label) control.addOverlay(def.layer, KH.escapeHtml(def.label));
-  if (def.shown) def.layer.addTo(map);
+  const shown = urlLayers !== null && def.label ? urlLayers.split(",").indexOf(def.key) >= 0 : def.shown;
+  if (shown) def.layer.addTo(map);
   if (def.load) addPanel(def.key, () => loadLayer(def.key), def.on || []);
 }
 export function layer(key) { return registry[key] ? registry[key].layer : null; }
+/* The keys of the layers in the layer control that are on the map (for the URL). */
+export function shownLayers() { return Object.keys(registry).filter((k) => registry[k].label && map.hasLayer(registry[k].layer)); }
 
 /* Load a layer if it is on the map; #map's data-<key> says how many features it drew. */
 export function loadLayer(key) {

@@ -7,6 +7,7 @@ import { detailWidth, showDetail } from "../detail.js";
 import { incidentsIn, showIncident } from "./incidents.js";
 import { alertOfHotspot, alertTitle } from "../panels/alerts.js";
 import { openAlert } from "../tasks/alert.js";
+import { hotspotRunFor } from "../timeslider.js";
 import { createTask, openTask } from "../tasks/task.js";
 
 const layer = L.geoJSON(null, {
@@ -24,10 +25,15 @@ function load(drawn) {
   const regions = selected("region");
   const params = new URLSearchParams();
   if (regions.length === 1) params.set("region_code", regions[0]);
-  return KH.get("hotspots", params).then((collection) => {
-    drawn.clearLayers();
-    drawn.addData(collection.features.filter((f) => !regions.length || regions.indexOf(f.properties.region_code) >= 0));
-    return drawn.getLayers().length;
+  // The time slider's step shows the hotspot run current then (hotspots by run).
+  return hotspotRunFor().then((run) => {
+    if (run === -1) { drawn.clearLayers(); return 0; }
+    if (run) params.set("run", run);
+    return KH.get("hotspots", params).then((collection) => {
+      drawn.clearLayers();
+      drawn.addData(collection.features.filter((f) => !regions.length || regions.indexOf(f.properties.region_code) >= 0));
+      return drawn.getLayers().length;
+    });
   });
 }
 
@@ -91,4 +97,4 @@ export function showHotspotOnMap(id) {
   map.fitBounds(found.getBounds(), options);
 }
 
-export default { key: "hotspots", label: KH._("Hotspots"), layer, shown: true, on: ["filters"], load };
+export default { key: "hotspots", label: KH._("Hotspots"), layer, shown: true, on: ["filters", "time"], load };

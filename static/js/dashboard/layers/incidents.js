@@ -5,15 +5,18 @@ import * as KH from "../../kh/index.js";
 import { canvas, map, status } from "../map.js";
 import { filterParams } from "../filters.js";
 import { showDetail, showMissing } from "../detail.js";
+import { timeWindow } from "../timeslider.js";
 
 const group = L.featureGroup();
 export const fresh = L.featureGroup();
 
-function clusterIcon(n) {
+/* A cluster: its count, in the colour of its most severe incident. */
+function clusterIcon(n, severity) {
   const size = Math.round(26 + Math.min(30, Math.log10(n) * 10));
   // An element, not an HTML string: inline style attributes would break the CSP.
-  const text = KH.h("span", { text: KH.num(n) });
+  const text = KH.h("span", { text: KH.num(n), "data-severity": severity });
   text.style.width = text.style.height = text.style.lineHeight = size + "px";
+  text.style.background = KH.SEVERITY_COLOURS[severity] || KH.SEVERITY_COLOURS[0];
   return L.divIcon({ className: "cluster", html: text, iconSize: [size, size] });
 }
 function dot(lat, lon, severity) {
@@ -33,7 +36,7 @@ function drawPoints(points) {
 }
 function drawClusters(cells) {
   cells.forEach((c) => {
-    const marker = c[0] === 1 ? dot(c[2], c[1], c[3]) : L.marker([c[2], c[1]], { icon: clusterIcon(c[0]), keyboard: false });
+    const marker = c[0] === 1 ? dot(c[2], c[1], c[3]) : L.marker([c[2], c[1]], { icon: clusterIcon(c[0], c[3]), keyboard: false });
     marker.on("click", () => zoomInto(c[2], c[1]));
     group.addLayer(marker);
   });
@@ -57,7 +60,7 @@ export function bboxOf(bounds) {
 
 let request = 0;
 function load() {
-  const params = filterParams();
+  const params = timeWindow(filterParams());
   params.set("bbox", bboxOf(map.getBounds()));
   params.set("zoom", map.getZoom());
   const mine = ++request;
@@ -118,7 +121,7 @@ export default {
   layer: group,
   shown: true,
   order: "front",
-  on: ["filters", "move", "incidents"],
+  on: ["filters", "move", "incidents", "time"],
   load,
 };
 export const freshLayer = { key: "fresh", layer: fresh, shown: true, order: "front" };

@@ -6,5 +6,6 @@ import regions from "./regions.js";
 import incidents, { freshLayer } from "./incidents.js";
 import hotspots from "./hotspots.js";
 import risk from "./risk.js";
+import places from "./gazetteer.js";
 
-export default [regions, hotspots, risk, incidents, freshLayer];
+export default [regions, places, hotspots, risk, incidents, freshLayer];

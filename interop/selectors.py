@@ -49,10 +49,14 @@ def alerts_shared(*, account: ServiceAccount) -> QuerySet[Alert]:
 
 
 def hotspots_shared(*, account: ServiceAccount) -> QuerySet[Hotspot]:
-    """The latest run's hotspots in the account's regions."""
+    """The latest run's hotspots in the account's regions holding at least one incident of
+    its categories."""
     rows = hotspot_list().select_related("region", "run")
     if settings.INTEROP_SCOPE_FILTER_ENABLED:
-        rows = rows.filter(region_id__in=_allowed_ids(account)[0])
+        codes = list(account.categories.values_list("code", flat=True))
+        rows = rows.filter(
+            region_id__in=_allowed_ids(account)[0], category_breakdown__has_any_keys=codes
+        )
     return rows.order_by("pk")
 
 

@@ -72,11 +72,17 @@ def _incident(row, rule: SharingRule, allowed: set[str]) -> dict:
 def _hotspot(
     row, rule: SharingRule, allowed: set[str], categories: frozenset[str] | None = None
 ) -> dict:
-    """A hotspot; its per-category counts only for ``categories`` (the account's)."""
+    """A hotspot as an account limited to ``categories`` may see it: its count and
+    per-category counts cover only those categories, and the severity-weighted score (which
+    mixes every category) is withheld when any category was left out."""
+    breakdown = row.category_breakdown
+    if categories is not None:
+        breakdown = {code: count for code, count in breakdown.items() if code in categories}
+    trimmed = breakdown != row.category_breakdown
     properties = {
         "rank": row.rank,
-        "incident_count": row.incident_count,
-        "score": row.score,
+        "incident_count": sum(breakdown.values()) if trimmed else row.incident_count,
+        "score": None if trimmed else row.score,
         "trend": row.trend,
         "first_incident_at": row.first_incident_at.isoformat(),
         "last_incident_at": row.last_incident_at.isoformat(),
@@ -85,11 +91,7 @@ def _hotspot(
     if SharedField.REGION in allowed:
         properties["region"] = row.region.code if row.region_id else None
     if SharedField.CATEGORY in allowed:
-        properties["categories"] = {
-            code: count
-            for code, count in row.category_breakdown.items()
-            if categories is None or code in categories
-        }
+        properties["categories"] = breakdown
     return _feature(row.pk, _point(row.centroid, rule, allowed), properties)
 
 

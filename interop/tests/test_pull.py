@@ -146,8 +146,8 @@ def test_alerts_hotspots_and_forecasts_keep_to_the_accounts_scope(make_account, 
     whole_region = _alert(capital, None, "a2")
     _alert(ahmadi, theft, "a3")
     _alert(capital, fraud, "a4")
-    hotspot = HotspotFactory(region=capital)
-    HotspotFactory(region=ahmadi, run=hotspot.run)
+    hotspot = HotspotFactory(region=capital, category_breakdown={"theft": 3})
+    HotspotFactory(region=ahmadi, run=hotspot.run, category_breakdown={"theft": 3})
     forecast = ForecastFactory(region=capital, category=theft)
     ForecastFactory(region=ahmadi, category=theft, run=forecast.run)
     ForecastFactory(region=capital, category=fraud, run=forecast.run)
@@ -169,9 +169,30 @@ def test_alerts_hotspots_and_forecasts_keep_to_the_accounts_scope(make_account, 
 
 def test_a_hotspots_category_counts_keep_to_the_accounts_categories(make_account, regions, agency):
     accounts.sharing_rule_update(agency=agency, actor=None, fields=["category"])
-    HotspotFactory(region=regions["capital"], category_breakdown={"theft": 7, "fraud": 5})
+    mixed = HotspotFactory(
+        region=regions["capital"], category_breakdown={"theft": 7, "fraud": 5}, incident_count=12
+    )
+    HotspotFactory(
+        run=mixed.run, region=regions["capital"], category_breakdown={"fraud": 9}, incident_count=9
+    )
     _account, secret = make_account(region_codes=["capital"], category_codes=["theft"])
     response = key_client(secret).get("/api/interop/v1/hotspots")
     assert response.status_code == 200, response.content
-    (feature,) = response.json()["features"]
+    (feature,) = response.json()["features"]  # the fraud-only hotspot is not shared
     assert feature["properties"]["categories"] == {"theft": 7}
+    # The total covers the account's categories only; the all-category score is withheld.
+    assert feature["properties"]["incident_count"] == 7
+    assert feature["properties"]["score"] is None
+
+
+def test_an_account_with_every_category_sees_the_hotspots_total_and_score(
+    make_account, regions, agency
+):
+    accounts.sharing_rule_update(agency=agency, actor=None, fields=["category"])
+    hotspot = HotspotFactory(
+        region=regions["capital"], category_breakdown={"theft": 7, "fraud": 5}, incident_count=12
+    )
+    _account, secret = make_account(region_codes=["capital"], category_codes=["theft", "fraud"])
+    (feature,) = key_client(secret).get("/api/interop/v1/hotspots").json()["features"]
+    assert feature["properties"]["incident_count"] == 12
+    assert feature["properties"]["score"] == hotspot.score

@@ -26,8 +26,12 @@ run: bootstrap
 	@sh -c 'echo $$$$ > var/run/honcho.pid; exec env DEMO_ACTIVITY=$${DEMO_ACTIVITY:-true} $(VENV)/honcho start -f Procfile'
 
 
+# The suite runs in parallel workers (pytest-xdist); each worker has its own test database
+# and its own Redis database (khareetaty/pytest_environment.py). TEST_WORKERS=0 runs it in
+# one process.
+TEST_WORKERS ?= 2
 test: bootstrap
-	@$(VENV)/python -m pytest $(PYTEST_ARGS)
+	@$(VENV)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Backups (docs/operations.md): the whole database (pg_dump custom format), the intake archive
 # and the audit checkpoints in one tar under var/backups/. Both run as the schema owner;

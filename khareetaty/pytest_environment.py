@@ -17,8 +17,12 @@ for _name in ("SECRET_KEY", "AUDIT_HMAC_KEY"):
 
 # Each test run (and each pytest-xdist worker) takes its own Redis database, so flushing the
 # cache or purging queues never touches a running installation (database 0) or another run.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")  # "gw0", "gw1", ... under xdist
-os.environ.setdefault("REDIS_DB", str(2 + int(_worker.removeprefix("gw"))))
+# Workers inherit the controlling process's environment, so a worker always sets its own.
+_worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", ... under xdist
+if _worker:
+    os.environ["REDIS_DB"] = str(2 + int(_worker.removeprefix("gw")))
+else:
+    os.environ.setdefault("REDIS_DB", "1")
 
 # Checkpoints written by tests must not land in (or be checked against) the installation's.
 os.environ.setdefault(

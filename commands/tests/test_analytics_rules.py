@@ -123,5 +123,7 @@ def test_run_finished_enqueues_analytics_evaluation(django_capture_on_commit_cal
         analytics_signals.run_finished.send(
             sender=None, run_id=42, profile="kuwait", status="succeeded"
         )
-    assert queued_alert_tasks() == [("commands.rules_evaluate_analytics", [42])]
+    # Other apps may listen too (interop's hotspot webhooks); commands queues exactly one task.
+    queued = [task for task in queued_alert_tasks() if task[0].startswith("commands.")]
+    assert queued == [("commands.rules_evaluate_analytics", [42])]
     purge_alerts_queue()

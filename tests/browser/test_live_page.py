@@ -65,7 +65,13 @@ def test_reconnect_reloads_only_the_panels_whose_data_changed(world, make_user, 
     page.wait_for_selector(f"[data-alert-id='{alert.pk}']")
     time.sleep(1)
     paths = sorted({url.split("?")[0].split("127.0.0.1")[1].split("/", 1)[1] for url in seen})
-    expected = [reverse("commands_api:alert-list"), reverse("commands_api:dashboard")]
+    # The panels that read alerts: the alert list (read as groups), the counts and the
+    # response measures (alert times); the map layers, forecasts and tasks are not asked again.
+    expected = [
+        reverse("commands_api:alert-groups"),
+        reverse("commands_api:dashboard"),
+        reverse("briefings_api:measures-compare"),
+    ]
     assert paths == sorted(path.lstrip("/") for path in expected)
 
 

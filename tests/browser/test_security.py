@@ -43,7 +43,8 @@ def test_hostile_region_and_alert_names_render_as_text(world, make_user, open_pa
     assert tooltip.inner_text() == PAYLOAD
     assert page.locator(f"[data-alert-id='{alert.pk}'] .open-alert").inner_text() == PAYLOAD
     page.click("summary:has-text('Regions')")
-    assert page.locator("label.check", has_text=PAYLOAD).count() == 1
+    # The region filter (and the rule form's region choices, for analysts): the name as text.
+    assert page.locator("label.check", has_text=PAYLOAD).count() >= 1
     assert_not_run(page)
 
 

@@ -22,3 +22,13 @@ export function showMissing(title, error) {
   showDetail(title, KH.h("p", { class: "muted", text: error.status === 404 ? KH._("Not available yet.") : KH._("Could not load. It will retry.") }));
 }
 export function detailWidth() { return detail.hidden ? 0 : detail.offsetWidth + 24; }
+
+/* fitBounds() options that keep what is fitted clear of the detail panel (one side) and the
+   open map key (the other side). */
+export function clearOfPanels(options = {}) {
+  const key = document.querySelector(".map-key");
+  const keyWidth = key ? key.offsetWidth + 12 : 0;
+  options[KH.rtl ? "paddingBottomRight" : "paddingTopLeft"] = [detailWidth(), 0];
+  options[KH.rtl ? "paddingTopLeft" : "paddingBottomRight"] = [keyWidth, 0];
+  return options;
+}

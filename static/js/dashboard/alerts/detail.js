@@ -4,7 +4,7 @@
    while the alert is shown. */
 import * as KH from "../../kh/index.js";
 import { canvas, map } from "../map.js";
-import { onDetailClosed } from "../detail.js";
+import { clearOfPanels, onDetailClosed } from "../detail.js";
 import { showIncident } from "../layers/incidents.js";
 
 const related = L.featureGroup();
@@ -77,7 +77,7 @@ function drawIncidents(a) {
 
 function showOnMap(a) {
   drawIncidents(a);
-  if (related.getLayers().length) map.fitBounds(related.getBounds().pad(0.3), { maxZoom: 14 });
+  if (related.getLayers().length) map.fitBounds(related.getBounds().pad(0.3), clearOfPanels({ maxZoom: 14 }));
 }
 
 onDetailClosed(() => { related.clearLayers(); related.remove(); });

@@ -3,7 +3,7 @@
 import * as KH from "../../kh/index.js";
 import { canvas, map } from "../map.js";
 import { categoryName, regionName, selected } from "../filters.js";
-import { detailWidth, showDetail } from "../detail.js";
+import { clearOfPanels, showDetail } from "../detail.js";
 import { incidentsIn, showIncident } from "./incidents.js";
 import { alertOfHotspot, alertTitle } from "../panels/alerts.js";
 import { openAlert } from "../tasks/alert.js";
@@ -92,9 +92,7 @@ export function showHotspotOnMap(id) {
   let found = null;
   layer.eachLayer((drawn) => { if (drawn.feature && drawn.feature.id === id) found = drawn; });
   if (!found) { KH.flash(KH._("Not available yet.")); return; }
-  const options = { maxZoom: 15 };
-  options[KH.rtl ? "paddingBottomRight" : "paddingTopLeft"] = [detailWidth(), 0];
-  map.fitBounds(found.getBounds(), options);
+  map.fitBounds(found.getBounds(), clearOfPanels({ maxZoom: 15 }));
 }
 
 export default { key: "hotspots", label: KH._("Hotspots"), layer, shown: true, on: ["filters", "time"], load };

@@ -97,10 +97,12 @@ if [ -z "${DATABASE_URL:-}" ]; then
     as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   PG_PORT=${KHAREETATY_PG_PORT:-54329}
+  # 300 connections: the test suite's parallel workers each run web servers, Celery workers
+  # and pools of their own (100, PostgreSQL's default, ran out).
   if ! as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     say "Starting PostgreSQL on 127.0.0.1:$PG_PORT"
     as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGHOME/log/postgresql.log" -w start \
-      -o "-p $PG_PORT -k $PGHOME/run -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" >/dev/null
+      -o "-p $PG_PORT -k $PGHOME/run -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300" >/dev/null
   fi
   PSQL=(as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
   # Two roles: `khareetaty` owns the schema and runs migrations (and creates the test

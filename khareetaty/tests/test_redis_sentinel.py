@@ -144,6 +144,7 @@ def test_cache_broker_and_channel_layer_follow_a_sentinel_failover(tmp_path):
             "REDIS_SENTINELS": f"127.0.0.1:{sentinel}",
             "REDIS_SENTINEL_MASTER": name,
             "CACHE_KEY_PREFIX": name,
+            "REDIS_DB": "0",  # these private servers: database 0, not the test worker's
             "LOG_LEVEL": "WARNING",
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

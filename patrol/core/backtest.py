@@ -11,7 +11,9 @@ incidents in proportion footprint ÷ beat area (its inhabited cells)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +43,7 @@ class BacktestConfig:
     band_prior: float = (
         20.0  # incidents of pseudo-count pulling a cell's hour profile to the city's
     )
+    jobs: int = 1  # processes solving days in parallel (same result: each solve is deterministic)
 
 
 def allocate_units(counts: dict[str, float], total: int) -> dict[str, int]:
@@ -190,12 +193,8 @@ def _shift(city, day, band, score, config, totals) -> None:
     totals["shifts"] += 1
 
 
-def backtest(
-    frame: pd.DataFrame, projection: MetricProjection, config: BacktestConfig, end: pd.Timestamp
-) -> dict:
-    """The backtest report over the ``config.weeks`` weeks before ``end`` (a local midnight)."""
-    city = _City(frame, projection)
-    totals = {
+def _new_totals() -> dict:
+    return {
         "plan": 0.0,
         "greedy": 0.0,
         "proportional": 0.0,
@@ -204,14 +203,62 @@ def backtest(
         "shifts": 0,
         "capped": 0,
         "expected": {"plan": 0.0, "greedy": 0.0},
+        "solve_seconds": [],
+        "gap": [],
     }
-    totals.update(solve_seconds=[], gap=[])
-    shifts_per_day = 24 // config.shift_hours
-    for d in range(config.weeks * 7):
-        day = end - pd.Timedelta(days=config.weeks * 7 - d)
-        score = risk_surface(city.grid, city.idx, city.t, origin=np.datetime64(day))
-        for band in range(shifts_per_day):
-            _shift(city, day, band, score, config, totals)
+
+
+def _merge(into: dict, part: dict) -> None:
+    for key, value in part.items():
+        if isinstance(value, dict):
+            _merge(into[key], value)
+        else:
+            into[key] += value
+
+
+def _day(city: _City, day: pd.Timestamp, config: BacktestConfig) -> dict:
+    """The totals of one day's shifts."""
+    totals = _new_totals()
+    score = risk_surface(city.grid, city.idx, city.t, origin=np.datetime64(day))
+    for band in range(24 // config.shift_hours):
+        _shift(city, day, band, score, config, totals)
+    return totals
+
+
+_worker_city: _City | None = None  # set in each worker process before it takes days
+
+
+def _worker_init(city: _City) -> None:
+    global _worker_city
+    _worker_city = city
+
+
+def _worker_day(day: pd.Timestamp, config: BacktestConfig) -> dict:
+    return _day(_worker_city, day, config)
+
+
+def backtest(
+    frame: pd.DataFrame, projection: MetricProjection, config: BacktestConfig, end: pd.Timestamp
+) -> dict:
+    """The backtest report over the ``config.weeks`` weeks before ``end`` (a local midnight)."""
+    city = _City(frame, projection)
+    days = [end - pd.Timedelta(days=config.weeks * 7 - d) for d in range(config.weeks * 7)]
+    totals = _new_totals()
+    if config.jobs > 1:
+        # fork: the workers inherit the city without pickling it
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            config.jobs, mp_context=context, initializer=_worker_init, initargs=(city,)
+        ) as pool:
+            for part in pool.map(_worker_day, days, [config] * len(days)):
+                _merge(totals, part)
+    else:
+        for day in days:
+            _merge(totals, _day(city, day, config))
+    return _report(totals, config)
+
+
+def _report(totals: dict, config: BacktestConfig) -> dict:
     hours = totals["patrol_hours"] or 1.0
     per_hour = {k: round(totals[k] / hours, 5) for k in ("plan", "greedy", "proportional")}
     return {

@@ -10,7 +10,7 @@ from patrol.core.exposure import exposure_ratios, guarded_count
 from patrol.core.greedy import greedy_allocate
 from patrol.core.problem import Params, PlaceSpec, UnitSpec, unit_loads, visit_cost
 from patrol.core.schedule import plan_windows, unit_windows
-from patrol.core.solver import solve_allocate
+from patrol.core.solver import _components, solve_allocate
 
 STATION = (48.0, 29.3)
 
@@ -42,6 +42,31 @@ def test_solver_fills_every_place_up_to_the_revisit_limit_when_minutes_allow():
     best, _ = solve_allocate(units, places, params)
     assert best.visits == {(1, 1): 3, (2, 2): 3}
     assert best.objective == pytest.approx((4.0 + 2.0) * 13 / 60 * (1 + 0.5 + 0.25))
+
+
+def test_regions_are_solved_apart_with_the_knapsack_optimum_in_each():
+    # Each region holds the knapsack case of the first test; units keep to their region,
+    # so the problem splits in two models and each finds the optimum greedy misses.
+    params = Params(decay=0.01, time_limit_s=5)
+    places, units = [], []
+    for i, (lon, region) in enumerate(((48.0, "r1"), (47.7, "r2"))):
+        places += [
+            PlaceSpec(10 * i + 1, lon, 29.3, rate=6.0, region=region),
+            PlaceSpec(10 * i + 2, lon, 29.3 + 0.062, rate=11.0, region=region),
+        ]
+        units.append(UnitSpec(i, lon, 29.3, 35, (region,)))
+    best, greedy = solve_allocate(units, places, params)
+    assert best.status == "OPTIMAL"
+    assert best.visits == {(0, 2): 1, (1, 12): 1}
+    assert best.objective == pytest.approx(2 * 11.0 * 13 / 60)
+    assert best.bound == pytest.approx(best.objective)
+    assert greedy.objective == pytest.approx(2 * 6.0 * 13 / 60 * 1.01)
+
+
+def test_units_sharing_a_candidate_place_stay_in_one_model():
+    pairs = {(1, 10): 5, (2, 10): 5, (2, 11): 5, (3, 12): 5}
+    groups = sorted(_components(pairs), key=len)
+    assert groups == [{(3, 12): 5}, {(1, 10): 5, (2, 10): 5, (2, 11): 5}]
 
 
 def test_koper_windows_last_10_to_16_minutes_and_revisit_after_90_to_120():

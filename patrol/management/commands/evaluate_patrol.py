@@ -33,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--time-limit", type=float, default=30.0, help="wall-clock safety cap per shift (s)"
         )
+        parser.add_argument(
+            "--jobs", type=int, default=1, help="processes solving days in parallel (same result)"
+        )
         parser.add_argument("--end", help="local date after the last evaluated day")
         parser.add_argument("--json", action="store_true")
         parser.add_argument(
@@ -52,11 +55,14 @@ class Command(BaseCommand):
             raise CommandError(f"{path} does not exist")
         if not 1 <= options["weeks"] <= 26 or not 1 <= options["units"] <= 500:
             raise CommandError("--weeks is 1..26 and --units 1..500.")
+        if not 1 <= options["jobs"] <= 64:
+            raise CommandError("--jobs is 1..64.")
         config = BacktestConfig(
             weeks=options["weeks"],
             units=options["units"],
             work_limit=options["work"],
             time_limit_s=options["time_limit"],
+            jobs=options["jobs"],
         )
         started = time.monotonic()
         end = pd.Timestamp(options["end"]) if options["end"] else None

@@ -11,6 +11,9 @@ regions and categories, empties the ETL tables of the benchmark database, then m
   RSS, seconds per stage; ``reader_thread_s`` ran in the reader thread, overlapped with the
   database stages, and ``stages_s[read_wait]`` is how long the loader waited for it);
 - ``reingest``: the same file again (everything is a duplicate);
+- after each, apart from the ingest's own time: ``search_refresh_s``, writing the batch's
+  full-text search documents (``incident_search_refresh``, which the worker runs right
+  after a batch commits; ingest itself no longer pays for them);
 
 and prints one JSON document. With ``--repeat N`` (default 3) the whole sequence runs N
 times on emptied tables and the document reports each run and the medians; the ratios are
@@ -63,10 +66,14 @@ def phase_ingest(path: Path) -> dict:
     setup_django()
     from incidents.pipeline.services import batch_ingest_file
     from incidents.pipeline.timing import READER_STAGES, STAGE_SECONDS
+    from incidents.services import incident_search_refresh
 
     started = time.perf_counter()
     batch = batch_ingest_file(path=path, profile_name="kuwait")
     seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    documents = incident_search_refresh()
+    search_seconds = time.perf_counter() - started
     return {
         "batch": batch.pk,
         "status": batch.status,
@@ -86,6 +93,8 @@ def phase_ingest(path: Path) -> dict:
         "commit_and_other_s": round(
             seconds - sum(v for k, v in STAGE_SECONDS.items() if k not in READER_STAGES), 2
         ),
+        "search_documents": documents,
+        "search_refresh_s": round(search_seconds, 2),
     }
 
 
@@ -191,6 +200,7 @@ def main() -> None:
             "ingest_rows_per_s": round(first_rate),
             "ingest_seconds": first_s,
             "reingest_seconds": median_of("reingest", "seconds"),
+            "search_refresh_seconds": median_of("ingest", "search_refresh_s"),
         },
         "peak_rss_mb": max(run[p]["peak_rss_mb"] for run in runs for p in ("ingest", "reingest")),
         "ratio_to_copy": round(first_rate / copy_rate, 4),

@@ -6,8 +6,13 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
+        from incidents import receivers, signals
         from incidents.profiles import served_profile
         from khareetaty.pages import page_profile_register, page_urls_register
+
+        signals.batch_accepted.connect(
+            receivers.on_batch_accepted, dispatch_uid="incidents.search_refresh"
+        )
 
         page_profile_register(served_profile)
         page_urls_register(

@@ -22,7 +22,7 @@ from django_filters.fields import IsoDateTimeField
 
 from incidents.gis import bbox_parse
 from incidents.models import Incident
-from incidents.search import search_aliases, search_condition
+from incidents.search import search_condition
 
 MAX_QUERY_LENGTH = 200
 MAX_ID = 2**63 - 1
@@ -129,4 +129,4 @@ class IncidentFilterSet(django_filters.FilterSet):
         number = text.removeprefix("#")
         if number.isdigit() and int(number) <= MAX_ID:
             condition |= Q(pk=int(number))
-        return queryset.alias(**search_aliases()).filter(condition)
+        return queryset.filter(condition)

@@ -17,4 +17,11 @@ PERIODIC_TASKS = [
         description="Marks failed the batches still running INGEST_STALE_BATCH_MINUTES after "
         "they started (their worker died).",
     ),
+    PeriodicTaskSpec(
+        name="Search documents",
+        task="incidents.search_refresh",
+        every_seconds=5 * 60,
+        description="Writes the full-text search documents of incidents that have none or an "
+        "outdated one (each ingest batch also queues it when it commits).",
+    ),
 ]

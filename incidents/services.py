@@ -15,7 +15,7 @@ from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from incidents.choices import BatchStatus, IncidentStatus
 from incidents.geo import region_for_point, time_features
 from incidents.models import Category, Incident, IngestBatch, RawIncident, Region, RejectedRow
 from incidents.profiles import DEFAULT_PROFILE, Profile, available_profiles, load_profile
+from incidents.search import REFRESH_SQL
 from incidents.signals import incident_created
 from incidents.validation import (
     CLEAN_COLUMNS,
@@ -141,6 +142,7 @@ def incident_create(
             ]
         else:
             incident = _incident_insert(source=source, clean=clean, profile=profile, raw=raw)
+            incident_search_refresh(incident_ids=[incident.pk])
             _batch_outcome(batch, "accepted", actor, {"incident": incident.pk})
             audit_record(
                 action="create",
@@ -259,10 +261,27 @@ def incident_update(
         incident.status = _status(data["status"])
     incident.full_clean(validate_unique=False)
     incident.save()
+    incident_search_refresh(incident_ids=[incident.pk])
     after = {**_canonical(incident), "status": incident.status}
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     audit_record(action="update", actor=actor, obj=incident, summary={"changes": changes})
     return incident
+
+
+def incident_search_refresh(*, incident_ids: list[int] | None = None, chunk: int = 20_000) -> int:
+    """Write the search documents (``incidents.search``) that are missing or out of date,
+    of ``incident_ids`` or of every incident, in chunks of ``chunk`` rows in id order (each
+    chunk commits on its own outside a transaction, so a long catch-up keeps its progress).
+    Safe to run twice or concurrently: a document is an upsert. Returns how many it wrote."""
+    written, after = 0, 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(REFRESH_SQL, {"after": after, "ids": incident_ids, "limit": chunk})
+            ids = [row[0] for row in cursor.fetchall()]
+        written += len(ids)
+        if len(ids) < chunk:
+            return written
+        after = max(ids)
 
 
 @transaction.atomic

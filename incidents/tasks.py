@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from incidents.models import IngestBatch
 from incidents.pipeline.intake import intake_sweep
 from incidents.pipeline.services import batch_fail, batch_fail_stale, batch_run
+from incidents.services import incident_search_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +45,10 @@ def intake_sweep_task() -> list[int]:
 def batches_fail_stale_task() -> list[int]:
     """Mark failed the batches left running by a worker that died (scheduled by Beat)."""
     return batch_fail_stale()
+
+
+@shared_task(name="incidents.search_refresh", acks_late=True)
+def incident_search_refresh_task() -> int:
+    """Write the missing and outdated search documents (after each ingest batch, and on a
+    schedule as a safety net). An upsert: safe to run twice."""
+    return incident_search_refresh()

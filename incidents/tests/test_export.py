@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
+from incidents.services import incident_search_refresh
 from incidents.tests.factories_api import incident_at, kuwait_reference
 from khareetaty.audit.models import ActionLog
 
@@ -44,6 +45,7 @@ def mixed():
                 area="Salmiya" if n % 2 else "Hawalli",
             )
         )
+    incident_search_refresh()  # the factory writes incidents directly: the sweep indexes them
     return rows
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
 from incidents.selectors import incident_list
+from incidents.services import incident_search_refresh
 from incidents.tests.factories_api import incident_at, kuwait_reference
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,7 @@ def test_q_searches_description_area_block_and_external_id():
     by_area = incident_at("KW-HA", area="Salmiya")
     by_id = incident_at("KW-HA", external_id="MOI-77")
     incident_at("KW-HA", description="Car windows smashed", area="Jabriya")
+    incident_search_refresh()
     assert ids({"q": "SOUQ"}) == {by_text.pk}
     assert ids({"q": "salmiya"}) == {by_area.pk}
     assert ids({"q": "moi-77"}) == {by_id.pk}

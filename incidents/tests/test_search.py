@@ -1,13 +1,18 @@
 """The ``q`` filter: an incident id or English and Arabic full-text search, through the
-FilterSet the API and the dashboard share, and its use of the GIN indexes."""
+FilterSet the API and the dashboard share, and its use of the GIN index; and how the search
+documents are kept: in the same transaction for single creates and updates, by a task after
+an ingest batch commits, and by the sweep for anything else."""
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from incidents.filters import IncidentFilterSet
-from incidents.models import Incident
-from incidents.tests.factories_api import incident_at, kuwait_reference
+from incidents.models import Incident, IncidentSearch
+from incidents.pipeline.services import batch_ingest_file
+from incidents.services import incident_create, incident_search_refresh, incident_update
+from incidents.tests.factories_api import canonical_record, incident_at, kuwait_reference
+from incidents.tests.pipeline_files import COLUMNS, row, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +22,9 @@ def reference():
     kuwait_reference()
 
 
-def found(text: str) -> set[int]:
+def found(text: str, *, refresh: bool = True) -> set[int]:
+    if refresh:  # the factories write incidents directly: the sweep indexes them
+        incident_search_refresh()
     filterset = IncidentFilterSet({"q": text}, queryset=Incident.objects.all())
     assert filterset.is_valid(), filterset.errors
     return set(filterset.qs.values_list("pk", flat=True))
@@ -74,6 +81,7 @@ def test_web_search_syntax_excludes_a_word_and_matches_a_phrase():
 def test_search_combines_with_the_other_filters():
     hawalli = incident_at("KW-HA", description="Shoplifting at the co-op", category_code="fraud")
     incident_at("KW-JA", description="Shoplifting at the co-op", category_code="fraud")
+    incident_search_refresh()
     filterset = IncidentFilterSet(
         {"q": "shoplifting", "region": "KW-HA"}, queryset=Incident.objects.all()
     )
@@ -104,3 +112,58 @@ def test_the_search_uses_the_gin_index():
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Bitmap Index Scan on incident_search" in plan
+
+
+def test_an_incident_created_through_the_service_is_searchable_at_once(make_user):
+    incident = incident_create(
+        record=canonical_record(description="Handbag snatched at the bus stop"),
+        actor=make_user("analyst"),
+    )
+    assert found("handbag", refresh=False) == {incident.pk}
+
+
+def test_an_edited_description_is_found_by_its_new_words_only(make_user):
+    analyst = make_user("analyst")
+    incident = incident_create(record=canonical_record(description="Bicycle stolen"), actor=analyst)
+    incident_update(incident=incident, data={"description": "Scooter stolen"}, actor=analyst)
+    assert found("scooter", refresh=False) == {incident.pk}
+    assert found("bicycle", refresh=False) == set()
+
+
+def test_an_ingest_batch_queues_the_documents_after_it_commits(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    rows = [row(1, description="Goats loose on the road"), row(2, description="Fire alarm")]
+    with django_capture_on_commit_callbacks(execute=False) as announced:
+        path = write_csv(tmp_path / "a.csv", rows, columns=[*COLUMNS, "description"])
+        batch = batch_ingest_file(path=path)
+    assert batch.accepted == 2
+    assert not IncidentSearch.objects.exists()  # the load itself writes no document
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for callback in announced:  # the batch is announced after it commits
+            callback()
+    queued = [c for c in callbacks if getattr(c, "__self__", None) is not None]
+    assert any(c.__self__.name == "incidents.search_refresh" for c in queued)
+    assert incident_search_refresh() == 2
+    assert found("goats", refresh=False) == set(
+        Incident.objects.filter(external_id="K-1").values_list("pk", flat=True)
+    )
+
+
+def test_the_sweep_rewrites_outdated_documents_in_chunks_and_then_has_nothing_to_do():
+    incidents = [incident_at("KW-HA", description=f"Case {n} tyre theft") for n in range(5)]
+    assert incident_search_refresh(chunk=2) == 5
+    Incident.objects.filter(pk=incidents[0].pk).update(
+        description="Case 0 graffiti", updated_at=incidents[0].updated_at.replace(year=2030)
+    )
+    assert incident_search_refresh(chunk=2) == 1
+    assert incident_search_refresh(chunk=2) == 0
+    assert found("graffiti", refresh=False) == {incidents[0].pk}
+    assert found("tyre", refresh=False) == {i.pk for i in incidents[1:]}
+
+
+def test_a_deleted_incident_takes_its_document_with_it(make_user):
+    incident = incident_at("KW-HA", description="Lost passport")
+    incident_search_refresh()
+    incident.delete()
+    assert not IncidentSearch.objects.exists()

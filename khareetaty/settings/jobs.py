@@ -60,6 +60,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "incidents.batch_run": {"queue": "long"},
     "incidents.intake_sweep": {"queue": "long"},
+    "incidents.search_refresh": {"queue": "long"},
     "analytics.*": {"queue": "long"},
     "commands.*": {"queue": "alerts"},
     # New alerts to subscribed agencies are notifications, never behind ETL/ML.

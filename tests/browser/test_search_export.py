@@ -14,6 +14,7 @@ from django.utils import timezone
 from briefings.tests.factories import alert_with_waits
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
+from incidents.services import incident_search_refresh
 from incidents.tests.factories import IncidentFactory
 from khareetaty.accounts.choices import Language, Role
 from tests.browser.conftest import screenshot
@@ -39,6 +40,7 @@ def world(transactional_db):
             occurred_at=now - dt.timedelta(hours=n + 1),
             description=f"Wallet taken near the souq · سرقة محفظة في السوق {n}",
         )
+    incident_search_refresh()  # the factory writes incidents directly: the sweep indexes them
     return world
 
 

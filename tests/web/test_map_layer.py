@@ -7,6 +7,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from commands.views import POINT_LIMIT
+from incidents.services import incident_search_refresh
 from incidents.tests.factories import CategoryFactory, IncidentFactory, RegionFactory
 from tests.web.conftest import COUNTRY, bulk_incidents
 
@@ -128,6 +129,7 @@ def test_search_filters_the_layer_like_the_list(page_client, places):
         description="Wallet snatched · سرقة محفظة",
         geom=Point(47.97, 29.37, srid=4326),
     )
+    incident_search_refresh()
     assert layer(page_client, q="wallets")["total"] == 1
     assert layer(page_client, q="محفظة")["total"] == 1
     assert layer(page_client, q="")["total"] == 4

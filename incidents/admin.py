@@ -10,7 +10,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdminMixin
 
-from incidents.models import TIME_FEATURES, Category, Incident, IngestBatch, Region, RejectedRow
+from incidents.models import (
+    TIME_FEATURES,
+    Category,
+    Incident,
+    IngestBatch,
+    Place,
+    Region,
+    RejectedRow,
+)
 from incidents.services import (
     UPDATABLE_FIELDS,
     incident_check,
@@ -39,6 +47,18 @@ class RegionAdmin(LeafletGeoAdminMixin, AuditedModelAdmin):
     list_filter = ["profile"]
     search_fields = ["code", "name_en", "name_ar"]
     ordering = ["profile", "code"]
+
+
+@admin.register(Place)
+class PlaceAdmin(LeafletGeoAdminMixin, AuditedModelAdmin):
+    """Gazetteer areas and blocks (``load_gazetteer`` loads whole files; this corrects one)."""
+
+    list_display = ["code", "name_en", "name_ar", "kind", "region", "profile", "source"]
+    list_filter = ["profile", "kind", "region"]
+    search_fields = ["code", "name_en", "name_ar"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["parent"]
+    ordering = ["profile", "kind", "code"]
 
 
 @admin.register(Category)

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Category, IngestBatch, Region
+from incidents.models import Category, IngestBatch, Place, Region
 from incidents.services import incident_create
 from incidents.tests.factories_api import PLACES, canonical_record, kuwait_reference
 from khareetaty.audit.models import ActionLog
@@ -33,6 +33,40 @@ def test_region_change_page_shows_the_boundary_on_a_map(admin_client_for_superad
     assert page.status_code == 200
     assert b"leaflet" in page.content.lower()
     assert "حولي".encode() in page.content
+
+
+def test_a_gazetteer_place_is_listed_searched_and_renamed_with_an_audit_entry(
+    admin_client_for_superadmin,
+):
+    hawalli = Region.objects.get(code="KW-HA")
+    place = Place.objects.create(
+        kind="area", code="salmiya", name_en="Salmiya", region=hawalli, geom=hawalli.geom
+    )
+    listed = admin_client_for_superadmin.get(
+        reverse("admin:incidents_place_changelist"), {"q": "salm"}
+    )
+    assert listed.status_code == 200 and b"Salmiya" in listed.content
+    change = reverse("admin:incidents_place_change", args=[place.pk])
+    assert b"leaflet" in admin_client_for_superadmin.get(change).content.lower()
+    response = admin_client_for_superadmin.post(
+        change,
+        {
+            "profile": "kuwait",
+            "kind": "area",
+            "code": "salmiya",
+            "name_en": "Salmiya",
+            "name_ar": "السالمية",
+            "region": hawalli.pk,
+            "geom": hawalli.geom.geojson,
+            "source": "",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    place.refresh_from_db()
+    assert place.name_ar == "السالمية"
+    assert ActionLog.objects.filter(
+        action="update", object_type="incidents.place", object_id=str(place.pk)
+    ).exists()
 
 
 def test_category_edit_in_the_admin_is_audited(admin_client_for_superadmin):

@@ -48,5 +48,6 @@ def test_every_task_takes_its_queue_from_the_routes_alone():
         "incidents.batch_run": "long",
         "incidents.batches_fail_stale": "default",
         "incidents.intake_sweep": "long",
+        "incidents.search_refresh": "long",
         "khareetaty.beat_heartbeat": "default",
     }

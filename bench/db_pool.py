@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -45,12 +44,7 @@ from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 from khareetaty.accounts.choices import Role  # noqa: E402
 from khareetaty.accounts.models import User  # noqa: E402
 from khareetaty.accounts.services import user_create  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from khareetaty.testing import free_port  # noqa: E402
 
 
 def connections(owner_url: str, role: str) -> int:

@@ -18,7 +18,6 @@ Prints one JSON line per scenario. Usage (after `make bootstrap`; uses var/local
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -39,12 +38,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from incidents.models import Incident  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from khareetaty.testing import free_port  # noqa: E402
 
 
 def local_env() -> dict[str, str]:

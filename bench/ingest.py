@@ -134,7 +134,9 @@ def prepare(rows: int, file: Path | None, workdir: Path) -> Path:
         return file
     path = workdir / f"kuwait-{rows}.csv"
     if not path.exists():
-        call_command("generate_incidents", count=rows, out=path, seed=7, verbosity=0)
+        call_command(
+            "generate_incidents", count=rows, out=path, seed=7, verbosity=0, stdout=io.StringIO()
+        )
     return path
 
 

@@ -24,7 +24,6 @@ import asyncio
 import csv
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,14 +49,9 @@ from incidents.pipeline.services import batch_ingest_file  # noqa: E402
 from interop.choices import Scope  # noqa: E402
 from interop.models import RequestLog  # noqa: E402
 from interop.services import accounts  # noqa: E402
+from khareetaty.testing import free_port  # noqa: E402
 
 ACCOUNTS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(extra_env: dict) -> tuple[subprocess.Popen, str]:

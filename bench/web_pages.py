@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,7 @@ from incidents.models import Incident  # noqa: E402
 from khareetaty.accounts.choices import Language, Role  # noqa: E402
 from khareetaty.accounts.models import User  # noqa: E402
 from khareetaty.accounts.services import user_create  # noqa: E402
+from khareetaty.testing import free_port  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -109,12 +109,6 @@ new MutationObserver(function (changes, observer) {
   }));
 }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-incidents"] });
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def session_for(username: str, role: str) -> str:

@@ -1,5 +1,6 @@
 """Helpers shared by the test suites of every app (not test modules themselves)."""
 
+import socket
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -28,3 +29,10 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} not reached within {timeout} s")
         time.sleep(interval)
+
+
+def free_port() -> int:
+    """A TCP port nothing on 127.0.0.1 listens on now (for a server a test or bench starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

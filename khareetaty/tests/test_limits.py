@@ -13,20 +13,15 @@ import pytest
 import uvicorn
 
 from khareetaty.asgi import application
+from khareetaty.testing import free_port
 
 CHUNK = 64 * 1024
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def uvicorn_server(settings):
     settings.REQUEST_BODY_MAX_BYTES = 256 * 1024
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"

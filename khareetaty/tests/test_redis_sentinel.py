@@ -4,7 +4,6 @@ primary over, and the same process carries on against the new primary."""
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 import redis
 from django.conf import settings
 
+from khareetaty.testing import free_port
 from khareetaty.testing import wait_until as shared_wait_until
 
 ROOT = Path(settings.BASE_DIR)
@@ -59,12 +59,6 @@ print("PHASE2", with_retries("two"), flush=True)
 """
 
 pytestmark = pytest.mark.faults
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(args: list[str], port: int, folder: Path) -> None:

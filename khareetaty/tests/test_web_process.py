@@ -5,7 +5,6 @@ import asyncio
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -22,17 +21,12 @@ from django.db import connection
 
 from khareetaty.accounts.choices import Role
 from khareetaty.accounts.tokens import CredentialBoundRefreshToken
+from khareetaty.testing import free_port
 
 ROOT = Path(settings.BASE_DIR)
 POOL_MAX = 4
 CLIENTS = 24
 LOAD_SECONDS = 6
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def procfile_web_arguments(port: int) -> list[str]:

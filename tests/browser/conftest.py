@@ -10,7 +10,6 @@ Screenshots go to ``test-artifacts/`` (git-ignored).
 
 import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pytest
 from django.conf import settings
 
 from conftest import TEST_PASSWORD
+from khareetaty.testing import free_port
 
 # Playwright's sync API keeps an event loop in the main thread; the ORM calls the tests make
 # between browser steps are ordinary synchronous code.
@@ -42,12 +42,6 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1440, "height": 900}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def asgi_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     """uvicorn serving the project's ASGI app on a free localhost port, for the session."""
@@ -63,7 +57,7 @@ def asgi_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     settings.WHITENOISE_AUTOREFRESH = True
     from khareetaty.asgi import application
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         application,
         host="127.0.0.1",

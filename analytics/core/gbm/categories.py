@@ -85,7 +85,7 @@ def category_plan(pairs: pd.DataFrame, *, min_daily: float = MIN_DAILY) -> Categ
         return CategoryPlan()
     values = pairs.to_numpy(dtype=float)
     seen = values.any(axis=0)
-    first = np.where(seen, values.argmax(axis=0), len(pairs))
+    first = np.where(seen, (values > 0).argmax(axis=0), len(pairs))
     recent = values[-YEAR:].mean(axis=0)
     modelled, pooled = {}, {}
     for region in sorted({c[0] for c in pairs.columns}):

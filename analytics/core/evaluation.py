@@ -27,6 +27,7 @@ from analytics.core.methods import (
     GBM_FORECASTER,
     PROPHET_BLEND,
     PROPHET_FORECASTER,
+    category_method_rows,
     gbm_method_rows,
     naive_rows,
     prophet_rows,
@@ -49,6 +50,7 @@ class EvaluationParams:
     gbm: GBMParams = field(default_factory=GBMParams)
     select_weeks: int = 4  # older folds, before the reported ones, that choose the blend
     retrain_every: int = 4  # folds served by one training of the global model
+    categories: bool = False  # also backtest the region x category forecasts (global model)
     risk: RiskParams = field(default_factory=RiskParams)
     hotspots: AdaptiveParams = field(default_factory=AdaptiveParams)
 
@@ -76,7 +78,9 @@ def evaluate_frame(
         forecast_params = ForecastParams(**{**forecast_params.__dict__, "masked_dates": firsts})
     regional = frame if not params.regions else frame[frame["region"].isin(params.regions)]
     matrix = daily_matrix(regional["occurred_at"], regional["region"], start=start, end=end)
-    rows, choice, errors = _count_rows(matrix, national, origins, older, forecast_params, params)
+    rows, choice, errors, raw = _count_rows(
+        matrix, national, origins, older, forecast_params, params
+    )
     counts = score_backtest(rows)
     counts["forecaster"] = params.forecaster
     counts["comparison"] = compare_methods(rows)
@@ -96,6 +100,8 @@ def evaluate_frame(
         "first_of_month": artefact,
         "counts": counts,
     }
+    if params.categories and raw is not None:
+        report["categories"] = _category_report(regional, rows, raw, national, origins, params)
     if params.spatial:
         spatial_started = time.monotonic()
         x, y = projection.forward(frame["lon"].to_numpy(), frame["lat"].to_numpy())
@@ -117,9 +123,39 @@ def evaluate_frame(
     return report
 
 
+def _category_report(regional, rows, raw, national, origins, params) -> dict:
+    """Skill of the region x category forecasts against each pair's 28-day mean."""
+    started = time.monotonic()
+    pairs = daily_matrix(
+        regional["occurred_at"],
+        regional["region"] + "\x1f" + regional["category"],
+        start=national.index[0],
+        end=national.index[-1] + pd.Timedelta(days=1),
+    )
+    pairs.columns = [tuple(c.split("\x1f")) for c in pairs.columns]
+    gbm_params = GBMParams(**{**params.gbm.__dict__, "holidays": params.forecast.holidays})
+    category_rows, info = category_method_rows(
+        pairs,
+        origins,
+        (rows, raw),
+        gbm_params,
+        total=national,
+        retrain_every=params.retrain_every,
+    )
+    modelled = category_rows["series"].isin(info["modelled_pairs"])
+    return {
+        **info,
+        "series": int(category_rows["series"].nunique()),
+        "comparison": compare_methods(category_rows),
+        "comparison_modelled_pairs": compare_methods(category_rows[modelled]),
+        "seconds": round(time.monotonic() - started, 2),
+    }
+
+
 def _count_rows(matrix, national, origins, older, forecast_params, params):
-    """Every compared method's backtest rows, the production choice and failed fits."""
-    parts, choice, errors = [], {}, []
+    """Every compared method's backtest rows, the production choice, failed fits and the
+    global model's raw backtest (None without it)."""
+    parts, choice, errors, raw = [], {}, [], None
     horizon = forecast_params.horizon
     if params.forecaster == PROPHET_FORECASTER or params.compare_prophet:
         prophet, errors = prophet_rows(matrix, origins, forecast_params, params.workers)
@@ -130,17 +166,43 @@ def _count_rows(matrix, national, origins, older, forecast_params, params):
         parts += naive_rows(matrix, origins, horizon)
     if params.forecaster == GBM_FORECASTER:
         gbm_params = GBMParams(**{**params.gbm.__dict__, "holidays": forecast_params.holidays})
-        gbm, choice = gbm_method_rows(
+        gbm, choice, raw = gbm_method_rows(
             matrix, origins, older, gbm_params, total=national, retrain_every=params.retrain_every
         )
         parts += gbm
     rows = pd.concat(parts, ignore_index=True)
-    return rows, choice, errors
+    return rows, choice, errors, raw
 
 
 def _as_model(prophet_parts: list) -> pd.DataFrame:
     blend = pd.concat([p for p in prophet_parts if (p["method"] == PROPHET_BLEND).all()])
     return blend.assign(method=MODEL)
+
+
+def _format_categories(categories: dict | None) -> list[str]:
+    if not categories:
+        return []
+    lines = [
+        "",
+        f"Region x category ({categories['series']} pairs; {categories['modelled_series']} "
+        f"modelled, {categories['pooled_series']} regions' rest pooled; coherent: "
+        f"{categories['coherent']}): skill against each pair's 28-day mean",
+        f"{'method':24} {'skill':>7} {'90% interval':>17} {'WAPE 7d ratio':>14} {'cov80':>6} {'cov95':>6}",
+    ]
+    for title, key in (
+        ("all pairs", "comparison"),
+        ("modelled pairs", "comparison_modelled_pairs"),
+    ):
+        lines.append(f"  {title}")
+        for method, c in (categories.get(key) or {}).items():
+            low, high = c["skill_90"]
+            lines.append(
+                f"{method:24} {_f(c['skill']):>7} {'[' + _f(low) + ', ' + _f(high) + ']':>17} "
+                f"{_f(c['wape_weekly_ratio']):>14} {_f(c['coverage']['80'], 2):>6} "
+                f"{_f(c['coverage']['95'], 2):>6}"
+            )
+    lines.append(f"category model trainings {categories['training_seconds']} s")
+    return lines
 
 
 def _f(value, digits: int = 3) -> str:
@@ -199,6 +261,7 @@ def format_report(report: dict) -> str:
     )
     if counts["errors"]:
         lines.append(f"failed series: {len(counts['errors'])} (first: {counts['errors'][0]})")
+    lines += _format_categories(report.get("categories"))
     spatial = report.get("spatial")
     if spatial:
         lines += [

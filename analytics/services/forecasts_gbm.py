@@ -1,6 +1,8 @@
 """Forecasts of one run by the global model: regions by the blend of the global model and
 its seasonal-change baseline (weight chosen on folds older than the nightly evaluation's),
-the total and the categories reconciled with them, the trained model stored."""
+the total as their sum, the categories by the global model fitted on the region x category
+series where the history allows (reconciled to their region, see ``core/gbm/categories``) and
+by the region's recent shares elsewhere, the trained models stored."""
 
 from __future__ import annotations
 
@@ -12,6 +14,12 @@ from django.db import transaction
 from analytics.core.backtest import daily_matrix, fold_origins
 from analytics.core.gbm.backtest import raw_backtest, selection
 from analytics.core.gbm.baseline import baseline_mean
+from analytics.core.gbm.categories import (
+    category_base,
+    category_plan,
+    pool_shares,
+    reconcile_categories,
+)
 from analytics.core.gbm.features import FEATURE_VERSION, MAX_HORIZON
 from analytics.core.gbm.forecaster import (
     GBM,
@@ -21,7 +29,7 @@ from analytics.core.gbm.forecaster import (
     interval_columns,
     model_mean,
 )
-from analytics.core.gbm.hierarchy import category_shares, reconcile
+from analytics.core.gbm.hierarchy import category_shares
 from analytics.core.gbm.model import GBMParams, nb_alpha, train
 from analytics.models import Forecast, ForecastModel, ModelRun
 
@@ -73,16 +81,14 @@ def gbm_forecast_rows(
     weight, evidence, total_alpha = blend_choice(regional, total, params, end)
     method, mean, alpha, model, fallback = region_forecast(regional, total, params, weight)
     codes = [str(c) for c in regional.columns]
-    pairs = daily_matrix(
-        frame["occurred_at"], frame["region"] + "\x1f" + frame["category"], start=first_day, end=end
-    )
-    pairs.columns = [tuple(c.split("\x1f")) for c in pairs.columns]
-    shares = category_shares(pairs, codes)
-    national, by_category = reconcile(mean, codes, shares)
+    national = mean.sum(axis=1)
     dates = pd.date_range(end, periods=MAX_HORIZON, freq="D").date
     series = [((None, None), national, total_alpha if total_alpha is not None else alpha)]
     series += [((code, None), mean[:, r], alpha) for r, code in enumerate(codes)]
-    series += [((code, cat), values, alpha) for (code, cat), values in by_category.items()]
+    by_category, categories_info = category_series(
+        frame, first_day=first_day, end=end, regional=(mean, codes, alpha, total), params=params
+    )
+    series += by_category
     rows = []
     for (code, cat), values, a in series:
         columns = interval_columns(values, a)
@@ -106,6 +112,7 @@ def gbm_forecast_rows(
         "regions": codes,
         "category_share_days": 91,
         "training_seconds": round(model.seconds, 2) if model else None,
+        "categories": categories_info,
     }
     with transaction.atomic():
         Forecast.objects.bulk_create(rows, batch_size=1000)
@@ -131,4 +138,41 @@ def gbm_forecast_rows(
         "training_seconds": details["training_seconds"],
         "feature_version": FEATURE_VERSION,
         "coherent": bool(np.allclose(national, mean.sum(axis=1))),
+        "categories": {k: v for k, v in categories_info.items() if k != "model_text"},
     }
+
+
+def category_series(
+    frame: pd.DataFrame, *, first_day, end, regional: tuple, params: GBMParams
+) -> tuple[list, dict]:
+    """((region, category), means, dispersion) of every region x category, summing to the
+    region means, and what was done (the plan, the category model's artefact).
+    ``regional``: the region means (horizon, regions), their codes, dispersion and the
+    profile's daily total."""
+    mean, codes, alpha, total = regional
+    pairs = daily_matrix(
+        frame["occurred_at"], frame["region"] + "\x1f" + frame["category"], start=first_day, end=end
+    )
+    pairs.columns = [tuple(c.split("\x1f")) for c in pairs.columns]
+    plan = category_plan(pairs)
+    base, model, fallback = category_base(pairs, plan, total=total, params=params)
+    shares = category_shares(pairs, codes)
+    means, source = reconcile_categories(mean, codes, plan, base, shares, pool_shares(pairs, plan))
+    series = [
+        (key, values, model.alpha if source[key] == "model" else alpha)
+        for key, values in means.items()
+    ]
+    info = {
+        **plan.summary(),
+        "fallback": fallback,
+        "split_series": sum(1 for v in source.values() if v == "split"),
+        "model_series": sum(1 for v in source.values() if v == "model"),
+        "coherent": all(
+            np.allclose(sum(v for k, v in means.items() if k[0] == code), mean[:, r])
+            for r, code in enumerate(codes)
+            if any(k[0] == code for k in means)
+        ),
+    }
+    if model is not None:
+        info.update({**model.artefact(), "model_text": model.booster.model_to_string()})
+    return series, info

@@ -47,3 +47,23 @@ def test_evaluate_prints_the_report_on_real_city_data():
     assert (
         "prediction accuracy (1 - WAPE)" in table.getvalue() and "counts_365d" in table.getvalue()
     )
+
+
+@pytest.mark.django_db
+def test_evaluate_scores_the_region_by_category_forecasts_on_real_data():
+    args = ["--profile", "chicago", "--csv", str(REAL_CHICAGO), "--weeks", "2"]
+    args += ["--regions", "district-8,district-11", "--no-prophet", "--no-spatial", "--categories"]
+    out = StringIO()
+    call_command("evaluate", *args, "--json", stdout=out)
+    categories = json.loads(out.getvalue())["categories"]
+    assert categories["coherent"] and categories["regions_modelled"] == [
+        "district-11",
+        "district-8",
+    ]
+    assert 8 <= categories["modelled_series"] <= 16 and categories["series"] == 16
+    comparison = categories["comparison"]
+    assert {"model", "top_down_shares", "trailing_28_day_mean"} <= set(comparison)
+    assert 0.6 <= comparison["model"]["coverage"]["80"] <= comparison["model"]["coverage"]["95"]
+    table = StringIO()
+    call_command("evaluate", *args, stdout=table)
+    assert "Region x category (16 pairs" in table.getvalue()

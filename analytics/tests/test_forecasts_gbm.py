@@ -150,3 +150,56 @@ def test_separately_fitted_forecasts_are_rescaled_to_add_up():
     np.testing.assert_allclose(out[("a", "x")]["yhat"] + out[("a", "y")]["yhat"], [10, 20])
     np.testing.assert_allclose(out[("a", "x")]["upper_80"], out[("a", "x")]["yhat"] * 1.2)
     np.testing.assert_allclose(out[("b", None)]["yhat"], [15, 15])
+
+
+@pytest.fixture
+def sparse_places(db):
+    regions = {
+        code: RegionFactory(profile="kuwait", code=code, geom=square(48.0, 29.3 + i * 0.2))
+        for i, code in enumerate(("north", "east"))
+    }
+    categories = {code: CategoryFactory(code=code) for code in ("theft", "assault", "fraud")}
+    return regions, categories
+
+
+def test_sparse_categories_are_pooled_or_split_and_everything_adds_up(sparse_places):
+    regions, categories = sparse_places
+    rng = np.random.default_rng(8)
+    rates = {("north", "theft"): 8, ("north", "assault"): 3, ("north", "fraud"): 0.2}
+    rates |= {("east", "theft"): 0.5, ("east", "assault"): 0.2}  # east: too few for a model
+    rows = []
+    for day in pd.date_range(END - pd.Timedelta(days=560), END - pd.Timedelta(days=1)):
+        for (region, category), rate in rates.items():
+            rows += [(day + pd.Timedelta(hours=9), region, category)] * rng.poisson(rate)
+    frame = pd.DataFrame(rows, columns=["occurred_at", "region", "category"])
+    run = ModelRun.objects.create(kind=RunKind.FORECASTS)
+    metrics = gbm_forecast_rows(
+        run=run,
+        frame=frame,
+        first_day=END - pd.Timedelta(days=560),
+        end=END,
+        holidays=(),
+        regions=regions,
+        categories=categories,
+    )
+    info = metrics["categories"]
+    assert info["coherent"] and info["fallback"] == ""
+    assert (info["modelled_series"], info["pooled_series"]) == (2, 1)
+    assert info["pooled"] == {"north": ["fraud"]} and info["regions_modelled"] == ["north"]
+    assert (info["model_series"], info["split_series"]) == (3, 2)
+    stored = Forecast.objects.filter(run=run)
+    assert stored.count() == 7 * (1 + 2 + 5)
+    for day in stored.values_list("date", flat=True).distinct():
+        national = stored.get(date=day, region=None).yhat
+        by_region = stored.filter(date=day, region__isnull=False, category=None)
+        assert national == pytest.approx(by_region.aggregate(s=Sum("yhat"))["s"], abs=0.01)
+        for region in by_region:
+            parts = stored.filter(date=day, region=region.region, category__isnull=False)
+            assert parts.aggregate(s=Sum("yhat"))["s"] == pytest.approx(region.yhat, abs=0.01)
+    assert all(r.lower_95 <= r.lower_80 <= r.yhat <= r.upper_80 <= r.upper_95 for r in stored)
+    details = ForecastModel.objects.get(run=run).details["categories"]
+    assert details["feature_version"].endswith("-cat") and details["groups"] == [
+        "category",
+        "parent",
+    ]
+    assert lgb.Booster(model_str=details["model_text"]).num_trees() > 0

@@ -37,6 +37,7 @@ def raw_backtest(
     *,
     total: pd.Series | None = None,
     retrain_every: int = 4,
+    groups: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """One row per (series, origin, day): the actual count, the model's and the baseline's
     expected counts and their dispersions. A fold without a model (too little history or a
@@ -48,7 +49,7 @@ def raw_backtest(
             began = time.monotonic()
             past_total = None if total is None else total.iloc[:p]
             try:
-                model = train(matrix.iloc[:p], params, total=past_total)
+                model = train(matrix.iloc[:p], params, total=past_total, groups=groups)
             except ValueError:
                 model = None
             alpha_base = baseline_alpha(matrix.iloc[:p], total=past_total)

@@ -7,6 +7,10 @@ the region and for the whole profile ending the day before the origin, and the c
 the target day (weekday, day of year, 1st of the month, public holidays and the days around
 them). The offset is the log of the region's 28-day mean level; the model learns
 multiplicative corrections to it, so one model serves regions of any size.
+
+The same model is fitted on region x category series: each series (column) then also carries
+its labels (``groups``: the parent region and the category) as categorical features; they are
+fixed properties of the series, not of time, so they cannot leak.
 """
 
 from __future__ import annotations
@@ -72,10 +76,12 @@ def build_features(
     total: pd.Series | None = None,
     holidays: tuple[dt.date, ...] = (),
     horizon: int = MAX_HORIZON,
+    groups: dict[str, list[str]] | None = None,
 ) -> FeatureRows:
     """Rows for every region (column of ``matrix``, a complete daily index), every origin
     position in ``origins`` (``len(matrix)`` forecasts past the end) and horizon day.
-    ``total`` is the whole profile's daily count on the same index (default: the row sums)."""
+    ``total`` is the whole profile's daily count on the same index (default: the row sums).
+    ``groups`` maps a feature name to one label per column (categorical features)."""
     if horizon > min(LAGS):
         raise ValueError(f"horizon {horizon} is longer than the shortest lag {min(LAGS)}")
     values = matrix.to_numpy(dtype=float)
@@ -115,6 +121,10 @@ def build_features(
     dates = dates_all[t]
     X = pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
     X.insert(0, "region", pd.Categorical(region, categories=range(regions)))
+    for g, (name, labels_of) in enumerate(sorted((groups or {}).items())):
+        levels = sorted(set(labels_of))
+        codes = np.array([levels.index(v) for v in labels_of])[region]
+        X.insert(1 + g, name, pd.Categorical(codes, categories=range(len(levels))))
     X["horizon"] = np.concatenate(labels["h"])
     X["day_of_week"] = dates.day_of_week
     X["day_of_year"] = dates.day_of_year

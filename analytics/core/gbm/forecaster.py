@@ -20,9 +20,11 @@ INTERVAL_COLUMNS = ("lower_80", "upper_80", "lower_95", "upper_95")
 def model_mean(
     model: TrainedModel, matrix: pd.DataFrame, origin: int, *, total=None, params: GBMParams
 ) -> np.ndarray:
-    """The global model's expected counts, shape (horizon, regions), from position ``origin``
+    """The global model's expected counts, shape (horizon, series), from position ``origin``
     (features only read the days before it)."""
-    rows = build_features(matrix, np.array([origin]), total=total, holidays=params.holidays)
+    rows = build_features(
+        matrix, np.array([origin]), total=total, holidays=params.holidays, groups=model.groups
+    )
     return predict_mean(model.booster, rows).reshape(MAX_HORIZON, matrix.shape[1])
 
 

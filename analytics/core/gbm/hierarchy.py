@@ -2,8 +2,9 @@
 categories sum to the region.
 
 Means are reconciled bottom-up for the total (the regions are what the global model
-forecasts) and top-down for the categories (each region split by its categories' recent
-shares). Intervals follow from the same distributions, not from separate fits:
+forecasts) and top-down for the categories: by the category model's forecast proportions
+where the history allows (``categories``), elsewhere by the categories' recent shares (here).
+Intervals follow from the same distributions, not from separate fits:
 
 - a category of a region: if the region's count is negative binomial with mean ``mu`` and
   dispersion ``alpha`` and each incident falls in category ``c`` with probability ``p_c``,

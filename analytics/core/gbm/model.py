@@ -66,6 +66,7 @@ class TrainedModel:
     rows: int
     seconds: float = 0.0
     feature_version: str = FEATURE_VERSION
+    groups: dict = field(default_factory=dict)  # labels of the series (see build_features)
 
     def artefact(self) -> dict:
         return {
@@ -76,6 +77,7 @@ class TrainedModel:
             "alpha": self.alpha,
             "regions": self.regions,
             "seconds": round(self.seconds, 2),
+            **({"groups": sorted(self.groups)} if self.groups else {}),
         }
 
 
@@ -85,7 +87,7 @@ def _fit(rows, params: GBMParams) -> lgb.Booster:
         rows.X[ok],
         label=rows.y[ok],
         init_score=rows.offset[ok],
-        categorical_feature=["region"],
+        categorical_feature=[c for c in rows.X.columns if rows.X[c].dtype == "category"],
         free_raw_data=True,
     )
     return lgb.train(params.lgb_params(), data, num_boost_round=params.rounds)
@@ -126,10 +128,15 @@ def training_origins(n: int, params: GBMParams, *, end: int | None = None) -> np
 
 
 def train(
-    matrix: pd.DataFrame, params: GBMParams, *, total: pd.Series | None = None
+    matrix: pd.DataFrame,
+    params: GBMParams,
+    *,
+    total: pd.Series | None = None,
+    groups: dict[str, list[str]] | None = None,
 ) -> TrainedModel:
-    """Fit on every full week of ``matrix`` (a complete daily index, one column per region):
-    first without the last ``holdout_days`` to estimate the dispersion, then on everything."""
+    """Fit on every full week of ``matrix`` (a complete daily index, one column per series):
+    first without the last ``holdout_days`` to estimate the dispersion, then on everything.
+    ``groups``: labels of the columns as categorical features (region x category series)."""
 
     started = time.monotonic()
     n = len(matrix)
@@ -141,6 +148,7 @@ def train(
         training_origins(cut, params),
         total=None if total is None else total.iloc[:cut],
         holidays=params.holidays,
+        groups=groups,
     )
     booster = _fit(early, params)
     held = build_features(
@@ -148,10 +156,11 @@ def train(
         np.arange(cut, n - MAX_HORIZON + 1),
         total=total,
         holidays=params.holidays,
+        groups=groups,
     )
     alpha = nb_alpha(held.y, predict_mean(booster, held))
     rows = build_features(
-        matrix, training_origins(n, params), total=total, holidays=params.holidays
+        matrix, training_origins(n, params), total=total, holidays=params.holidays, groups=groups
     )
     booster = _fit(rows, params)
     first = training_origins(n, params)[0]
@@ -163,6 +172,7 @@ def train(
         train_end=matrix.index[-1].date(),
         rows=int((~np.isnan(rows.y)).sum()),
         seconds=time.monotonic() - started,
+        groups=dict(groups or {}),
     )
 
 

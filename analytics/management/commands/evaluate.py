@@ -60,6 +60,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-spatial", action="store_true", help="Skip the risk map and hotspots backtest."
         )
+        parser.add_argument(
+            "--categories",
+            action="store_true",
+            help="Also backtest the region x category forecasts (the global model on the pairs "
+            "with enough history, reconciled to the regions) beside the split by shares.",
+        )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
 
     def handle(self, *args, **options):
@@ -91,6 +97,7 @@ class Command(BaseCommand):
             workers=options["workers"],
             compare_prophet=not options["no_prophet"],
             spatial=not options["no_spatial"],
+            categories=options["categories"],
             retrain_every=max(1, options["retrain_every"]),
             select_weeks=max(1, options["select_weeks"]),
             **extra,

@@ -74,6 +74,16 @@ def _patrol_share(run: ModelRun, forecasts: ModelRun | None) -> dict:
     return {r["region__code"]: round(r["patrol"] / r["total"], 4) for r in rows if r["total"]}
 
 
+def _category_forecasts(metrics: dict) -> dict | None:
+    """How the categories were forecast: by the region x category model (modelled pairs,
+    pooled "rest of region" series) or split by shares, and whether they add up."""
+    info = metrics.get("categories")
+    if not info:
+        return None
+    keys = ("modelled_series", "pooled_series", "split_series", "fallback", "coherent")
+    return {key: info.get(key) for key in keys} | {"min_daily": info.get("min_daily")}
+
+
 def model_card_build(*, run: ModelRun) -> dict:
     """The card of a finished chain, from its forecasts and evaluation steps."""
     forecasts = _step(run, RunKind.FORECASTS)
@@ -102,6 +112,7 @@ def model_card_build(*, run: ModelRun) -> dict:
             "end": forecasts.window_end.isoformat() if forecasts and forecasts.window_end else None,
         },
         "covered": _coverage(forecasts),
+        "category_forecasts": _category_forecasts(metrics),
         "accuracy": _accuracy(evaluation),
         "known_artefacts": {
             **KNOWN_ARTEFACTS,

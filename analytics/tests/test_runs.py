@@ -72,6 +72,10 @@ def test_the_chain_runs_every_step_then_releases_the_lock_and_announces_the_end(
     assert card["forecaster"] == "gbm" and card["methods_used"] == {"seasonal_baseline": 4}
     assert card["covered"] == {"regions": ["capital"], "categories": ["assault", "theft"]}
     assert card["model"]["feature_version"] and card["patrol_share"] == {"capital": 0.0}
+    # under a year of history: no category is modelled, all are split by their shares
+    assert card["category_forecasts"]["modelled_series"] == 0
+    assert card["category_forecasts"]["split_series"] == 2
+    assert card["category_forecasts"]["coherent"] is True
     # the seeded counts are the same every day: the 28-day mean is perfect, skill undefined
     assert card["accuracy"]["methods"] == {}
     assert card["accuracy"]["per_region_skill"] == {"capital": None}

@@ -60,7 +60,7 @@ from analytics.models import ModelRun  # noqa: E402
 from analytics.services.runs import analytics_run_request  # noqa: E402
 from analytics.tasks import analytics_run_execute_task  # noqa: E402
 from commands.choices import RuleKind, Severity  # noqa: E402
-from commands.models import Alert, AlertRule  # noqa: E402
+from commands.models import Alert, AlertRule, ReplyCode  # noqa: E402
 from commands.notify.base import OutgoingMessage  # noqa: E402
 from commands.notify.sms import SmsChannel  # noqa: E402
 from commands.policy import policy_reload  # noqa: E402
@@ -73,7 +73,8 @@ from khareetaty.accounts.services import user_create  # noqa: E402
 from khareetaty.celery import app as celery_app  # noqa: E402
 
 PASSWORD = "Bench-Password-42-Long"  # noqa: S105 - a throwaway bench account
-CODE = re.compile(r"#(\d+):")
+# The SMS's reply code (templates/commands/notifications/sms_*.txt: "Reply K7M2Pa ack, …").
+CODE = re.compile(r"(?:Reply|رد) ([A-Za-z0-9]+)a\b")
 SEED_SQL = """
 INSERT INTO incidents_clean (source, external_id, category_id, occurred_at, geom, region_id,
     area, block, severity, status, channel, description, local_hour, weekday, is_weekend,
@@ -221,6 +222,22 @@ def _segments(alert: Alert, responded_wall: float, received_wall: float) -> tupl
     return (created - responded_wall, claimed - created, received_wall - claimed)
 
 
+def _own_sms(fake, before: int, incident_id: int, timeout: float = 30):
+    """Wait for the SMS whose reply code belongs to the new incident's alert; return it, its
+    alert and how many other SMS came first (reminders or escalations of older alerts)."""
+    deadline, seen, others = time.monotonic() + timeout, before, 0
+    while time.monotonic() < deadline:
+        messages = fake.wait_for(seen + 1, timeout=max(0.0, deadline - time.monotonic()))
+        for sms in messages[seen:]:
+            found = CODE.search(sms.params["Body"])
+            code = found and ReplyCode.objects.filter(code=found.group(1)).first()
+            if code and code.alert.incidents.filter(pk=incident_id).exists():
+                return sms, code.alert, others
+            others += 1
+        seen = len(messages)
+    return None, None, others
+
+
 def measure(client: Client, token: str, fake, count: int, offset: int, *, busy: bool) -> dict:
     latencies, mismatches, busy_samples, segments = [], 0, 0, []
     hawalli = Region.objects.get(profile="kuwait", code="KW-HA")
@@ -247,25 +264,17 @@ def measure(client: Client, token: str, fake, count: int, offset: int, *, busy: 
                 f"API refused the incident: {response.status_code} {response.content[:300]}"
             )
         incident_id = response.json()["id"]
-        messages = fake.wait_for(before + 1, timeout=30)
-        if len(messages) <= before:
+        sms, alert, others = _own_sms(fake, before, incident_id)
+        mismatches += others  # other SMS meanwhile (escalation steps of earlier alerts)
+        if sms is None:
             raise SystemExit(f"no SMS for incident {incident_id} within 30 s")
-        sms = messages[before]
         latencies.append(sms.received_at - responded)
-        found = CODE.search(sms.params["Body"])  # not an alert SMS (e.g. a reminder): no code
-        alert = (
-            found
-            and Alert.objects.filter(short_code=int(found.group(1)), incidents=incident_id).first()
-        )
-        if alert is None or not found:
-            mismatches += 1
-        else:
-            segments.append(_segments(alert, responded_wall, sms.received_wall))
+        segments.append(_segments(alert, responded_wall, sms.received_wall))
         if busy and long_job_running():
             busy_samples += 1
         time.sleep(0.02)
     result = percentiles(latencies)
-    result["mismatched_sms"] = mismatches  # the SMS was not this incident's alert
+    result["other_sms"] = mismatches  # SMS that were not the new incident's alert
     names = ("to_alert_row", "alert_row_to_send_claimed", "claimed_to_twilio")
     result["median_segments_ms"] = {
         name: round(statistics.median(seg[i] for seg in segments) * 1000, 1)

@@ -25,6 +25,7 @@ import contextlib
 import csv
 import json
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -220,13 +221,18 @@ class Sampler:
         return web, db
 
 
-def run_locust(base: str, users: int, seconds: int, users_file: Path, prefix: Path) -> None:
+def run_locust(base: str, users: int, seconds: int, users_file: Path, prefix: Path) -> float:
+    """Run one locust level; return the CPU seconds locust itself spent (the load generator
+    shares the machine's cores with the server)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     locust = Path(sys.executable).parent / "locust"
     args = [str(locust), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
     args += ["-u", str(users), "-r", str(max(1, users // 2)), "-t", f"{seconds}s"]
     args += ["--host", base, "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"]
     env = {**os.environ, "KHAREETATY_LOAD_USERS": str(users_file)}
     subprocess.run(args, env=env, check=False, capture_output=True, timeout=seconds + 120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def client_view(prefix: Path) -> dict:
@@ -282,13 +288,14 @@ def server_view(work: Path) -> dict:
 def run_level(base: str, users: int, options: argparse.Namespace, work: Path, server) -> dict:
     prefix = work / f"u{users}"
     with Sampler(server) as sampler:
-        run_locust(base, users, options.seconds, work / "users.json", prefix)
+        load_cpu = run_locust(base, users, options.seconds, work / "users.json", prefix)
     result = {"users": users, **client_view(prefix), **server_view(work)}
     web, db = sampler.cpu_seconds()
     served = max(1, result.get("server_requests", result["requests"]))
     result.update(
         cpu_ms_per_request_web=round(web * 1000 / served, 1),
         cpu_ms_per_request_db=round(db * 1000 / served, 1),
+        cpu_ms_per_request_locust=round(load_cpu * 1000 / max(1, result["requests"]), 1),
         peak_db_connections=sampler.peak_connections,
         loadavg_1m=round(os.getloadavg()[0], 2),
         web_workers=options.web_workers,

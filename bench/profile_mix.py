@@ -144,7 +144,9 @@ def main() -> None:
         for _ in range(options.repeat):
             request(client, user, kind, path)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+            int(os.environ.get("TOP", "45"))
+        )
         return
     if options.sql:
         kind, path = ENDPOINTS[options.sql]

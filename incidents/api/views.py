@@ -26,6 +26,8 @@ from incidents.api.serializers import (
     IncidentTraceSerializer,
     IncidentUpdateSerializer,
     RegionSerializer,
+    incident_feature_columns,
+    incident_features,
 )
 from incidents.exports import incident_export
 from incidents.filters import IncidentFilterSet, instant_parse
@@ -157,6 +159,13 @@ class IncidentViewSet(viewsets.ModelViewSet):
             "trace": IncidentTraceSerializer,
             "table": IncidentRowSerializer,
         }.get(self.action, IncidentSerializer)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """The filtered page as Features, rendered from ``values()`` rows (the same body as
+        ``IncidentSerializer``, several times cheaper)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*incident_feature_columns()))
+        return self.get_paginated_response({"features": incident_features(page)})
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:

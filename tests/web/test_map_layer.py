@@ -106,6 +106,10 @@ def test_layer_is_cached_until_an_incident_is_added(
     first = layer(page_client)
     with django_assert_max_num_queries(4):  # session, user, version: no layer query
         assert layer(page_client) == first
+    # The cache holds the encoded answer: the same bytes and type as the first response.
+    query = {"period": "all", "bbox": COUNTRY, "zoom": 12}
+    again, cached = (page_client.get("/map/incidents", query) for _ in range(2))
+    assert cached.content == again.content and cached["Content-Type"] == "application/json"
     IncidentFactory(category=places["theft"], geom=Point(47.97, 29.37, srid=4326))
     assert layer(page_client)["total"] == first["total"] + 1
 

@@ -27,7 +27,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,6 +63,7 @@ from khareetaty.accounts.choices import Language, Role  # noqa: E402
 from khareetaty.accounts.models import User  # noqa: E402
 from khareetaty.accounts.services import user_create  # noqa: E402
 from khareetaty.accounts.tokens import CredentialBoundRefreshToken  # noqa: E402
+from khareetaty.testing import free_port  # noqa: E402
 
 LOAD_AGENCY = "load-agency"
 
@@ -107,12 +107,6 @@ def interop_key(index: int) -> str:
             category_ids=list(Category.objects.values_list("pk", flat=True)),
         )
     return interop_accounts.key_create(actor=None, account=account, name="load")[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(port: int, options: argparse.Namespace, work: Path) -> subprocess.Popen:

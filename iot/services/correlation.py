@@ -1,12 +1,11 @@
 """Correlation: stored events close in space and time (per group, ``iot.correlation_config``)
 join one incident candidate; a candidate whose confidence passes its group's threshold
-becomes an incident (``channel = sensor``) through the incidents service, so alert rules,
-escalation and the live map treat it like any incident. Later events keep joining it."""
+becomes an incident (``iot.services.promotion``, off the ingest path). Later events keep
+joining it."""
 
 from __future__ import annotations
 
 import json
-import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,18 +14,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 
-from incidents.choices import IncidentChannel
-from incidents.services import incident_create
-from iot.choices import CandidateStatus
 from iot.correlation_config import DEFAULT_GROUPS
 from iot.models import Candidate
 from iot.services.validation import CleanEvent
 
-logger = logging.getLogger(__name__)
 _LOCK_NAMESPACE = 7_418_2719
 EARTH_RADIUS_M = 6_371_000
 
@@ -166,14 +159,6 @@ def correlation_assign(events: list[CleanEvent]) -> list[Candidate]:
     return [*touched.values(), *fresh]
 
 
-def correlation_apply(events: list[CleanEvent]) -> list[int]:
-    """Join already stored events to candidates, link the rows, and promote candidates
-    over threshold; returns the ids of incidents created."""
-    candidates = correlation_assign(events)
-    correlation_link([e for e in events if e.candidate_id is not None])
-    return correlation_promote(candidates)
-
-
 _SAVE = (
     "UPDATE iot_candidates c SET started_at = v.s, last_at = v.l, event_count = v.n,"
     " devices = v.d, confidence = v.c, tipping_event_at = v.t"
@@ -214,47 +199,3 @@ def correlation_link(events: list[CleanEvent]) -> None:
         params += [event.id, event.occurred_at, event.candidate_id]
     with connection.cursor() as cursor:
         cursor.execute(_LINK.format(rows=rows), params)
-
-
-def correlation_promote(candidates: list[Candidate]) -> list[int]:
-    """Turn the open candidates over their group's threshold into incidents; their ids."""
-    groups = correlation_groups()
-    created = []
-    for cand in candidates:
-        group = groups[cand.group]
-        if cand.status != CandidateStatus.OPEN:
-            continue
-        if cand.confidence < group.threshold:
-            continue
-        incident_id = candidate_promote(candidate=cand, group=group)
-        if incident_id:
-            created.append(incident_id)
-    return created
-
-
-def candidate_promote(*, candidate: Candidate, group: Group) -> int | None:
-    """Create the incident of a candidate over threshold (through ``incident_create``: its
-    validation, audit and ``incident_created`` signal); None if the incident was refused."""
-    record = {
-        "external_id": f"iot-candidate-{candidate.pk}",
-        "category": group.category,
-        "occurred_at": candidate.started_at.isoformat(),
-        "lon": candidate.geom.x,
-        "lat": candidate.geom.y,
-        "severity": group.severity,
-        "channel": IncidentChannel.SENSOR,
-        "description": (
-            f"Sensor {group.name}: {candidate.event_count} events from "
-            f"{len(candidate.devices)} devices, confidence {candidate.confidence:.2f}"
-        ),
-    }
-    try:
-        incident = incident_create(record=record, source="iot", actor=None)
-    except ValidationError as exc:
-        logger.warning("candidate %s was not promoted: %s", candidate.pk, exc.messages)
-        return None
-    candidate.status = CandidateStatus.PROMOTED
-    candidate.incident = incident
-    candidate.promoted_at = timezone.now()
-    candidate.save(update_fields=["status", "incident", "promoted_at"])
-    return incident.pk

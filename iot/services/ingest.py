@@ -20,9 +20,10 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 
 from iot.choices import DeviceStatus
 from iot.models import Candidate, Device, RejectedEvent
-from iot.services.correlation import correlation_assign, correlation_link, correlation_promote
+from iot.services.correlation import correlation_assign, correlation_link
 from iot.services.devices import KeyOwner, device_for_key
 from iot.services.partitions import event_day, partitions_for_days
+from iot.services.promotion import promotions_enqueue
 from iot.services.validation import CleanEvent, event_validate, message_parse
 
 logger = logging.getLogger(__name__)
@@ -53,8 +54,11 @@ class Outcome:
 
 @dataclass
 class IngestResult:
+    """One outcome per message, in order; ``promotions``: the candidates whose promotion to
+    an incident was enqueued (``iot.services.promotion``)."""
+
     outcomes: list[Outcome]
-    incident_ids: list[int] = field(default_factory=list)
+    promotions: list[int] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -164,11 +168,11 @@ def messages_ingest(messages: list[Message]) -> IngestResult:
     _mark_repeats(outcomes)
     _topic_device_ids(outcomes, messages)
     committed: list[bool] = []
-    incidents: list[int] = []
+    promotions: list[int] = []
     try:
         with transaction.atomic():
             transaction.on_commit(lambda: committed.append(True))  # runs before other hooks
-            incidents = _store(outcomes, messages)
+            promotions = _store(outcomes, messages)
     except (OperationalError, InterfaceError):
         raise  # the database is away: the caller retries the whole batch later
     except Exception as exc:
@@ -181,21 +185,21 @@ def messages_ingest(messages: list[Message]) -> IngestResult:
             return _ingest_one_by_one(outcomes, messages)
         else:
             raise
-    return IngestResult(outcomes, incidents)
+    return IngestResult(outcomes, promotions)
 
 
 def _ingest_one_by_one(outcomes: list[Outcome], messages: list[Message]) -> IngestResult:
-    incidents: list[int] = []
+    promotions: list[int] = []
     for outcome, message in zip(outcomes, messages, strict=True):
         try:
             with transaction.atomic():
-                incidents += _store([outcome], [message])
+                promotions += _store([outcome], [message])
         except DatabaseError as exc:
             outcome.status, outcome.clean = "rejected", None
             outcome.reasons = _reason("storage_error", str(exc).splitlines()[0][:300])
             with transaction.atomic():
                 _store([outcome], [message])
-    return IngestResult(outcomes, incidents)
+    return IngestResult(outcomes, promotions)
 
 
 def _mark_repeats(outcomes: list[Outcome]) -> None:
@@ -267,7 +271,7 @@ def _store(outcomes: list[Outcome], messages: list[Message]) -> list[int]:
     if rejected:
         RejectedEvent.objects.bulk_create(rejected)
     _count(outcomes, messages)
-    return correlation_promote(candidates)
+    return promotions_enqueue(candidates)
 
 
 def _raw_text(body: bytes | str | dict) -> str:

@@ -11,9 +11,8 @@ from django.utils import timezone
 from PIL import Image
 
 from iot.models import Candidate, Device
-from iot.services.ingest import messages_ingest
 from iot.tests.conftest import make_device
-from iot.tests.helpers import event, mqtt_message
+from iot.tests.helpers import event, ingest_and_promote, mqtt_message
 from khareetaty.accounts.choices import Language, Role
 from tests.browser.conftest import screenshot
 from tests.browser.pointer import click_map, map_pixel
@@ -33,7 +32,7 @@ def sensors(transactional_db):
     silent, _ = make_device("ac-silent", lon=SILENT_AT[1], lat=SILENT_AT[0])
     a, ka = make_device("ac-a", lon=SHOT_AT[1], lat=SHOT_AT[0])
     b, kb = make_device("ac-b", lon=SHOT_AT[1] + 0.001, lat=SHOT_AT[0])
-    messages_ingest(
+    ingest_and_promote(
         [
             mqtt_message(ok, ok_key, event("t1", type="tamper")),
             mqtt_message(a, ka, event("g1", type="gunshot", confidence=0.8)),

@@ -317,6 +317,7 @@ def profile_batches(devices, batches: int, size: int, cprofile: bool) -> dict:
     events = batches * size
     python_cpu, pg_cpu = time.process_time() - cpu0, cpu_seconds(backend) - pg0
     if profiler:
+        profiler.dump_stats(ROOT / "var" / "log" / "bench-iot.prof")  # for pstats / snakeviz
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
     return {
         "batches": batches,

@@ -28,7 +28,7 @@ from incidents.models import Incident
 from incidents.services import incident_create
 from iot.choices import CandidateStatus
 from iot.models import Candidate
-from iot.services.correlation import Group, correlation_groups
+from iot.services.correlation import Cand, Group, correlation_groups
 from khareetaty.enqueue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ SOURCE = "iot"
 OVERDUE_SECONDS = 30
 
 
-def _due(candidate: Candidate, groups: dict[str, Group]) -> bool:
+def _due(candidate: Cand | Candidate, groups: dict[str, Group]) -> bool:
     group = groups.get(candidate.group)
     return (
         candidate.status == CandidateStatus.OPEN
@@ -46,7 +46,7 @@ def _due(candidate: Candidate, groups: dict[str, Group]) -> bool:
     )
 
 
-def promotions_enqueue(candidates: list[Candidate]) -> list[int]:
+def promotions_enqueue(candidates: list[Cand] | list[Candidate]) -> list[int]:
     """Enqueue, once the surrounding transaction commits, the promotion of each open
     candidate over its group's threshold; returns their ids."""
     from iot.tasks import candidate_promote_task

@@ -197,6 +197,21 @@ def _db_counts(connection) -> dict:
     return {"stored": stored, "rejected": rejected, "duplicates": duplicates}
 
 
+def _wait_promoted(connection, patience: float = 30) -> None:
+    """Until the alerts worker promoted every candidate over its threshold (or made no
+    progress for ``patience`` seconds)."""
+    last, last_change = -1, time.monotonic()
+    while time.monotonic() - last_change < patience:
+        with connection.cursor() as cursor:
+            cursor.execute(_PENDING)
+            pending = cursor.fetchone()[0]
+        if pending == 0:
+            return
+        if pending != last:
+            last, last_change = pending, time.monotonic()
+        time.sleep(0.5)
+
+
 def _latencies(connection) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -210,7 +225,13 @@ def _latencies(connection) -> dict:
             " FROM iot_candidates WHERE status = 'promoted') t"
         )
         incident = cursor.fetchone()
+        cursor.execute(_PENDING)
+        pending = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM incidents_clean WHERE source = 'iot'")
+        incidents = cursor.fetchone()[0]
     return {
+        "sensor_incidents": incidents,
+        "candidates_left_unpromoted": pending,
         "event_to_stored_ms": {"p50": round(p50), "p95": round(p95), "max": round(worst)},
         "event_to_incident_ms": {
             "p50": round(incident[0][0]) if incident[0] else None,
@@ -219,6 +240,12 @@ def _latencies(connection) -> dict:
             "incidents": incident[2],
         },
     }
+
+
+ALERTS_LOG = ROOT / "var" / "log" / "bench-iot-alerts.log"
+_PENDING = (
+    "SELECT count(*) FROM iot_candidates WHERE status = 'open' AND tipping_event_at IS NOT NULL"
+)
 
 
 def _consumer_log(index: int) -> Path:
@@ -242,6 +269,35 @@ def _start_consumer(url: str, index: int, shared: bool) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def _flush_bench_redis() -> None:
+    """Tasks left in the bench's broker database by an interrupted run would name rows of a
+    database that no longer exists."""
+    import redis
+
+    redis.Redis.from_url(_redis_env()["REDIS_URL"]).flushdb()
+
+
+def _start_alerts_worker(url: str) -> subprocess.Popen:
+    """The real alerts worker (as in the Procfile): it promotes candidates to incidents and
+    runs what an incident sets off (the alert rules)."""
+    env = {**os.environ, "DATABASE_URL": url, "DB_APP_ROLE": "", **_redis_env()}
+    log = open(ALERTS_LOG, "w")  # noqa: SIM115
+    command = [str(ROOT / ".venv/bin/celery"), "-A", "khareetaty", "worker", "-Q", "alerts"]
+    command += ["-n", f"bench-alerts-{os.getpid()}@%h", "--pool", "threads", "--concurrency", "4"]
+    return subprocess.Popen(
+        [*command, "--loglevel", "INFO"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def _wait_for_log(path: Path, text: str, what: str, timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if text in path.read_text():
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not start (see {path})")
 
 
 def _wait_connected(index: int, timeout: float = 120) -> None:
@@ -378,7 +434,10 @@ def main() -> None:
         return
     host, port = settings.MQTT_HOST, settings.MQTT_PORT
     broker_pid = int((ROOT / "var" / "run" / "mosquitto.pid").read_text())
+    _flush_bench_redis()
+    alerts = _start_alerts_worker(url)
     consumers = [_start_consumer(url, i, args.consumers > 1) for i in range(args.consumers)]
+    _wait_for_log(ALERTS_LOG, " ready.", "the alerts worker")
     for i in range(args.consumers):
         _wait_connected(i)  # its persistent session (and subscription) exists from here on
     expected = mp.Value("i", 0)
@@ -392,6 +451,7 @@ def main() -> None:
     time.sleep(1)
     load_before = os.getloadavg()
     cpu0 = [cpu_seconds(c.pid) for c in consumers]
+    alerts_cpu0 = cpu_seconds(alerts.pid)
     broker_cpu0, start = cpu_seconds(broker_pid), time.monotonic()
     out = mp.Queue()
     share = args.rate / args.publishers
@@ -429,14 +489,16 @@ def main() -> None:
             last, last_change = done, time.monotonic()
         time.sleep(0.5)
     drained_at = time.monotonic()
+    _wait_promoted(connection)
     counts = _db_counts(connection)
     load_after = os.getloadavg()
     consumer_cpu = [cpu_seconds(c.pid) - c0 for c, c0 in zip(consumers, cpu0, strict=True)]
     broker_cpu = cpu_seconds(broker_pid) - broker_cpu0
     rss = [peak_rss_mb(c.pid) for c in consumers]
-    for consumer in consumers:
+    alerts_cpu, alerts_rss = cpu_seconds(alerts.pid) - alerts_cpu0, peak_rss_mb(alerts.pid)
+    for consumer in [*consumers, alerts]:
         consumer.terminate()
-    for consumer in consumers:
+    for consumer in [*consumers, alerts]:
         try:
             consumer.wait(60)
         except subprocess.TimeoutExpired:
@@ -459,9 +521,19 @@ def main() -> None:
         "stored_rate": round((counts["stored"] + counts["rejected"]) / wall),
         **_latencies(connection),
         "consumers": [
-            {"cpu_percent_of_one_core": round(100 * cpu / wall), "peak_rss_mb": round(peak)}
+            {
+                "cpu_percent_of_one_core": round(100 * cpu / wall),
+                "cpu_ms_per_1000_events": round(
+                    1_000_000 * cpu / max(1, counts["stored"] + counts["rejected"])
+                ),
+                "peak_rss_mb": round(peak),
+            }
             for cpu, peak in zip(consumer_cpu, rss, strict=True)
         ],
+        "alerts_worker": {
+            "cpu_percent_of_one_core": round(100 * alerts_cpu / wall),
+            "peak_rss_mb": round(alerts_rss),
+        },
         "load_average_1m_before_after": [round(load_before[0], 1), round(load_after[0], 1)],
         "reference_bare_subscriber": {**ref, "broker_cpu_percent": round(100 * broker_cpu / wall)},
     }

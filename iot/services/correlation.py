@@ -82,6 +82,7 @@ class Cand:
     confidence: float = 0.0
     status: str = CandidateStatus.OPEN
     tipping_event_at: datetime | None = None
+    tipped_now: bool = False  # crossed its threshold with this batch
 
 
 class _Pool:
@@ -125,6 +126,7 @@ def _join(cand: Cand, event: CleanEvent, group: Group) -> None:
     cand.confidence = _confidence(cand.devices)
     if cand.tipping_event_at is None and cand.confidence >= group.threshold:
         cand.tipping_event_at = event.occurred_at  # the event that tipped it over
+        cand.tipped_now = True
 
 
 def _lock_groups(names: list[str]) -> None:

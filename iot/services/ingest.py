@@ -296,7 +296,9 @@ def _store(outcomes: list[Outcome], messages: list[Message]) -> list[int]:
     if rejected:
         RejectedEvent.objects.bulk_create(rejected)
     _count(outcomes, messages)
-    return promotions_enqueue(candidates)
+    # Once, when it crosses its threshold: a promotion that fails is retried by its task, and
+    # one that is lost is found by the sweep (iot.services.promotion).
+    return promotions_enqueue([c for c in candidates if c.tipped_now])
 
 
 def _raw_text(body: bytes | str | dict) -> str:

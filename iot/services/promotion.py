@@ -4,13 +4,14 @@ sensor``) through ``incidents.services.incident_create`` (its validation, audit 
 incident.
 
 It runs off the ingest path: the consumer stores and correlates, and once its batch has
-committed enqueues ``candidate_promote_task`` (the ``alerts`` queue) for each candidate due.
+committed enqueues ``candidate_promote_task`` (the ``alerts`` queue) for each candidate that
+crossed its threshold with the batch.
 A promotion is safe to run twice and at once: the incident and the candidate's status change
 commit together, the change is a conditional ``UPDATE … WHERE status = 'open'`` (a run that
 finds no row undoes its incident), and ``iot-candidate-<id>`` is unique among the ``iot``
 source's incidents. A promotion that fails leaves the candidate open: the task retries
-transient errors, later evidence enqueues it again, and ``candidates_promote_overdue``
-(every minute) sweeps what is still open over its threshold. An incident that validation
+transient errors, and ``candidates_promote_overdue`` (every minute) enqueues again what is
+still open over its threshold. An incident that validation
 refuses is recorded as such (status ``refused``), not retried.
 """
 

@@ -62,11 +62,13 @@ def test_a_candidate_is_promoted_exactly_once_when_the_task_runs_twice(pair):
     assert (incident.pk, incident.channel, incident.source) == (first, "sensor", "iot")
 
 
-def test_later_evidence_for_a_promoted_candidate_enqueues_nothing(pair):
+def test_a_candidate_is_enqueued_once_when_it_crosses_its_threshold(pair):
     candidate_id = messages_ingest(_shots(pair)).promotions[0]
+    # More evidence before the task ran: its task is on its way already.
+    assert messages_ingest(_shots(pair, uid="h")).promotions == []
     candidate_promote_task(candidate_id)
-    later = messages_ingest(_shots(pair, uid="h"))
-    assert later.promotions == [] and Candidate.objects.get().event_count == 4
+    assert messages_ingest(_shots(pair, uid="i")).promotions == []
+    assert Candidate.objects.get().event_count == 6 and Incident.objects.count() == 1
 
 
 def test_a_candidate_below_its_threshold_is_not_promoted(pair):

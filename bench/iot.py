@@ -177,6 +177,7 @@ def bare_subscriber(host, port, password, expected, deadline_s, out):
     out.put(
         {
             "received": count[0],
+            "p50_latency_ms": round(percentile(latencies, 0.5) * 1000, 1) if latencies else None,
             "p95_latency_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
             "cpu_seconds": round(time.process_time() - start_cpu, 1),
         }
@@ -212,34 +213,45 @@ def _wait_promoted(connection, patience: float = 30) -> None:
         time.sleep(0.5)
 
 
+_QUANTILES = (
+    "SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY ms), max(ms), count(*)"
+    " FROM ({}) t(ms)"
+)
+# Each in milliseconds. Event to stored is split at the consumer's receipt: publisher and
+# broker (comparable with the reference subscriber's latency), then the consumer itself.
+# Event to incident is split at the storing of the event that tipped the candidate: then the
+# promotion (task queue, alerts worker, incident_create).
+_LATENCIES = {
+    "event_to_stored_ms": "SELECT extract(epoch FROM stored_at - occurred_at) * 1000"
+    " FROM iot_events",
+    "event_to_consumer_receipt_ms": "SELECT extract(epoch FROM received_at - occurred_at)"
+    " * 1000 FROM iot_events",
+    "consumer_receipt_to_stored_ms": "SELECT extract(epoch FROM stored_at - received_at)"
+    " * 1000 FROM iot_events",
+    "event_to_incident_ms": "SELECT extract(epoch FROM promoted_at - tipping_event_at) * 1000"
+    " FROM iot_candidates WHERE status = 'promoted'",
+    "tipping_event_stored_to_incident_ms": "SELECT extract(epoch FROM c.promoted_at -"
+    " min(e.stored_at)) * 1000 FROM iot_candidates c JOIN iot_events e"
+    " ON e.candidate_id = c.id AND e.occurred_at = c.tipping_event_at"
+    " WHERE c.status = 'promoted' GROUP BY c.id",
+}
+
+
 def _latencies(connection) -> dict:
+    report = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY s), max(s) FROM"
-            " (SELECT extract(epoch FROM stored_at - occurred_at) * 1000 AS s FROM iot_events) t"
-        )
-        (p50, p95), worst = cursor.fetchone()
-        cursor.execute(
-            "SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY s), max(s), count(*)"
-            " FROM (SELECT extract(epoch FROM promoted_at - tipping_event_at) * 1000 AS s"
-            " FROM iot_candidates WHERE status = 'promoted') t"
-        )
-        incident = cursor.fetchone()
+        for name, sql in _LATENCIES.items():
+            cursor.execute(_QUANTILES.format(sql))
+            quantiles, worst, count = cursor.fetchone()
+            report[name] = {"count": count}
+            if count:
+                report[name] |= {"p50": round(quantiles[0]), "p95": round(quantiles[1])}
+                report[name]["max"] = round(worst)
         cursor.execute(_PENDING)
-        pending = cursor.fetchone()[0]
+        report["candidates_left_unpromoted"] = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM incidents_clean WHERE source = 'iot'")
-        incidents = cursor.fetchone()[0]
-    return {
-        "sensor_incidents": incidents,
-        "candidates_left_unpromoted": pending,
-        "event_to_stored_ms": {"p50": round(p50), "p95": round(p95), "max": round(worst)},
-        "event_to_incident_ms": {
-            "p50": round(incident[0][0]) if incident[0] else None,
-            "p95": round(incident[0][1]) if incident[0] else None,
-            "max": round(incident[1]) if incident[1] else None,
-            "incidents": incident[2],
-        },
-    }
+        report["sensor_incidents"] = cursor.fetchone()[0]
+    return report
 
 
 ALERTS_LOG = ROOT / "var" / "log" / "bench-iot-alerts.log"
@@ -258,7 +270,7 @@ def _start_consumer(url: str, index: int, shared: bool) -> subprocess.Popen:
         "DATABASE_URL": url,
         "DB_APP_ROLE": "",
         **_redis_env(),
-        "MQTT_CLIENT_ID": f"bench-consumer-{os.getpid()}-{index}",
+        "MQTT_CLIENT_ID": _consumer_id(index),
         "MQTT_SHARED_GROUP": "bench" if shared else "",
     }
     log = open(_consumer_log(index), "w")  # noqa: SIM115
@@ -269,6 +281,31 @@ def _start_consumer(url: str, index: int, shared: bool) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def _drop_sessions(host: str, port: int, password: str, client_ids: list[str]) -> None:
+    """End the consumers' persistent sessions: a session left behind keeps its subscription,
+    so the broker would queue a copy of every later message for it (and, in a shared
+    subscription, hand it a share of them that no live consumer receives)."""
+    import paho.mqtt.client as mqtt
+
+    for client_id in client_ids:
+        client = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=True,
+            protocol=mqtt.MQTTv311,
+        )
+        client.username_pw_set("khareetaty-consumer", password)
+        client.connect(host, port)
+        client.loop_start()
+        time.sleep(0.3)
+        client.disconnect()
+        client.loop_stop()
+
+
+def _consumer_id(index: int) -> str:
+    return f"bench-consumer-{index}"
 
 
 def _flush_bench_redis() -> None:
@@ -434,6 +471,8 @@ def main() -> None:
         return
     host, port = settings.MQTT_HOST, settings.MQTT_PORT
     broker_pid = int((ROOT / "var" / "run" / "mosquitto.pid").read_text())
+    consumer_ids = [_consumer_id(i) for i in range(max(args.consumers, 4))]
+    _drop_sessions(host, port, settings.MQTT_PASSWORD, consumer_ids)  # of an interrupted run
     _flush_bench_redis()
     alerts = _start_alerts_worker(url)
     consumers = [_start_consumer(url, i, args.consumers > 1) for i in range(args.consumers)]
@@ -503,6 +542,7 @@ def main() -> None:
             consumer.wait(60)
         except subprocess.TimeoutExpired:
             consumer.kill()
+    _drop_sessions(host, port, settings.MQTT_PASSWORD, consumer_ids)
     ref = reference_out.get(timeout=200)
     reference.join()
     wall = drained_at - start

@@ -177,6 +177,7 @@ def bare_subscriber(host, port, password, expected, deadline_s, out):
     out.put(
         {
             "received": count[0],
+            "p50_latency_ms": round(percentile(latencies, 0.5) * 1000, 1) if latencies else None,
             "p95_latency_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
             "cpu_seconds": round(time.process_time() - start_cpu, 1),
         }
@@ -197,28 +198,66 @@ def _db_counts(connection) -> dict:
     return {"stored": stored, "rejected": rejected, "duplicates": duplicates}
 
 
+def _wait_promoted(connection, patience: float = 30) -> None:
+    """Until the alerts worker promoted every candidate over its threshold (or made no
+    progress for ``patience`` seconds)."""
+    last, last_change = -1, time.monotonic()
+    while time.monotonic() - last_change < patience:
+        with connection.cursor() as cursor:
+            cursor.execute(_PENDING)
+            pending = cursor.fetchone()[0]
+        if pending == 0:
+            return
+        if pending != last:
+            last, last_change = pending, time.monotonic()
+        time.sleep(0.5)
+
+
+_QUANTILES = (
+    "SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY ms), max(ms), count(*)"
+    " FROM ({}) t(ms)"
+)
+# Each in milliseconds. Event to stored is split at the consumer's receipt: publisher and
+# broker (comparable with the reference subscriber's latency), then the consumer itself.
+# Event to incident is split at the storing of the event that tipped the candidate: then the
+# promotion (task queue, alerts worker, incident_create).
+_LATENCIES = {
+    "event_to_stored_ms": "SELECT extract(epoch FROM stored_at - occurred_at) * 1000"
+    " FROM iot_events",
+    "event_to_consumer_receipt_ms": "SELECT extract(epoch FROM received_at - occurred_at)"
+    " * 1000 FROM iot_events",
+    "consumer_receipt_to_stored_ms": "SELECT extract(epoch FROM stored_at - received_at)"
+    " * 1000 FROM iot_events",
+    "event_to_incident_ms": "SELECT extract(epoch FROM promoted_at - tipping_event_at) * 1000"
+    " FROM iot_candidates WHERE status = 'promoted'",
+    "tipping_event_stored_to_incident_ms": "SELECT extract(epoch FROM c.promoted_at -"
+    " min(e.stored_at)) * 1000 FROM iot_candidates c JOIN iot_events e"
+    " ON e.candidate_id = c.id AND e.occurred_at = c.tipping_event_at"
+    " WHERE c.status = 'promoted' GROUP BY c.id",
+}
+
+
 def _latencies(connection) -> dict:
+    report = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY s), max(s) FROM"
-            " (SELECT extract(epoch FROM stored_at - occurred_at) * 1000 AS s FROM iot_events) t"
-        )
-        (p50, p95), worst = cursor.fetchone()
-        cursor.execute(
-            "SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY s), max(s), count(*)"
-            " FROM (SELECT extract(epoch FROM promoted_at - tipping_event_at) * 1000 AS s"
-            " FROM iot_candidates WHERE status = 'promoted') t"
-        )
-        incident = cursor.fetchone()
-    return {
-        "event_to_stored_ms": {"p50": round(p50), "p95": round(p95), "max": round(worst)},
-        "event_to_incident_ms": {
-            "p50": round(incident[0][0]) if incident[0] else None,
-            "p95": round(incident[0][1]) if incident[0] else None,
-            "max": round(incident[1]) if incident[1] else None,
-            "incidents": incident[2],
-        },
-    }
+        for name, sql in _LATENCIES.items():
+            cursor.execute(_QUANTILES.format(sql))
+            quantiles, worst, count = cursor.fetchone()
+            report[name] = {"count": count}
+            if count:
+                report[name] |= {"p50": round(quantiles[0]), "p95": round(quantiles[1])}
+                report[name]["max"] = round(worst)
+        cursor.execute(_PENDING)
+        report["candidates_left_unpromoted"] = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM incidents_clean WHERE source = 'iot'")
+        report["sensor_incidents"] = cursor.fetchone()[0]
+    return report
+
+
+ALERTS_LOG = ROOT / "var" / "log" / "bench-iot-alerts.log"
+_PENDING = (
+    "SELECT count(*) FROM iot_candidates WHERE status = 'open' AND tipping_event_at IS NOT NULL"
+)
 
 
 def _consumer_log(index: int) -> Path:
@@ -231,7 +270,7 @@ def _start_consumer(url: str, index: int, shared: bool) -> subprocess.Popen:
         "DATABASE_URL": url,
         "DB_APP_ROLE": "",
         **_redis_env(),
-        "MQTT_CLIENT_ID": f"bench-consumer-{os.getpid()}-{index}",
+        "MQTT_CLIENT_ID": _consumer_id(index),
         "MQTT_SHARED_GROUP": "bench" if shared else "",
     }
     log = open(_consumer_log(index), "w")  # noqa: SIM115
@@ -242,6 +281,60 @@ def _start_consumer(url: str, index: int, shared: bool) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def _drop_sessions(host: str, port: int, password: str, client_ids: list[str]) -> None:
+    """End the consumers' persistent sessions: a session left behind keeps its subscription,
+    so the broker would queue a copy of every later message for it (and, in a shared
+    subscription, hand it a share of them that no live consumer receives)."""
+    import paho.mqtt.client as mqtt
+
+    for client_id in client_ids:
+        client = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=True,
+            protocol=mqtt.MQTTv311,
+        )
+        client.username_pw_set("khareetaty-consumer", password)
+        client.connect(host, port)
+        client.loop_start()
+        time.sleep(0.3)
+        client.disconnect()
+        client.loop_stop()
+
+
+def _consumer_id(index: int) -> str:
+    return f"bench-consumer-{index}"
+
+
+def _flush_bench_redis() -> None:
+    """Tasks left in the bench's broker database by an interrupted run would name rows of a
+    database that no longer exists."""
+    import redis
+
+    redis.Redis.from_url(_redis_env()["REDIS_URL"]).flushdb()
+
+
+def _start_alerts_worker(url: str) -> subprocess.Popen:
+    """The real alerts worker (as in the Procfile): it promotes candidates to incidents and
+    runs what an incident sets off (the alert rules)."""
+    env = {**os.environ, "DATABASE_URL": url, "DB_APP_ROLE": "", **_redis_env()}
+    log = open(ALERTS_LOG, "w")  # noqa: SIM115
+    command = [str(ROOT / ".venv/bin/celery"), "-A", "khareetaty", "worker", "-Q", "alerts"]
+    command += ["-n", f"bench-alerts-{os.getpid()}@%h", "--pool", "threads", "--concurrency", "4"]
+    return subprocess.Popen(
+        [*command, "--loglevel", "INFO"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def _wait_for_log(path: Path, text: str, what: str, timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if text in path.read_text():
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not start (see {path})")
 
 
 def _wait_connected(index: int, timeout: float = 120) -> None:
@@ -317,6 +410,7 @@ def profile_batches(devices, batches: int, size: int, cprofile: bool) -> dict:
     events = batches * size
     python_cpu, pg_cpu = time.process_time() - cpu0, cpu_seconds(backend) - pg0
     if profiler:
+        profiler.dump_stats(ROOT / "var" / "log" / "bench-iot.prof")  # for pstats / snakeviz
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
     return {
         "batches": batches,
@@ -377,7 +471,12 @@ def main() -> None:
         return
     host, port = settings.MQTT_HOST, settings.MQTT_PORT
     broker_pid = int((ROOT / "var" / "run" / "mosquitto.pid").read_text())
+    consumer_ids = [_consumer_id(i) for i in range(max(args.consumers, 4))]
+    _drop_sessions(host, port, settings.MQTT_PASSWORD, consumer_ids)  # of an interrupted run
+    _flush_bench_redis()
+    alerts = _start_alerts_worker(url)
     consumers = [_start_consumer(url, i, args.consumers > 1) for i in range(args.consumers)]
+    _wait_for_log(ALERTS_LOG, " ready.", "the alerts worker")
     for i in range(args.consumers):
         _wait_connected(i)  # its persistent session (and subscription) exists from here on
     expected = mp.Value("i", 0)
@@ -391,6 +490,7 @@ def main() -> None:
     time.sleep(1)
     load_before = os.getloadavg()
     cpu0 = [cpu_seconds(c.pid) for c in consumers]
+    alerts_cpu0 = cpu_seconds(alerts.pid)
     broker_cpu0, start = cpu_seconds(broker_pid), time.monotonic()
     out = mp.Queue()
     share = args.rate / args.publishers
@@ -428,18 +528,21 @@ def main() -> None:
             last, last_change = done, time.monotonic()
         time.sleep(0.5)
     drained_at = time.monotonic()
+    _wait_promoted(connection)
     counts = _db_counts(connection)
     load_after = os.getloadavg()
     consumer_cpu = [cpu_seconds(c.pid) - c0 for c, c0 in zip(consumers, cpu0, strict=True)]
     broker_cpu = cpu_seconds(broker_pid) - broker_cpu0
     rss = [peak_rss_mb(c.pid) for c in consumers]
-    for consumer in consumers:
+    alerts_cpu, alerts_rss = cpu_seconds(alerts.pid) - alerts_cpu0, peak_rss_mb(alerts.pid)
+    for consumer in [*consumers, alerts]:
         consumer.terminate()
-    for consumer in consumers:
+    for consumer in [*consumers, alerts]:
         try:
             consumer.wait(60)
         except subprocess.TimeoutExpired:
             consumer.kill()
+    _drop_sessions(host, port, settings.MQTT_PASSWORD, consumer_ids)
     ref = reference_out.get(timeout=200)
     reference.join()
     wall = drained_at - start
@@ -458,9 +561,19 @@ def main() -> None:
         "stored_rate": round((counts["stored"] + counts["rejected"]) / wall),
         **_latencies(connection),
         "consumers": [
-            {"cpu_percent_of_one_core": round(100 * cpu / wall), "peak_rss_mb": round(peak)}
+            {
+                "cpu_percent_of_one_core": round(100 * cpu / wall),
+                "cpu_ms_per_1000_events": round(
+                    1_000_000 * cpu / max(1, counts["stored"] + counts["rejected"])
+                ),
+                "peak_rss_mb": round(peak),
+            }
             for cpu, peak in zip(consumer_cpu, rss, strict=True)
         ],
+        "alerts_worker": {
+            "cpu_percent_of_one_core": round(100 * alerts_cpu / wall),
+            "peak_rss_mb": round(alerts_rss),
+        },
         "load_average_1m_before_after": [round(load_before[0], 1), round(load_after[0], 1)],
         "reference_bare_subscriber": {**ref, "broker_cpu_percent": round(100 * broker_cpu / wall)},
     }

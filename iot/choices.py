@@ -35,3 +35,4 @@ class Door(models.TextChoices):
 class CandidateStatus(models.TextChoices):
     OPEN = "open", _("Open")
     PROMOTED = "promoted", _("Became an incident")
+    REFUSED = "refused", _("Refused as an incident")

@@ -72,7 +72,7 @@ class DeviceKey(AbstractAPIKey):
 class Candidate(models.Model):
     """Events of one correlation group close in space and time: evidence for one incident.
     It becomes an incident (``channel = sensor``) once its confidence passes the group's
-    threshold."""
+    threshold (``iot.services.promotion``; ``refused`` if the incident failed validation)."""
 
     group = models.CharField(_("correlation group"), max_length=32)
     geom = models.PointField(_("location"), srid=settings.SRID)
@@ -95,7 +95,15 @@ class Candidate(models.Model):
 
     class Meta:
         db_table = "iot_candidates"
-        indexes = [models.Index(fields=["group", "last_at"], name="iot_cand_group_last")]
+        indexes = [
+            models.Index(fields=["group", "last_at"], name="iot_cand_group_last"),
+            # The few open candidates over threshold, for the sweep of overdue promotions.
+            models.Index(
+                fields=["tipping_event_at"],
+                name="iot_cand_open_tipped",
+                condition=models.Q(status="open", tipping_event_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group} candidate {self.pk}"

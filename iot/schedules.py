@@ -8,6 +8,13 @@ PERIODIC_TASKS = [
         description="Raises (and clears) silent-device alerts; flags devices sending too fast.",
     ),
     PeriodicTaskSpec(
+        name="IoT overdue promotions",
+        task="iot.candidates_promote_overdue",
+        every_seconds=60,
+        description="Enqueues again the promotion of sensor candidates still open over their"
+        " threshold (their task was lost or failed).",
+    ),
+    PeriodicTaskSpec(
         name="IoT event partitions",
         task="iot.events_upkeep",
         crontab={"minute": "10", "hour": "1"},

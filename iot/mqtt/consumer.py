@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
@@ -37,7 +37,7 @@ class Stats:
     heartbeat: int = 0
     batches: int = 0
     connects: int = 0
-    incident_ids: list[int] = field(default_factory=list)
+    promotions: int = 0  # candidates whose promotion to an incident was enqueued
 
 
 @dataclass
@@ -184,4 +184,4 @@ class Consumer:
         self.stats.messages += len(result.outcomes)
         for status in ("stored", "duplicate", "rejected", "heartbeat"):
             setattr(self.stats, status, getattr(self.stats, status) + result.count(status))
-        self.stats.incident_ids += result.incident_ids
+        self.stats.promotions += len(result.promotions)

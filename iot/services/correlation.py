@@ -1,32 +1,24 @@
 """Correlation: stored events close in space and time (per group, ``iot.correlation_config``)
 join one incident candidate; a candidate whose confidence passes its group's threshold
-becomes an incident (``channel = sensor``) through the incidents service, so alert rules,
-escalation and the live map treat it like any incident. Later events keep joining it."""
+becomes an incident (``iot.services.promotion``, off the ingest path). Later events keep
+joining it."""
 
 from __future__ import annotations
 
 import json
-import logging
 import math
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
-from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 
-from incidents.choices import IncidentChannel
-from incidents.services import incident_create
 from iot.choices import CandidateStatus
 from iot.correlation_config import DEFAULT_GROUPS
-from iot.models import Candidate
 from iot.services.validation import CleanEvent
 
-logger = logging.getLogger(__name__)
 _LOCK_NAMESPACE = 7_418_2719
 EARTH_RADIUS_M = 6_371_000
 
@@ -74,6 +66,25 @@ def _confidence(devices: dict[str, float]) -> float:
     return 1.0 - product
 
 
+@dataclass(eq=False)
+class Cand:
+    """A candidate as correlation handles it: a plain object (no model instance, no GEOS
+    geometry), since this runs for every event. ``pk`` is None until inserted."""
+
+    pk: int | None
+    group: str
+    lon: float
+    lat: float
+    started_at: datetime
+    last_at: datetime
+    event_count: int = 0
+    devices: dict[str, float] = field(default_factory=dict)
+    confidence: float = 0.0
+    status: str = CandidateStatus.OPEN
+    tipping_event_at: datetime | None = None
+    tipped_now: bool = False  # crossed its threshold with this batch
+
+
 class _Pool:
     """The candidates of one group in a grid of cells at least the radius wide (at latitudes
     up to 60 degrees), so an event is compared only with those of its 3 x 3 cells."""
@@ -82,32 +93,31 @@ class _Pool:
         self.group = group
         self.window = timedelta(seconds=group.window_s)
         self.cell = group.radius_m / 55_500
-        self.grid: dict[tuple[int, int], list[tuple[Candidate, float, float]]] = {}
+        self.grid: dict[tuple[int, int], list[Cand]] = {}
 
     def _key(self, lon: float, lat: float) -> tuple[int, int]:
         return math.floor(lon / self.cell), math.floor(lat / self.cell)
 
-    def add(self, cand: Candidate) -> None:
-        x, y = cand.geom.x, cand.geom.y
-        self.grid.setdefault(self._key(x, y), []).append((cand, x, y))
+    def add(self, cand: Cand) -> None:
+        self.grid.setdefault(self._key(cand.lon, cand.lat), []).append(cand)
 
-    def match(self, event: CleanEvent) -> Candidate | None:
+    def match(self, event: CleanEvent) -> Cand | None:
         """The nearest candidate within the radius whose first event is within the window
         (anchored there: a steady trickle of noise cannot chain for ever)."""
         cx, cy = self._key(event.lon, event.lat)
         best, best_distance = None, None
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
-                for cand, x, y in self.grid.get((cx + dx, cy + dy), ()):
+                for cand in self.grid.get((cx + dx, cy + dy), ()):
                     if abs(event.occurred_at - cand.started_at) > self.window:
                         continue
-                    d = distance_m(x, y, event.lon, event.lat)
+                    d = distance_m(cand.lon, cand.lat, event.lon, event.lat)
                     if d <= self.group.radius_m and (best_distance is None or d < best_distance):
                         best, best_distance = cand, d
         return best
 
 
-def _join(cand: Candidate, event: CleanEvent, group: Group) -> None:
+def _join(cand: Cand, event: CleanEvent, group: Group) -> None:
     cand.started_at = min(cand.started_at, event.occurred_at)
     cand.last_at = max(cand.last_at, event.occurred_at)
     cand.event_count += 1
@@ -116,6 +126,7 @@ def _join(cand: Candidate, event: CleanEvent, group: Group) -> None:
     cand.confidence = _confidence(cand.devices)
     if cand.tipping_event_at is None and cand.confidence >= group.threshold:
         cand.tipping_event_at = event.occurred_at  # the event that tipped it over
+        cand.tipped_now = True
 
 
 def _lock_groups(names: list[str]) -> None:
@@ -126,7 +137,26 @@ def _lock_groups(names: list[str]) -> None:
             )
 
 
-def correlation_assign(events: list[CleanEvent]) -> list[Candidate]:
+_OPEN_WINDOW = (
+    'SELECT id, "group", ST_X(geom), ST_Y(geom), started_at, last_at, event_count, devices,'
+    " confidence, status, tipping_event_at FROM iot_candidates"
+    ' WHERE "group" = ANY(%s) AND last_at >= %s AND started_at >= %s'
+)
+
+
+def _window(names: list[str], earliest: datetime) -> list[Cand]:
+    """The candidates an event of the batch may join: first event within the window."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_WINDOW, [names, earliest, earliest])
+        rows = cursor.fetchall()
+    return [Cand(*row[:7], _json(row[7]), *row[8:]) for row in rows]
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def correlation_assign(events: list[CleanEvent]) -> list[Cand]:
     """Join events to candidates (creating them as needed, so each has an id) and set each
     event's ``candidate_id``; returns the candidates changed or created. The events need not
     be stored yet: the ingest path assigns first and inserts the rows with their candidate."""
@@ -138,64 +168,83 @@ def correlation_assign(events: list[CleanEvent]) -> list[Candidate]:
     earliest = min(e.occurred_at - timedelta(seconds=g.window_s) for e, g in relevant)
     groups = correlation_groups()
     pool = {name: _Pool(groups[name]) for name in names}
-    for cand in Candidate.objects.filter(group__in=names, last_at__gte=earliest):
+    for cand in _window(names, earliest):
         pool[cand.group].add(cand)
-    touched: dict[int, Candidate] = {}
-    fresh: list[Candidate] = []
-    links: list[tuple[CleanEvent, Candidate]] = []
+    touched: dict[int, Cand] = {}
+    fresh: list[Cand] = []
+    links: list[tuple[CleanEvent, Cand]] = []
     for event, group in sorted(relevant, key=lambda pair: pair[0].occurred_at):
         cand = pool[group.name].match(event)
         if cand is None:
-            cand = Candidate(
-                group=group.name,
-                geom=Point(event.lon, event.lat, srid=4326),
-                started_at=event.occurred_at,
-                last_at=event.occurred_at,
-                devices={},
-            )
+            at = event.occurred_at
+            cand = Cand(None, group.name, event.lon, event.lat, at, at)
             pool[group.name].add(cand)
             fresh.append(cand)
         _join(cand, event, group)
         if cand.pk:
             touched[cand.pk] = cand
         links.append((event, cand))
-    Candidate.objects.bulk_create(fresh)
+    _insert(fresh)
     _save(list(touched.values()))
     for event, cand in links:
         event.candidate_id = cand.pk
     return [*touched.values(), *fresh]
 
 
-def correlation_apply(events: list[CleanEvent]) -> list[int]:
-    """Join already stored events to candidates, link the rows, and promote candidates
-    over threshold; returns the ids of incidents created."""
-    candidates = correlation_assign(events)
-    correlation_link([e for e in events if e.candidate_id is not None])
-    return correlation_promote(candidates)
+def _rows(candidates: list[Cand]) -> str:
+    """The candidates as one JSON array (one parameter: the statement text never changes,
+    and the encoding is one C call instead of a placeholder per value)."""
+    return json.dumps(
+        [
+            {
+                "i": i,
+                "id": c.pk,
+                "g": c.group,
+                "x": c.lon,
+                "y": c.lat,
+                "s": c.started_at.isoformat(),
+                "l": c.last_at.isoformat(),
+                "n": c.event_count,
+                "d": c.devices,
+                "c": c.confidence,
+                "t": c.tipping_event_at.isoformat() if c.tipping_event_at else None,
+            }
+            for i, c in enumerate(candidates)
+        ]
+    )
 
 
+# Both statements read the candidates from one JSON array (``_rows``).
+_INSERT = (
+    'INSERT INTO iot_candidates ("group", geom, started_at, last_at, event_count, devices,'
+    " confidence, status, tipping_event_at, created_at)"
+    " SELECT g, ST_SetSRID(ST_MakePoint(x, y), 4326), s, l, n, d, c, 'open', t, now()"
+    " FROM jsonb_to_recordset(%s::jsonb) AS v(g text, x float8, y float8, s timestamptz,"
+    " l timestamptz, n int, d jsonb, c float8, t timestamptz, i int) ORDER BY i RETURNING id"
+)
 _SAVE = (
     "UPDATE iot_candidates c SET started_at = v.s, last_at = v.l, event_count = v.n,"
     " devices = v.d, confidence = v.c, tipping_event_at = v.t"
-    " FROM (VALUES {rows}) AS v(id, s, l, n, d, c, t) WHERE c.id = v.id"
+    " FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, s timestamptz, l timestamptz, n int,"
+    " d jsonb, c float8, t timestamptz) WHERE c.id = v.id"
 )
 
 
-def _save(candidates: list[Candidate]) -> None:
-    """The changed candidates in one statement (Django's bulk_update builds a CASE per
-    field and row, several times slower here)."""
+def _insert(candidates: list[Cand]) -> None:
+    """The new candidates in one statement; sets their ids (returned in insertion order)."""
     if not candidates:
         return
-    rows = ", ".join(
-        ["(%s, %s::timestamptz, %s::timestamptz, %s, %s::jsonb, %s, %s::timestamptz)"]
-        * len(candidates)
-    )
-    params: list = []
-    for c in sorted(candidates, key=lambda c: c.pk):
-        params += [c.pk, c.started_at, c.last_at, c.event_count, json.dumps(c.devices)]
-        params += [c.confidence, c.tipping_event_at]
     with connection.cursor() as cursor:
-        cursor.execute(_SAVE.format(rows=rows), params)
+        cursor.execute(_INSERT, [_rows(candidates)])
+        for cand, (pk,) in zip(candidates, cursor.fetchall(), strict=True):
+            cand.pk = pk
+
+
+def _save(candidates: list[Cand]) -> None:
+    """The changed candidates in one statement."""
+    if candidates:
+        with connection.cursor() as cursor:
+            cursor.execute(_SAVE, [_rows(sorted(candidates, key=lambda c: c.pk))])
 
 
 _LINK = (
@@ -214,47 +263,3 @@ def correlation_link(events: list[CleanEvent]) -> None:
         params += [event.id, event.occurred_at, event.candidate_id]
     with connection.cursor() as cursor:
         cursor.execute(_LINK.format(rows=rows), params)
-
-
-def correlation_promote(candidates: list[Candidate]) -> list[int]:
-    """Turn the open candidates over their group's threshold into incidents; their ids."""
-    groups = correlation_groups()
-    created = []
-    for cand in candidates:
-        group = groups[cand.group]
-        if cand.status != CandidateStatus.OPEN:
-            continue
-        if cand.confidence < group.threshold:
-            continue
-        incident_id = candidate_promote(candidate=cand, group=group)
-        if incident_id:
-            created.append(incident_id)
-    return created
-
-
-def candidate_promote(*, candidate: Candidate, group: Group) -> int | None:
-    """Create the incident of a candidate over threshold (through ``incident_create``: its
-    validation, audit and ``incident_created`` signal); None if the incident was refused."""
-    record = {
-        "external_id": f"iot-candidate-{candidate.pk}",
-        "category": group.category,
-        "occurred_at": candidate.started_at.isoformat(),
-        "lon": candidate.geom.x,
-        "lat": candidate.geom.y,
-        "severity": group.severity,
-        "channel": IncidentChannel.SENSOR,
-        "description": (
-            f"Sensor {group.name}: {candidate.event_count} events from "
-            f"{len(candidate.devices)} devices, confidence {candidate.confidence:.2f}"
-        ),
-    }
-    try:
-        incident = incident_create(record=record, source="iot", actor=None)
-    except ValidationError as exc:
-        logger.warning("candidate %s was not promoted: %s", candidate.pk, exc.messages)
-        return None
-    candidate.status = CandidateStatus.PROMOTED
-    candidate.incident = incident
-    candidate.promoted_at = timezone.now()
-    candidate.save(update_fields=["status", "incident", "promoted_at"])
-    return incident.pk

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.utils import timezone
 
 from incidents.models import Region
 from iot.models import Device, DeviceKey
@@ -97,25 +98,48 @@ def device_key_revoke(*, key: DeviceKey, actor) -> DeviceKey:
     return key
 
 
+def _well_formed(key: object) -> bool:
+    return isinstance(key, str) and 10 <= len(key) <= 200
+
+
 def device_for_key(key: object) -> KeyOwner | None:
     """The device a key belongs to, or None (unknown, revoked, expired or not text)."""
-    if not isinstance(key, str) or not 10 <= len(key) <= 200:
-        return None
+    return devices_for_keys([key]).get(key) if _well_formed(key) else None
+
+
+def devices_for_keys(keys) -> dict[str, KeyOwner]:
+    """The devices the valid keys among ``keys`` belong to (a key absent from the answer is
+    unknown, revoked, expired or not text): from the cache, the others in one query."""
     now = time.monotonic()
-    cached = _key_cache.get(key)
-    if cached and cached[3] > now:
-        return KeyOwner(*cached[:3])
-    try:
-        api_key = DeviceKey.objects.get_from_key(key)
-    except DeviceKey.DoesNotExist:
-        return None
-    if api_key.has_expired:
-        return None
-    if len(_key_cache) >= _KEY_CACHE_MAX:
+    found: dict[str, KeyOwner] = {}
+    missing: dict[str, str] = {}  # prefix -> key
+    for key in keys:
+        if not _well_formed(key) or key in found:
+            continue
+        cached = _key_cache.get(key)
+        if cached and cached[3] > now:
+            found[key] = KeyOwner(*cached[:3])
+        else:
+            missing[key.partition(".")[0]] = key
+    if missing:
+        found.update(_keys_lookup(missing, now))
+    return found
+
+
+def _keys_lookup(missing: dict[str, str], now: float) -> dict[str, KeyOwner]:
+    rows = DeviceKey.objects.filter(prefix__in=list(missing), revoked=False).values_list(
+        "prefix", "hashed_key", "expiry_date", "device_id", "device__agency", "device__external_id"
+    )
+    verify, moment = DeviceKey.objects.key_generator.verify, timezone.now()
+    if len(_key_cache) + len(missing) >= _KEY_CACHE_MAX:
         _key_cache.clear()
-    device = api_key.device
-    _key_cache[key] = (device.pk, device.agency, device.external_id, now + KEY_CACHE_SECONDS)
-    return KeyOwner(device.pk, device.agency, device.external_id)
+    found = {}
+    for prefix, hashed, expiry, device_id, agency, external_id in rows:
+        key = missing[prefix]
+        if (expiry is None or expiry >= moment) and verify(key, hashed):
+            found[key] = KeyOwner(device_id, agency, external_id)
+            _key_cache[key] = (device_id, agency, external_id, now + KEY_CACHE_SECONDS)
+    return found
 
 
 def key_cache_clear() -> None:

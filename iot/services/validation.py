@@ -35,7 +35,8 @@ class CleanEvent:
     received_at: datetime
     door: str
     candidate_id: int | None = None
-    id: int | None = None
+    id: int | None = None  # known only when a resend made the batch take the slow path
+    inserted: bool = False  # stored by this batch (not a resend of an event stored before)
 
 
 @dataclass
@@ -69,9 +70,9 @@ def _number(data: dict, name: str, low: float, high: float, problems: Problems) 
     return float(value)
 
 
-def _location(data: dict, device_point, problems: Problems) -> tuple[float, float]:
+def _location(data: dict, device, problems: Problems) -> tuple[float, float]:
     if data.get("lon") is None and data.get("lat") is None:
-        return device_point.x, device_point.y  # defaults to where the device is
+        return device.lon, device.lat  # defaults to where the device is
     lon = _number(data, "lon", -180, 180, problems)
     lat = _number(data, "lat", -90, 90, problems)
     return (lon or 0.0), (lat or 0.0)
@@ -97,7 +98,8 @@ def _extras(data: dict, problems: Problems) -> tuple[dict, str]:
 def event_validate(
     *, data: dict, device, door: str, received_at: datetime
 ) -> tuple[CleanEvent | None, list[dict]]:
-    """Check one event of ``device``; returns ``(clean, [])`` or ``(None, reasons)``."""
+    """Check one event of ``device`` (its ``pk``, ``lon`` and ``lat``); returns
+    ``(clean, [])`` or ``(None, reasons)``."""
     problems = Problems()
     uid = data.get("id")
     if not isinstance(uid, str) or not UID.fullmatch(uid):
@@ -107,7 +109,7 @@ def event_validate(
         problems.add("type", "invalid", f"'type' must be one of {TYPES_TEXT}.")
     occurred_at = _time(data.get("at"), received_at, problems)
     confidence = _number(data, "confidence", 0, 1, problems)
-    lon, lat = _location(data, device.geom, problems)
+    lon, lat = _location(data, device, problems)
     payload, media_ref = _extras(data, problems)
     if problems.reasons:
         return None, problems.reasons

@@ -7,9 +7,8 @@ import pytest
 from django.utils import timezone
 
 from iot.models import Device
-from iot.services.ingest import messages_ingest
 from iot.tests.conftest import make_device
-from iot.tests.helpers import event, mqtt_message
+from iot.tests.helpers import event, ingest_and_promote, mqtt_message
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def two_devices(reference):
     a, ka = make_device("api-a", kind="cctv", lon=47.98, lat=29.37)
     b, kb = make_device("api-b", kind="acoustic", lon=47.55, lat=29.45)
-    messages_ingest(
+    ingest_and_promote(
         [
             mqtt_message(a, ka, event("a1", type="crowd")),
             mqtt_message(a, ka, event("a2", type="tamper")),
@@ -84,7 +83,7 @@ def test_bad_event_filters_answer_400(two_devices, client_for, query):
 def test_candidates_list_their_incident(reference, client_for):
     d1, k1 = make_device("c-1")
     d2, k2 = make_device("c-2", lon=47.981)
-    messages_ingest(
+    ingest_and_promote(
         [
             mqtt_message(d1, k1, event("g1", type="gunshot", confidence=0.8)),
             mqtt_message(d2, k2, event("g2", type="gunshot", confidence=0.8)),
@@ -102,7 +101,7 @@ def _promoted_pair_and_noise():
     d1, k1 = make_device("n-1")
     d2, k2 = make_device("n-2", lon=47.981)
     noisy, kn = make_device("n-3", kind="cctv", lon=47.70)
-    messages_ingest(
+    ingest_and_promote(
         [
             mqtt_message(d1, k1, event("g1", type="gunshot", confidence=0.8)),
             mqtt_message(d2, k2, event("g2", type="gunshot", confidence=0.8)),

@@ -1,5 +1,6 @@
 """Correlation on constructed event sets: merge, no merge, threshold, promotion to a sensor
-incident that goes through the alert rules and the live map."""
+incident (enqueued after the batch commits, run here as the alerts worker would) that goes
+through the alert rules and the live map."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,10 +10,11 @@ from commands.live import live_sequences
 from commands.services.rules import rules_evaluate_incidents
 from commands.tests.factories import AlertRuleFactory
 from incidents.models import Incident
-from iot.models import Candidate, Event, RejectedEvent
+from iot.models import Candidate, Event
 from iot.services.ingest import messages_ingest
+from iot.tasks import candidate_promote_task
 from iot.tests.conftest import make_device
-from iot.tests.helpers import event, mqtt_message
+from iot.tests.helpers import event, ingest_and_promote, mqtt_message
 
 pytestmark = pytest.mark.django_db
 T0 = datetime.now(UTC) - timedelta(minutes=5)
@@ -31,10 +33,10 @@ def sensors(reference):
 
 def test_two_sensors_close_in_space_and_time_merge_and_become_an_incident(sensors):
     (d1, k1), (d2, k2), _ = sensors
-    result = messages_ingest([_shot(d1, k1, "g1"), _shot(d2, k2, "g2", seconds=4)])
+    result = ingest_and_promote([_shot(d1, k1, "g1"), _shot(d2, k2, "g2", seconds=4)])
     candidate = Candidate.objects.get()
     assert candidate.event_count == 2 and candidate.confidence == pytest.approx(0.91)
-    assert candidate.status == "promoted" and result.incident_ids == [candidate.incident_id]
+    assert candidate.status == "promoted" and result.promotions == [candidate.pk]
     incident = Incident.objects.get(pk=candidate.incident_id)
     assert incident.channel == "sensor" and incident.category.code == "assault"
     assert set(Event.objects.values_list("candidate_id", flat=True)) == {candidate.pk}
@@ -42,23 +44,23 @@ def test_two_sensors_close_in_space_and_time_merge_and_become_an_incident(sensor
 
 def test_far_apart_or_late_events_do_not_merge(sensors):
     (d1, k1), (d2, k2), (d3, k3) = sensors
-    messages_ingest([_shot(d1, k1, "g1"), _shot(d3, k3, "g3", seconds=2)])  # 3 km apart
-    messages_ingest([_shot(d2, k2, "g2", seconds=60)])  # 300 m but a minute later
+    ingest_and_promote([_shot(d1, k1, "g1"), _shot(d3, k3, "g3", seconds=2)])  # 3 km apart
+    ingest_and_promote([_shot(d2, k2, "g2", seconds=60)])  # 300 m but a minute later
     assert Candidate.objects.count() == 3
     assert not Incident.objects.exists()
 
 
 def test_below_threshold_stays_a_candidate_until_evidence_arrives(sensors):
     (d1, k1), (d2, k2), _ = sensors
-    messages_ingest(
+    ingest_and_promote(
         [_shot(d1, k1, "g1", confidence=0.6), _shot(d1, k1, "g1b", seconds=1, confidence=0.8)]
     )
     candidate = Candidate.objects.get()
     assert candidate.status == "open" and candidate.confidence == pytest.approx(0.8)  # one device
-    messages_ingest([_shot(d2, k2, "g2", seconds=3, confidence=0.6)])
+    ingest_and_promote([_shot(d2, k2, "g2", seconds=3, confidence=0.6)])
     candidate.refresh_from_db()
     assert candidate.status == "promoted" and candidate.confidence == pytest.approx(0.92)
-    messages_ingest([_shot(d2, k2, "g2b", seconds=5)])  # later evidence joins, no new incident
+    ingest_and_promote([_shot(d2, k2, "g2b", seconds=5)])  # later evidence joins, no new incident
     candidate.refresh_from_db()
     assert candidate.event_count == 4 and Incident.objects.count() == 1
 
@@ -66,8 +68,8 @@ def test_below_threshold_stays_a_candidate_until_evidence_arrives(sensors):
 def test_crowd_then_panic_nearby_merge_across_types(reference):
     cam, ck = make_device("cam-9", kind="cctv")
     button, bk = make_device("pb-9", kind="panic", lon=47.981)
-    messages_ingest([mqtt_message(cam, ck, event("c1", type="crowd", at=T0, confidence=0.7))])
-    messages_ingest(
+    ingest_and_promote([mqtt_message(cam, ck, event("c1", type="crowd", at=T0, confidence=0.7))])
+    ingest_and_promote(
         [
             mqtt_message(
                 button, bk, event("p1", type="panic", at=T0 + timedelta(seconds=90), confidence=0.8)
@@ -81,7 +83,7 @@ def test_crowd_then_panic_nearby_merge_across_types(reference):
 
 def test_uncorrelated_types_never_make_candidates(sensors):
     (d1, k1), _, _ = sensors
-    messages_ingest([mqtt_message(d1, k1, event("t1", type="tamper", confidence=1.0))])
+    ingest_and_promote([mqtt_message(d1, k1, event("t1", type="tamper", confidence=1.0))])
     assert not Candidate.objects.exists() and Event.objects.count() == 1
 
 
@@ -90,20 +92,21 @@ def test_sensor_incident_triggers_an_alert_rule_and_reaches_the_live_map(
 ):
     (d1, k1), (d2, k2), _ = sensors
     rule = AlertRuleFactory(params={"min_severity": 5})
+    result = messages_ingest([_shot(d1, k1, "g1"), _shot(d2, k2, "g2", seconds=1)])
     before = live_sequences()["incidents"]
     with django_capture_on_commit_callbacks(execute=True):
-        result = messages_ingest([_shot(d1, k1, "g1"), _shot(d2, k2, "g2", seconds=1)])
+        incident_id = candidate_promote_task(*result.promotions)
     assert live_sequences()["incidents"] == before + 1
-    alerts = rules_evaluate_incidents(incident_ids=result.incident_ids)
+    alerts = rules_evaluate_incidents(incident_ids=[incident_id])
     assert [a.rule_id for a in alerts] == [rule.pk]
-    assert list(alerts[0].incidents.values_list("pk", flat=True)) == result.incident_ids
+    assert list(alerts[0].incidents.values_list("pk", flat=True)) == [incident_id]
 
 
 def test_a_resend_beside_new_evidence_is_counted_once_and_the_new_event_is_linked(sensors):
     (d1, k1), (d2, k2), _ = sensors
-    messages_ingest([_shot(d1, k1, "g1")])
+    ingest_and_promote([_shot(d1, k1, "g1")])
     # The next batch repeats g1 (a QoS-1 resend after a reconnect) and brings g2.
-    result = messages_ingest([_shot(d1, k1, "g1"), _shot(d2, k2, "g2", seconds=2)])
+    result = ingest_and_promote([_shot(d1, k1, "g1"), _shot(d2, k2, "g2", seconds=2)])
     assert [o.status for o in result.outcomes] == ["duplicate", "stored"]
     candidate = Candidate.objects.get()
     assert candidate.event_count == 2 and candidate.confidence == pytest.approx(0.91)
@@ -116,27 +119,6 @@ def test_a_resend_beside_new_evidence_is_counted_once_and_the_new_event_is_linke
 
 def test_an_event_repeated_within_one_batch_is_stored_once(sensors):
     (d1, k1), _, _ = sensors
-    result = messages_ingest([_shot(d1, k1, "g1"), _shot(d1, k1, "g1")])
+    result = ingest_and_promote([_shot(d1, k1, "g1"), _shot(d1, k1, "g1")])
     assert [o.status for o in result.outcomes] == ["stored", "duplicate"]
     assert Event.objects.count() == 1 and Candidate.objects.get().event_count == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_failing_hook_after_the_commit_keeps_the_batch_stored_once(sensors):
-    from django.db import transaction
-
-    from incidents.signals import incident_created
-
-    def failing_after_commit(**kwargs):
-        transaction.on_commit(lambda: 1 / 0)  # e.g. the live map's cache vanished
-
-    (d1, k1), (d2, k2), _ = sensors
-    bad = mqtt_message(d1, k1, event("x", confidence=7))
-    incident_created.connect(failing_after_commit, dispatch_uid="iot-test-failing-hook")
-    try:
-        result = messages_ingest([_shot(d1, k1, "g1"), _shot(d2, k2, "g2", seconds=1), bad])
-    finally:
-        incident_created.disconnect(dispatch_uid="iot-test-failing-hook")
-    assert [o.status for o in result.outcomes] == ["stored", "stored", "rejected"]
-    assert Event.objects.count() == 2 and RejectedEvent.objects.count() == 1
-    assert Incident.objects.count() == 1 and len(result.incident_ids) == 1

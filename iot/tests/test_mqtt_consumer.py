@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 import paho.mqtt.client as mqtt
 import pytest
 
-from iot.models import Device, Event, RejectedEvent
+from commands.tests.conftest import alerts_worker  # noqa: F401 (a real alerts worker)
+from incidents.models import Incident
+from iot.models import Candidate, Device, Event, RejectedEvent
 from iot.mqtt.consumer import Consumer
 from iot.tests.broker import Broker, publisher
 from iot.tests.conftest import make_device
@@ -128,3 +130,23 @@ def test_broker_refuses_anonymous_clients(broker):
     assert _wait(lambda: "rc" in result, 10)
     client.loop_stop()
     assert result["rc"].is_failure
+
+
+def test_a_gunshot_heard_by_two_sensors_becomes_an_incident_through_the_alerts_worker(
+    broker,
+    consumer,
+    alerts_worker,  # noqa: F811
+):
+    _a, key_a = make_device("mqtt-a")
+    _b, key_b = make_device("mqtt-b", lat=29.3727)
+    client = publisher("127.0.0.1", broker.port, broker.password("device"), "dev-mqtt-ab")
+    for external_id, key in (("mqtt-a", key_a), ("mqtt-b", key_b)):
+        body = _event(key, f"shot-{external_id}", type="gunshot", confidence=0.7)
+        client.publish(f"khareetaty/moi/{external_id}/events", body, qos=1).wait_for_publish(10)
+    client.loop_stop()
+    # The consumer stores and correlates; the worker (a thread here) promotes.
+    assert _wait(lambda: Candidate.objects.filter(status="promoted").exists())
+    candidate = Candidate.objects.get()
+    incident = Incident.objects.get()
+    assert candidate.incident_id == incident.pk and incident.channel == "sensor"
+    assert consumer.stats.promotions == 1 and Event.objects.count() == 2

@@ -68,6 +68,8 @@ CELERY_TASK_ROUTES = {
     "interop.hotspot_subscriptions_notify": {"queue": "alerts"},
     # The briefing renders PDFs: beside ETL and ML.
     "briefings.*": {"queue": "long"},
+    # A sensor candidate becoming an incident feeds the alert rules: never behind ETL/ML.
+    "iot.candidate_promote": {"queue": "alerts"},
     "iot.*": {"queue": "default"},
     "patrol.*": {"queue": "long"},
 }

@@ -12,6 +12,7 @@ from iot.models import Candidate, Device
 from iot.services.devices import device_for_key
 from iot.services.health import devices_check
 from iot.services.ingest import Message, messages_ingest
+from iot.services.promotion import candidate_promote
 from iot.simulation import event_body, fleet_ensure
 
 AGENCY = "demo"
@@ -62,7 +63,10 @@ class Command(BaseCommand):
                 for d in witnesses
             ]
             result = messages_ingest(shots)
-            self.stdout.write(f"sensor incidents: {result.incident_ids}")
+            # At once, not only through the queued task: the demo must not wait for a worker
+            # (the task then finds the candidate promoted and does nothing).
+            incidents = [candidate_promote(candidate_id=pk) for pk in result.promotions]
+            self.stdout.write(f"sensor incidents: {incidents}")
         silent = Device.objects.get(pk=fleet[-1].pk)
         if silent.silent_since is None:
             Device.objects.filter(pk=silent.pk).update(

@@ -245,8 +245,9 @@ def backtest(
     days = [end - pd.Timedelta(days=config.weeks * 7 - d) for d in range(config.weeks * 7)]
     totals = _new_totals()
     if config.jobs > 1:
-        # fork: the workers inherit the city without pickling it
-        context = multiprocessing.get_context("fork")
+        # spawn, not fork: forking a process that runs threads (a database pool, a test
+        # runner) can copy a held lock into the child, which then never starts its work
+        context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
             config.jobs, mp_context=context, initializer=_worker_init, initargs=(city,)
         ) as pool:

@@ -14,6 +14,7 @@ from analytics.core.forecasting import COLUMNS, SIMPLE, ForecastParams, forecast
 from analytics.core.gbm.backtest import gbm_rows, raw_backtest, selection
 from analytics.core.gbm.categories import (
     OTHER,
+    categories_add_up,
     category_matrix,
     category_params,
     category_plan,
@@ -169,11 +170,7 @@ def _category_fold(pairs, origin, plan, raw, region_rows, region_raw) -> tuple[l
     means, source = reconcile_categories(
         mean.to_numpy(), codes, plan, base, shares, pool_shares(past, plan)
     )
-    coherent = all(
-        np.allclose(sum(v for k, v in means.items() if k[0] == code), mean[code].to_numpy())
-        for code in codes
-        if any(k[0] == code for k in means)
-    )
+    coherent = categories_add_up(means, {code: mean[code].to_numpy() for code in codes})
     out = []
     for key, values in means.items():
         split = mean[key[0]].to_numpy() * shares.get(key[0], {}).get(key[1], 0.0)

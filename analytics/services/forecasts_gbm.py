@@ -15,6 +15,7 @@ from analytics.core.backtest import daily_matrix, fold_origins
 from analytics.core.gbm.backtest import raw_backtest, selection
 from analytics.core.gbm.baseline import baseline_mean
 from analytics.core.gbm.categories import (
+    categories_add_up,
     category_base,
     category_plan,
     pool_shares,
@@ -167,11 +168,7 @@ def category_series(
         "fallback": fallback,
         "split_series": sum(1 for v in source.values() if v == "split"),
         "model_series": sum(1 for v in source.values() if v == "model"),
-        "coherent": all(
-            np.allclose(sum(v for k, v in means.items() if k[0] == code), mean[:, r])
-            for r, code in enumerate(codes)
-            if any(k[0] == code for k in means)
-        ),
+        "coherent": categories_add_up(means, {c: mean[:, r] for r, c in enumerate(codes)}),
     }
     if model is not None:
         info.update({**model.artefact(), "model_text": model.booster.model_to_string()})

@@ -6,7 +6,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 # The documents of the incidents already stored (later ones come from
-# ``incident_search_refresh``): the same expression as ``incidents.search.DOCUMENT_SQL``.
+# ``incident_search_refresh``): the same document as ``incidents.search.REFRESH_SQL`` writes.
 FILL = """
 INSERT INTO incidents_search (incident_id, document, indexed_updated_at)
 SELECT c.id, to_tsvector('khareetaty_search', coalesce(c.description, '') || ' ' ||

@@ -3,7 +3,11 @@ FilterSet the API and the dashboard share, and its use of the GIN index; and how
 documents are kept: in the same transaction for single creates and updates, by a task after
 an ingest batch commits, and by the sweep for anything else."""
 
+import json
+
 import pytest
+import redis
+from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
@@ -13,6 +17,7 @@ from incidents.pipeline.services import batch_ingest_file
 from incidents.services import incident_create, incident_search_refresh, incident_update
 from incidents.tests.factories_api import canonical_record, incident_at, kuwait_reference
 from incidents.tests.pipeline_files import COLUMNS, row, write_csv
+from khareetaty.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +135,16 @@ def test_an_edited_description_is_found_by_its_new_words_only(make_user):
     assert found("bicycle", refresh=False) == set()
 
 
+def _queued_long_tasks() -> list[str]:
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    return [json.loads(raw)["headers"]["task"] for raw in client.lrange("long", 0, -1)]
+
+
+def _purge_long_queue() -> None:
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("long")
+
+
 def test_an_ingest_batch_queues_the_documents_after_it_commits(
     tmp_path, django_capture_on_commit_callbacks
 ):
@@ -139,11 +154,12 @@ def test_an_ingest_batch_queues_the_documents_after_it_commits(
         batch = batch_ingest_file(path=path)
     assert batch.accepted == 2
     assert not IncidentSearch.objects.exists()  # the load itself writes no document
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    _purge_long_queue()
+    with django_capture_on_commit_callbacks(execute=True):
         for callback in announced:  # the batch is announced after it commits
             callback()
-    queued = [c for c in callbacks if getattr(c, "__self__", None) is not None]
-    assert any(c.__self__.name == "incidents.search_refresh" for c in queued)
+    assert "incidents.search_refresh" in _queued_long_tasks()  # the real Redis queue
+    _purge_long_queue()
     assert incident_search_refresh() == 2
     assert found("goats", refresh=False) == set(
         Incident.objects.filter(external_id="K-1").values_list("pk", flat=True)

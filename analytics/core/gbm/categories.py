@@ -152,6 +152,16 @@ def reconcile_categories(
     return means, source
 
 
+def categories_add_up(means: dict, regions: dict[str, np.ndarray]) -> bool:
+    """True when every region's category forecasts (``means``, keyed (region, category))
+    sum to that region's forecast in ``regions``."""
+    return all(
+        np.allclose(sum(v for k, v in means.items() if k[0] == code), values)
+        for code, values in regions.items()
+        if any(k[0] == code for k in means)
+    )
+
+
 def category_params(params: GBMParams) -> GBMParams:
     return dataclasses.replace(params, origin_step=ORIGIN_STEP)
 
